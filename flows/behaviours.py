@@ -1,0 +1,126 @@
+"""The named behaviours a flow may use, and the named values its prompts may speak.
+
+A flow never holds an expression: where a state needs work done (look an address up), it names
+a behaviour registered here, and the dialog engine (``ivr.dialog.behaviours``) implements it
+under the same name. A test keeps the two registries equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BehaviourSpec:
+    """What a flow document may say about a behaviour.
+
+    ``state_type``: the only state type that may name it. ``outcomes``: the events it ends
+    with, each of which the state must route. ``inputs``: the input names the state may map to
+    slots (``required_inputs`` must be mapped). ``provides``: prompt values it fills.
+    """
+
+    name: str
+    state_type: str
+    outcomes: tuple[str, ...]
+    inputs: tuple[str, ...]
+    required_inputs: tuple[str, ...]
+    provides: tuple[str, ...] = ()
+    description: str = ""
+
+
+BEHAVIOURS: Mapping[str, BehaviourSpec] = {
+    "resolve_address": BehaviourSpec(
+        name="resolve_address",
+        state_type="lookup",
+        outcomes=("done", "ambiguous", "failed"),
+        inputs=("words", "postal_code"),
+        required_inputs=(),
+        provides=("address",),
+        description=(
+            "Turns the words held in the `words` slots (joined by spaces; when not mapped, the "
+            "words of the call's previous lookup), and the `postal_code` slot when mapped, into "
+            "a place. `done`: one confident match, read back as "
+            "{address}; `ambiguous`: the street exists in several places (ask for the postal "
+            "code); `failed`: no confident match."
+        ),
+    ),
+    "request_status": BehaviourSpec(
+        name="request_status",
+        state_type="lookup",
+        outcomes=("found", "received", "unknown", "failed"),
+        inputs=("reference",),
+        required_inputs=("reference",),
+        provides=("status_reference", "status_words", "status_details"),
+        description=(
+            "Asks the city (a job; the caller hears 'one moment') about the request whose "
+            "reference is in the `reference` slot. `found`: {status_words} is its status and "
+            "{status_details} its notes and when it last changed; `received`: the gateway holds "
+            "it but the city has not given it a number yet; `unknown`: no such request; "
+            "`failed`: the city cannot be reached."
+        ),
+    ),
+    "start_duplicate_check": BehaviourSpec(
+        name="start_duplicate_check",
+        state_type="lookup",
+        outcomes=("done",),
+        inputs=(),
+        required_inputs=(),
+        description=(
+            "Starts the look for open requests of the chosen service near the confirmed place "
+            "(a job), and goes on at once; `find_duplicates` later gives its answer."
+        ),
+    ),
+    "find_duplicates": BehaviourSpec(
+        name="find_duplicates",
+        state_type="lookup",
+        outcomes=("found", "none", "failed"),
+        inputs=(),
+        required_inputs=(),
+        provides=("duplicate_of", "duplicate_address", "duplicate_date"),
+        description=(
+            "The answer of the look `start_duplicate_check` started (started here if it was "
+            "not; the caller waits for it). `found`: the nearest is {duplicate_of}, at "
+            "{duplicate_address}, reported on {duplicate_date}; `none`: nothing near; "
+            "`failed`: the city cannot be reached."
+        ),
+    ),
+    "offer_text": BehaviourSpec(
+        name="offer_text",
+        state_type="lookup",
+        outcomes=("ask", "skip"),
+        inputs=(),
+        required_inputs=(),
+        description=(
+            "`ask` when the gateway sends text messages (`IVR_SMS_FROM`) and the caller's "
+            "number can receive one; `skip` otherwise."
+        ),
+    ),
+    "await_transcripts": BehaviourSpec(
+        name="await_transcripts",
+        state_type="lookup",
+        outcomes=("done", "failed"),
+        inputs=("slots",),
+        required_inputs=("slots",),
+        description=(
+            "Waits while a recording stored in the `slots` slots is being transcribed (the "
+            'caller hears "one moment"). `done`: every transcript is in; `failed`: the wait '
+            "ran out, and the flow goes on with what there is."
+        ),
+    ),
+}
+
+# Values the engine fills from the call itself, besides every slot by its name.
+ENGINE_VALUES: Mapping[str, str] = {
+    "key": "the key of the option a menu prompt belongs to",
+    "service": "the speakable name of the service the caller chose",
+    "address": "the read-back of the confirmed or proposed location",
+}
+
+# Prompts and word lists the engine itself uses, which every catalogue must hold.
+ENGINE_PROMPTS: tuple[str, ...] = (
+    "common.no_input",  # before repeating a question the caller did not answer
+    "common.no_match",  # before repeating a question the caller answered with something unknown
+    "common.wait",  # while a behaviour waits on a job (a transcript)
+)
+ENGINE_WORDS: tuple[str, ...] = ("yes", "no", "operator", "skip")

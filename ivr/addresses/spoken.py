@@ -1,0 +1,368 @@
+"""Spoken words → ranked address candidates (house number, street key, cross street, postal code).
+
+The parser keeps ambiguity instead of resolving it: "one twenty third street" gives 1 23RD ST,
+120 3RD ST and 123RD ST as separate candidates with weights, and the gazetteer decides which one
+exists. A ``known_streets`` predicate (street key or suffix-less core → exists?) lets it rank
+readings whose street exists first. Bad input never raises: it gives no candidates and a reason.
+See docs/addresses-spoken.md for the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ivr.addresses.number_words import TENS, ordinal_suffix
+from ivr.addresses.spoken_numbers import (
+    NumberReading,
+    is_number_word,
+    is_ordinal,
+    read_house_number,
+    read_ordinal,
+    unit_value,
+)
+from ivr.addresses.spoken_vocabulary import (
+    FUNCTION_WORDS,
+    HOUSE_LETTERS,
+    INTERSECTION_MARKERS,
+    NAME_ALIASES,
+    STREET_ENDS,
+)
+from ivr.addresses.spoken_words import (
+    extract_postal_code,
+    focus_on_address,
+    homophone_variants,
+    number_at,
+    split_at_connector,
+    split_correction,
+    strip_fillers,
+    utterance_words,
+)
+from ivr.addresses.streets import StreetName, parse_street
+from ivr.addresses.types import AddressCandidate
+from ivr.addresses.usps_suffixes import DIRECTIONAL_STANDARD, SUFFIX_SPOKEN, SUFFIX_STANDARD
+
+MAX_TOKENS = 60  # more words than this are no single address: the caller is asked again
+MAX_NAME_WORDS = 7
+MAX_HOUSE_WORDS = 9  # "four thousand two hundred and ninety one" is 7
+MAX_ORDINAL_WORDS = 6  # "one hundred and twenty fifth" is 5
+# Suffixes that are never a whole street name on their own ("twelve street" is no address).
+_BARE_SUFFIXES = frozenset({"ST", "AVE", "RD", "DR", "BLVD", "LN", "PL", "CT", "TER", "HWY"})
+# Street types a street name is rarely said without; any other suffix word ending what the caller
+# said ("Savin Hill", "City Point") may be the end of a longer name ("Savin Hill Avenue").
+_ROAD_TYPES = frozenset(
+    {"ST", "AVE", "RD", "BLVD", "DR", "LN", "PL", "CT", "TER", "WAY", "PKWY", "HWY", "SQ", "CIR"}
+)
+_LETTER_O = frozenset({"O", "OH"})
+_UNIT_ORDINALS = frozenset(
+    {"FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH"}
+)
+
+# How much less a reading is trusted when…
+STREET_ONLY = 0.7  # …no house number was said
+NO_SUFFIX = 0.85  # …the street has no "street"/"avenue" word
+SPLIT_PAIR = 0.6  # …a tens word and a unit ordinal are split ("twenty | third street")
+SHORT_STOP = 0.6  # …the street is cut at its first suffix word though another follows
+BIG_ORDINAL = 0.5  # …a numbered street above 300th
+NO_MARKER = 0.9  # …an intersection was heard without "corner of" / "intersection of"
+LETTER_NAME = 0.7  # …a street name starts with a lone letter ("B Elm Street")
+CORE_OF_LONGER = 0.9  # …"Savin Hill" is read as part of a longer name, not as SAVIN HL
+ALIAS_LITERAL = 0.9  # …"Mass" is kept as said rather than read as "Massachusetts"
+UNKNOWN_STREET = 0.4  # …``known_streets`` says the street does not exist
+UNKNOWN_CROSS = 0.7  # …``known_streets`` says the cross street does not exist
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Candidates best first (weight 0..1); ``reason`` says in plain words why there are none."""
+
+    candidates: tuple[AddressCandidate, ...]
+    reason: str = field(default="")
+
+    @property
+    def best(self) -> AddressCandidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True)
+class _Street:
+    key: str
+    weight: float
+
+
+def _leading_run(tokens: Sequence[str]) -> int:
+    """How many leading tokens are number words, ending at the first ordinal if any."""
+    n = 0
+    while n < len(tokens):
+        token = tokens[n]
+        if is_ordinal(token):
+            return n + 1
+        if token == "AND":
+            follows = number_at(tokens, n + 1) or (
+                n + 1 < len(tokens) and is_ordinal(tokens[n + 1])
+            )
+            if not (number_at(tokens, n - 1) and follows):
+                return n
+        if not is_number_word(token):
+            return n
+        n += 1
+    return n
+
+
+def _street_end(words: Sequence[str]) -> list[tuple[int, float]]:
+    """Where the street name ends: after its suffix (and a directional), best first."""
+    first = 2 if len(words) > 2 and words[0] in DIRECTIONAL_STANDARD else 1
+    limit = len(words)
+    for i, word in enumerate(words):
+        if word in STREET_ENDS and i > 0:
+            limit = i
+            break
+    for p in range(first, limit):
+        if words[p] in SUFFIX_STANDARD:
+            end = p + 1
+            while end < limit and words[end] in SUFFIX_STANDARD:
+                end += 1
+            if end < limit and words[end] in DIRECTIONAL_STANDARD:
+                end += 1
+            stops = [(end, 1.0)]
+            if end > p + 1 and words[p + 1] in SUFFIX_STANDARD:
+                stops.append((p + 1, SHORT_STOP))
+            return stops
+    return [(limit, NO_SUFFIX)]
+
+
+def _street_readings(tokens: Sequence[str]) -> list[_Street]:
+    """Every reading of words that should be a street name (possibly a numbered one)."""
+    if not tokens:
+        return []
+    if tokens[0] in _LETTER_O and len(tokens) > 1 and tokens[1] in SUFFIX_STANDARD:
+        return _name_readings(["O", *tokens[1:]], 1.0)  # "O Street", not a zero
+    run = _leading_run(tokens)
+    heads: list[tuple[list[str], float]]
+    if run:
+        if not is_ordinal(tokens[run - 1]):
+            return []
+        heads = []
+        for reading in read_ordinal(tokens[:run]):
+            value = int(reading.digits)
+            weight = reading.weight * (BIG_ORDINAL if value > 300 else 1.0)
+            heads.append(([ordinal_suffix(value)], weight))
+    else:
+        heads = [([], 1.0)]
+    rest = list(tokens[run:])
+    readings: list[_Street] = []
+    for head, head_weight in heads:
+        readings.extend(_name_readings(head + rest, head_weight))
+    return readings
+
+
+def _name_readings(words: list[str], weight: float) -> list[_Street]:
+    """The street keys words can stand for, each with how much it is trusted."""
+    readings: list[_Street] = []
+    for end, end_weight in _street_end(words):
+        name = words[:end]
+        if not name or len(name) > MAX_NAME_WORDS or name[0] == "STREET":
+            continue
+        if len(name) == 1 and SUFFIX_STANDARD.get(name[0]) in _BARE_SUFFIXES:
+            continue
+        if name[0] not in _LETTER_O and (
+            is_number_word(name[0]) or unit_value(name[0]) is not None
+        ):
+            continue
+        if all(word in FUNCTION_WORDS for word in name):
+            continue
+        said = weight * end_weight
+        lone_letter = len(name[0]) == 1 and name[0] not in DIRECTIONAL_STANDARD
+        letter_street = len(name) > 1 and SUFFIX_STANDARD.get(name[1]) in _ROAD_TYPES
+        if lone_letter and len(name) > 1 and not letter_street:
+            said *= LETTER_NAME  # "B Elm Street" is rarer than 12B Elm Street
+        if name[0] in NAME_ALIASES:
+            readings.extend(_keys([*NAME_ALIASES[name[0]].split(), *name[1:]], said))
+            said *= ALIAS_LITERAL
+        readings.extend(_keys(name, said))
+    return readings
+
+
+def _keys(name: list[str], weight: float) -> list[_Street]:
+    """The key of a name, and for a name said without its street type whose last word is a
+    suffix form ("Savin Hill" of Savin Hill Avenue) also the suffix-less core "SAVIN HILL"."""
+    try:
+        street = parse_street(" ".join(name))
+    except ValueError:
+        return []
+    readings = [_Street(street.key, weight)]
+    if street.suffix and name[-1] in SUFFIX_STANDARD and street.suffix not in _ROAD_TYPES:
+        word = SUFFIX_SPOKEN[street.suffix].upper()
+        core = StreetName(street.predir, f"{street.name} {word}", "", street.postdir)
+        readings.append(_Street(core.key, weight * CORE_OF_LONGER))
+    return readings
+
+
+def _address_readings(
+    tokens: list[str], *, street_only: float
+) -> list[tuple[str | None, _Street, float, str]]:
+    """(house number, street, weight, rule) for words that say one address or one street."""
+    out: list[tuple[str | None, _Street, float, str]] = []
+    for variant, variant_weight in homophone_variants(tokens):
+        run = _leading_run(variant)
+        ends_in_ordinal = run > 0 and is_ordinal(variant[run - 1])
+        # A house number is at most MAX_HOUSE_WORDS words, a street number MAX_ORDINAL_WORDS.
+        for split in range(max(0, run - MAX_ORDINAL_WORDS), min(run, MAX_HOUSE_WORDS) + 1):
+            house: NumberReading | None = None
+            if split:
+                if is_ordinal(variant[split - 1]):
+                    continue
+                house = read_house_number(variant[:split])
+                if house is None:
+                    continue
+            letter_o = split == run - 1 and variant[split] in _LETTER_O
+            if split < run and not ends_in_ordinal and not letter_o:
+                continue
+            weight = variant_weight * (house.weight if house else street_only)
+            tens_then_ordinal = 0 < split < run and variant[split - 1] in TENS
+            if tens_then_ordinal and variant[split] in _UNIT_ORDINALS:
+                weight *= SPLIT_PAIR
+            rest = variant[split:]
+            rule = house.rule if house else "street"
+            for street in _street_readings(rest):
+                out.append((house.digits if house else None, street, weight * street.weight, rule))
+            letter = rest[0] if rest and split == run and house else ""
+            if len(letter) == 1 and letter in HOUSE_LETTERS and house:
+                for street in _street_readings(rest[1:]):
+                    out.append(
+                        (house.digits + letter, street, weight * street.weight, rule + "+letter")
+                    )
+    return out
+
+
+def _candidates(tokens: list[str]) -> list[AddressCandidate]:
+    tokens = strip_fillers(tokens)
+    tokens, postal = extract_postal_code(tokens)
+    tokens = strip_fillers(focus_on_address(strip_fillers(tokens)))
+    marker = INTERSECTION_MARKERS.starts(tokens)
+    body = strip_fillers(tokens[marker:]) if marker and marker < len(tokens) else tokens
+    out: list[AddressCandidate] = []
+    split = split_at_connector(body)
+    if split is not None:
+        left, right = split
+        marker_weight = 1.0 if marker else NO_MARKER
+        crosses = sorted(_street_readings(right), key=lambda s: -s.weight)[:3]
+        lefts = sorted(_address_readings(left, street_only=1.0), key=lambda r: -r[2])[:4]
+        for house, street, weight, rule in lefts:
+            for cross in crosses:
+                if cross.key == street.key:
+                    continue
+                out.append(
+                    AddressCandidate(
+                        house_number=house,
+                        street=street.key,
+                        cross_street=cross.key,
+                        postal_code=postal,
+                        weight=weight * cross.weight * marker_weight,
+                        reading=f"{rule}+cross" if house else "intersection",
+                    )
+                )
+    if not out:
+        for house, street, weight, rule in _address_readings(body, street_only=STREET_ONLY):
+            out.append(
+                AddressCandidate(
+                    house_number=house,
+                    street=street.key,
+                    postal_code=postal,
+                    weight=weight,
+                    reading=rule,
+                )
+            )
+    return out
+
+
+def _reason(words: str, tokens: list[str]) -> str:
+    if not words.strip():
+        return "nothing was said"
+    if len(tokens) > MAX_TOKENS:
+        return f"too many words for one address ({len(tokens)}); ask for the address alone"
+    if not tokens:
+        return "only hesitations or noise were heard, no address"
+    content, _postal = extract_postal_code(strip_fillers(list(tokens)))
+    content = strip_fillers(content)
+    if not content:
+        return "only filler words were heard, no address"
+    if all(is_number_word(t) for t in content):
+        return "only a number was heard, no street name"
+    return "no street name could be read from the words"
+
+
+def _rank(
+    found: list[AddressCandidate],
+    known_streets: Callable[[str], bool] | None,
+    max_candidates: int,
+) -> tuple[AddressCandidate, ...]:
+    known: dict[str, bool] = {}
+
+    def exists(key: str) -> bool:
+        if known_streets is None:
+            return True
+        if key not in known:
+            known[key] = bool(known_streets(key))
+        return known[key]
+
+    best: dict[tuple[str | None, ...], AddressCandidate] = {}
+    for candidate in found:
+        weight = candidate.weight
+        if candidate.street and not exists(candidate.street):
+            weight *= UNKNOWN_STREET
+        if candidate.cross_street and not exists(candidate.cross_street):
+            weight *= UNKNOWN_CROSS
+        weight = round(min(1.0, weight), 4)
+        ident = (
+            candidate.house_number,
+            candidate.street,
+            candidate.cross_street,
+            candidate.postal_code,
+        )
+        if ident not in best or best[ident].weight < weight:
+            best[ident] = AddressCandidate(
+                house_number=candidate.house_number,
+                street=candidate.street,
+                cross_street=candidate.cross_street,
+                postal_code=candidate.postal_code,
+                weight=weight,
+                reading=candidate.reading,
+            )
+    ranked = sorted(best.values(), key=lambda c: -c.weight)
+    return tuple(ranked[: max(0, max_candidates)])
+
+
+def parse_spoken(
+    words: str,
+    *,
+    known_streets: Callable[[str], bool] | None = None,
+    max_candidates: int = 12,
+) -> ParseResult:
+    """Read an address from recognised words: ranked candidates, or none and a reason.
+
+    ``known_streets(key)`` answers whether a street key (or, for a key without suffix, a name
+    core) exists in the city; readings whose street does not exist are ranked lower, not
+    dropped, so a fuzzy match can still find them.
+    """
+    words = words if isinstance(words, str) else ""
+    tokens = utterance_words(words)
+    found: list[AddressCandidate] = []
+    parts = split_correction(tokens) if len(tokens) <= MAX_TOKENS else []
+    for part, part_weight in parts:
+        found = [
+            AddressCandidate(
+                house_number=c.house_number,
+                street=c.street,
+                cross_street=c.cross_street,
+                postal_code=c.postal_code,
+                weight=c.weight * part_weight,
+                reading=c.reading,
+            )
+            for c in _candidates(part)
+        ]
+        if found:
+            break
+    if not found:
+        return ParseResult((), _reason(words, tokens))
+    return ParseResult(_rank(found, known_streets, max_candidates))

@@ -1,0 +1,169 @@
+"""Staff accounts: adding, listing and disabling them, and checking a password at log-in.
+
+Passwords are stored as werkzeug scrypt hashes only. A wrong password counts against the
+account in the store (so every process sees it): after ``FREE_FAILURES`` in a row, the account
+refuses log-ins for a while that doubles with each further failure, up to ``LONGEST_LOCK``.
+An unknown user name costs the same hashing time as a known one, so timing does not tell
+which names exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ivr.store.staff_tables import StaffUserRecord
+
+AGENT = "agent"
+ADMIN = "admin"
+ROLES = (AGENT, ADMIN)
+MIN_PASSWORD = 10
+FREE_FAILURES = 5
+FIRST_LOCK = timedelta(seconds=30)
+LONGEST_LOCK = timedelta(minutes=15)
+HASH_METHOD = "scrypt"
+# Checked against when the user name is unknown, so that a miss costs a real hash check.
+_UNKNOWN_USER_HASH = generate_password_hash("no such user, no such password", HASH_METHOD)
+
+Clock = Callable[[], datetime]
+
+
+class AccountError(ValueError):
+    """An account cannot be made or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """``user`` when the log-in succeeded; otherwise ``locked`` says whether the account (or
+    the address) is refusing log-ins for now, rather than the password being wrong."""
+
+    user: StaffUser | None
+    locked: bool = False
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _user(row: StaffUserRecord) -> StaffUser:
+    return StaffUser(
+        id=row.id,
+        username=row.username,
+        role=row.role,
+        disabled=row.disabled,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+def check_new_account(username: str, password: str, role: str) -> None:
+    if not username or len(username) > 64 or not username.isprintable() or " " in username:
+        raise AccountError("username: 1 to 64 characters, no spaces")
+    if role not in ROLES:
+        raise AccountError(f"role: must be {' or '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+
+
+def add_user(
+    sessions: sessionmaker[Session], username: str, password: str, role: str, *, now: datetime
+) -> StaffUser:
+    check_new_account(username, password, role)
+    row = StaffUserRecord(
+        username=username,
+        password_hash=generate_password_hash(password, HASH_METHOD),
+        role=role,
+        disabled=False,
+        failed_logins=0,
+        created_at=now,
+    )
+    try:
+        with sessions() as session, session.begin():
+            session.add(row)
+            session.flush()
+            return _user(row)
+    except IntegrityError:
+        raise AccountError(f"username: {username!r} is taken") from None
+
+
+def list_users(sessions: sessionmaker[Session]) -> list[StaffUser]:
+    with sessions() as session:
+        rows = session.scalars(select(StaffUserRecord).order_by(StaffUserRecord.username))
+        return [_user(row) for row in rows]
+
+
+def set_disabled(sessions: sessionmaker[Session], username: str, disabled: bool) -> StaffUser:
+    with sessions() as session, session.begin():
+        row = _by_name(session, username)
+        if row is None:
+            raise AccountError(f"no staff user {username!r}")
+        row.disabled = disabled
+        return _user(row)
+
+
+def active_user(sessions: sessionmaker[Session], user_id: int) -> StaffUser | None:
+    """The account behind a session, if it still exists and is not disabled."""
+    with sessions() as session:
+        row = session.get(StaffUserRecord, user_id)
+        return _user(row) if row is not None and not row.disabled else None
+
+
+def log_in(
+    sessions: sessionmaker[Session], username: str, password: str, *, now: datetime
+) -> LoginResult:
+    """Check a password; count the failure or reset the count. Disabled accounts never log
+    in (and are told the same as a wrong password)."""
+    with sessions() as session, session.begin():
+        row = _by_name(session, username, for_update=True)
+        if row is None:
+            check_password_hash(_UNKNOWN_USER_HASH, password)
+            return LoginResult(None)
+        if row.locked_until is not None and _aware(row.locked_until) > now:
+            return LoginResult(None, locked=True)
+        if not check_password_hash(row.password_hash, password) or row.disabled:
+            row.failed_logins += 1
+            if row.failed_logins >= FREE_FAILURES:
+                row.locked_until = now + lock_for(row.failed_logins)
+            return LoginResult(None)
+        row.failed_logins = 0
+        row.locked_until = None
+        row.last_login_at = now
+        return LoginResult(_user(row))
+
+
+def lock_for(failures: int) -> timedelta:
+    """How long an account refuses log-ins after ``failures`` wrong passwords in a row."""
+    doublings = max(0, failures - FREE_FAILURES)
+    return min(FIRST_LOCK * (2 ** min(doublings, 10)), LONGEST_LOCK)
+
+
+def _by_name(session: Session, username: str, for_update: bool = False) -> StaffUserRecord | None:
+    query = select(StaffUserRecord).where(StaffUserRecord.username == username)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every time in the store is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

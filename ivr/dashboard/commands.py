@@ -1,0 +1,75 @@
+"""``ivr staff add | list | disable | enable``: the dashboard's accounts from the command line."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.dashboard.accounts import ROLES, AccountError, add_user, list_users, set_disabled, utc_now
+from ivr.store.db import make_engine, make_sessionmaker
+
+PASSWORD_ENV = "IVR_STAFF_PASSWORD"
+
+
+def _sessions() -> sessionmaker[Session]:
+    from ivr.cli import load_settings
+
+    return make_sessionmaker(make_engine(load_settings().database_url))
+
+
+@click.group("staff")
+def staff() -> None:
+    """Staff accounts of the dashboard (/staff)."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+def staff_add(username: str, role: str) -> None:
+    """Add an account. The password is asked for, or read from IVR_STAFF_PASSWORD (scripts)."""
+    password = os.environ.get(PASSWORD_ENV) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = add_user(_sessions(), username, password, role, now=utc_now())
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"added {user.username} ({user.role})")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """Every account, its role, whether it is disabled, and its last log-in."""
+    users = list_users(_sessions())
+    if not users:
+        click.echo("no staff accounts: add one with `ivr staff add NAME --role admin`")
+        return
+    click.echo(f"{'username':<24} {'role':<6} {'state':<9} last log-in")
+    for user in users:
+        last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.username:<24} {user.role:<6} {state:<9} {last}")
+
+
+@staff.command("disable")
+@click.argument("username")
+def staff_disable(username: str) -> None:
+    """Refuse the account's log-ins and end its open sessions at their next request."""
+    _set(username, True)
+
+
+@staff.command("enable")
+@click.argument("username")
+def staff_enable(username: str) -> None:
+    """Let a disabled account log in again."""
+    _set(username, False)
+
+
+def _set(username: str, disabled: bool) -> None:
+    try:
+        user = set_disabled(_sessions(), username, disabled)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{user.username} is {'disabled' if disabled else 'enabled'}")

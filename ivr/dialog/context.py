@@ -1,0 +1,63 @@
+"""What the dialog engine needs from outside, passed in as plain data and callables.
+
+The engine does no I/O of its own. The address lookup is called inline through
+``resolve_address`` (``GazetteerGeocoder.resolve`` fits it as it is): the gazetteer answers
+from memory in a few milliseconds, so a webhook can afford it. Anything slower (transcribing a
+recording, filing a report) is returned as a Job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flows.catalogue import Catalogue
+from ivr.addresses.readback import speak_result
+from ivr.addresses.scoring import CONFIDENT_SCORE
+from ivr.addresses.types import GeocodeResult
+
+
+class AddressResolver(Protocol):
+    """Spoken words (and a postal code the caller typed) to ranked results, best first."""
+
+    def __call__(
+        self, words: str, *, postal_code: str | None = None
+    ) -> Sequence[GeocodeResult]: ...
+
+
+class ReadBack(Protocol):
+    """A result as the caller hears it read back, in the call's language."""
+
+    def __call__(self, result: GeocodeResult, *, language: str = "en") -> str: ...
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    """Where a transfer state named ``target`` sends the caller: a number or a queue."""
+
+    number: str = ""
+    queue: str = ""
+    timeout: int = 20
+
+
+@dataclass(frozen=True)
+class DialogContext:
+    """``catalogues``: by language, for the words a caller may say at a menu.
+    ``resolve_address``: the address lookup, called inline. ``read_back``: how a result is
+    read back (``ivr.addresses.readback.speak_result`` unless a city prefers otherwise).
+    ``confident_score``: results at or above it are read back; below it the caller is asked
+    again. ``transfers``: transfer targets by name. ``max_wait_polls``: how many times a
+    waiting caller hears "one moment" before the state gives up. ``texts``: the gateway can
+    send text messages (``IVR_SMS_FROM`` is set), so a caller with a known number is offered
+    one. ``duplicates``: open requests of the same service near the confirmed place are looked
+    for (by a job) and offered to the caller."""
+
+    catalogues: Mapping[str, Catalogue]
+    resolve_address: AddressResolver | None = None
+    read_back: ReadBack = speak_result
+    confident_score: float = CONFIDENT_SCORE
+    transfers: Mapping[str, TransferTarget] = field(default_factory=dict)
+    max_wait_polls: int = 5
+    texts: bool = False
+    duplicates: bool = False

@@ -1,0 +1,101 @@
+"""The ``request_status`` job: what a caller hears about a reference number they keyed in.
+
+The gateway answers first from its own outbox for a reference it gave itself (a batch
+service's token the city has not exchanged for an id yet: "received"; a token that has been
+exchanged is asked about under its id). Anything else is asked of the city, through the
+Open311 client (GET ``requests/{id}``). A city that cannot be reached, or answers nonsense, is
+``failed``: the caller hears that it cannot be reached right now. The job never retries: a
+caller is waiting on the line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.catalogue import Catalogue
+from ivr.followup.spoken_dates import spoken_date
+from ivr.jobs.queue import JobRequest
+from ivr.open311.client import brief
+from ivr.open311.errors import Open311Error
+from ivr.open311.models import ServiceRequest
+from ivr.store.call_tables import OutboxRecord
+from ivr.webhooks.filing import spell
+
+log = logging.getLogger(__name__)
+
+
+class RequestReader(Protocol):
+    def request(self, service_request_id: str) -> ServiceRequest | None: ...
+
+
+class RequestStatus:
+    """The handler; ``client`` is an ``Open311Client`` (or anything with its ``request``)."""
+
+    def __init__(
+        self,
+        client: RequestReader,
+        sessions: sessionmaker[Session],
+        catalogues: Mapping[str, Catalogue],
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._catalogues = catalogues
+
+    def __call__(self, job: JobRequest) -> Mapping[str, Any]:
+        reference = str(job.data.get("reference") or "").strip()
+        catalogue = self._catalogue(str(job.data.get("language") or ""))
+        slots = {"status_reference": spell(reference), "status_words": "", "status_details": ""}
+        if not reference:
+            return {"text": "unknown", "slots": slots}
+        city_id, held = self._from_outbox(reference)
+        if city_id is None:
+            return {"text": "received", "slots": slots}
+        try:
+            found = self._client.request(city_id)
+        except Open311Error as error:
+            log.warning("status by phone: the city cannot be reached: %s", brief(error))
+            return {"text": "failed", "slots": slots}
+        if found is None:
+            return {"text": "received" if held else "unknown", "slots": slots}
+        slots["status_words"] = _status_words(found.status, catalogue)
+        slots["status_details"] = _details(found, catalogue)
+        return {"text": "found", "slots": slots}
+
+    def _catalogue(self, language: str) -> Catalogue:
+        return self._catalogues.get(language) or next(iter(self._catalogues.values()))
+
+    def _from_outbox(self, reference: str) -> tuple[str | None, bool]:
+        """The city's id to ask about (None: the city has given none yet), and whether the
+        gateway filed this reference itself."""
+        with self._sessions() as session:
+            by_token = session.scalar(
+                select(OutboxRecord).where(OutboxRecord.token == reference).limit(1)
+            )
+            if by_token is not None:
+                return by_token.service_request_id, True
+            by_id = session.scalar(
+                select(OutboxRecord.id).where(OutboxRecord.service_request_id == reference).limit(1)
+            )
+        return reference, by_id is not None
+
+
+def _status_words(status: str, catalogue: Catalogue) -> str:
+    key = f"status.{status.strip().lower()}"
+    return catalogue.prompts.get(key, status.strip()) if status.strip() else ""
+
+
+def _details(found: ServiceRequest, catalogue: Catalogue) -> str:
+    """The notes and when it last changed, as sentences of the caller's catalogue."""
+    parts = []
+    notes = found.status_notes.strip().rstrip(".").strip()
+    if notes:
+        parts.append(catalogue.text("status.notes", {"notes": notes}))
+    moment = found.updated_datetime or found.requested_datetime
+    if moment is not None:
+        parts.append(catalogue.text("status.updated", {"date": spoken_date(moment, catalogue)}))
+    return " ".join(parts)

@@ -1,0 +1,197 @@
+"""The webhooks of handoffs, mounted beside the voice webhooks at ``/twilio/voice``.
+
+| URL | Twilio's role |
+|---|---|
+| ``POST /twilio/voice/handoff/<token>`` | a live call redirected by staff (REST call update) |
+| ``POST /twilio/voice/handoff`` | the handoff number's *A call comes in* URL: key a code |
+| ``POST /twilio/voice/handoff/code/<n>`` | the code keyed at attempt ``n`` |
+| ``POST /twilio/voice/whisper/<call_sid>`` | a Dial's ``<Number url>``: the person who answers |
+| ``POST /twilio/voice/agent`` | the agents' number (or phones): take the next caller queued |
+| ``POST /twilio/voice/dequeued`` | the ``<Queue url>``: run on the caller's side when taken |
+
+Every view checks the signature, like every webhook of the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.dialog.actions import Action, Gather, Hangup, Redirect, Say
+from ivr.dialog.events import Event
+from ivr.dialog.flow_library import FlowLibrary
+from ivr.dialog.staff import TO_STAFF, WITH_STAFF, StaffLink
+from ivr.dialog.state import CallState
+from ivr.handoff.book import HandoffBook
+from ivr.handoff.whisper import whisper_text
+from ivr.settings import Settings
+from ivr.store.call_tables import CallRecord
+from ivr.webhooks import twilio_form as form
+from ivr.webhooks.calls import IN_PROGRESS, CallDesk
+from ivr.webhooks.security import SignatureCheck, install_signature_check
+from ivr.webhooks.twiml import render, render_take_next, render_whisper
+from ivr.webhooks.voice import JOBS_EXTENSION, PREFIX, step_urls
+
+log = logging.getLogger(__name__)
+
+CODE_ATTEMPTS = 3
+
+
+def make_handoff_blueprint(
+    settings: Settings,
+    calls: CallDesk,
+    book: HandoffBook,
+    library: FlowLibrary,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime],
+) -> Blueprint:
+    bp = Blueprint("handoff", __name__)
+    install_signature_check(bp, SignatureCheck.from_settings(settings))
+    catalogues = library.catalogues
+    urls = step_urls(settings)
+    language = calls.flow.languages[0]
+
+    def base() -> str:
+        return settings.public_base_url.rstrip("/") or request.script_root
+
+    def twiml(actions: tuple[Action, ...], step_url: Callable[[str, int], str] = urls) -> Response:
+        body = render(actions, catalogues=catalogues, urls=step_url)
+        return Response(body, mimetype="text/xml")
+
+    def xml(body: str) -> Response:
+        return Response(body, mimetype="text/xml")
+
+    def resumed(sid: str, event: Event, caller: str | None = None) -> Response:
+        result = calls.advance(sid, event, caller=caller)
+        if not result.known:
+            return twiml((Hangup(),))
+        if result.queued and (runner := current_app.extensions.get(JOBS_EXTENSION)):
+            runner.wake()
+        return twiml(result.actions)
+
+    @bp.post("/handoff/<token>")
+    def live(token: str) -> Response:
+        values = form.checked(request.form)
+        sid = form.call_sid(values)
+        handoff = book.take_live(token[:64], sid, clock())
+        if handoff is None:
+            # Not this call's, used, or expired: the caller goes on where they were.
+            log.info("a live handoff was refused: unknown, used or expired")
+            state = calls.state(sid)
+            if state is None:
+                return twiml((Hangup(),))
+            return resumed(sid, Event.redirect(step=state.step, at=clock()))
+        event = Event.resume(handoff.target, handoff.resume_data(), at=clock())
+        return resumed(sid, event)
+
+    def code_urls(_event: str, attempt: int) -> str:
+        return f"{base()}{PREFIX}/handoff/code/{attempt}"
+
+    def ask_code(attempt: int, apology: str = "") -> Response:
+        prompts = [Say(apology, language=language)] if apology else []
+        prompts.append(Say("handoff.enter_code", language=language))
+        gather = Gather(
+            step=attempt, input=("dtmf",), num_digits=6, timeout=8, prompts=tuple(prompts)
+        )
+        return twiml((gather, Redirect(step=attempt, event="no_input")), code_urls)
+
+    @bp.route("/handoff", methods=["GET", "POST"])
+    def handoff_line() -> Response:
+        form.call_sid(form.checked(request.values))
+        return ask_code(1)
+
+    @bp.post("/handoff/code/<raw_attempt>")
+    def handoff_code(raw_attempt: str) -> Response:
+        values = form.checked(request.form)
+        sid, attempt = form.call_sid(values), form.step_number(raw_attempt)
+        digits = values.get("Digits", "")
+        problem = "unknown"
+        if len(digits) == 6 and digits.isdigit():
+            taken = book.take_code(digits, sid, clock())
+            if taken.handoff is not None:
+                event = Event.resume(taken.handoff.target, taken.handoff.resume_data(), at=clock())
+                return resumed(sid, event, values.get("From"))
+            problem = taken.problem
+        elif not digits:
+            problem = "none"
+        log.info("a handoff code was refused", extra={"reason": problem})
+        apology = {
+            "expired": "handoff.expired_code",
+            "none": "common.no_input",
+        }.get(problem, "handoff.unknown_code")
+        if attempt >= CODE_ATTEMPTS:
+            closing = (
+                Say(apology, language=language),
+                Say("handoff.no_code_goodbye", language=language),
+                Hangup(),
+            )
+            return twiml(closing)
+        return ask_code(attempt + 1, apology)
+
+    @bp.post("/whisper/<caller_sid>")
+    def whisper(caller_sid: str) -> Response:
+        values = form.checked(request.form)
+        person = form.call_sid(values)
+        sid = form.call_sid({"CallSid": caller_sid})
+        calls.amend(sid, _taken_by(person, clock()))
+        return xml(render_whisper(whisper_text(calls.state(sid))))
+
+    @bp.route("/agent", methods=["GET", "POST"])
+    def agent() -> Response:
+        form.call_sid(form.checked(request.values))
+        queue = settings.operator_queue
+        if not queue:
+            return xml(render_whisper("No staff queue is set up on the 311 line. Goodbye."))
+        head = _head_of_queue(sessions, queue)
+        text = whisper_text(head) if head is not None else ""
+        return xml(render_take_next(text, queue, f"{base()}{PREFIX}/dequeued"))
+
+    @bp.post("/dequeued")
+    def dequeued() -> Response:
+        values = form.checked(request.form)
+        sid = form.call_sid(values)
+        person = values.get("DequeingCallSid", "")[:64]
+        calls.amend(sid, _taken_by(person, clock()))
+        return xml(render_whisper(""))
+
+    @bp.errorhandler(form.FormError)
+    def bad_form(error: form.FormError) -> Response:
+        log.info("webhook refused: bad form", extra={"reason": str(error)})
+        return Response(f"bad request: {error}\n", status=400, mimetype="text/plain")
+
+    return bp
+
+
+def _taken_by(person: str, at: datetime) -> Callable[[CallState], CallState]:
+    """The call's state once a person has taken it."""
+
+    def change(state: CallState) -> CallState:
+        link = state.staff or StaffLink()
+        taken = replace(link, status=WITH_STAFF, since=at.isoformat(), agent_call=person)
+        return replace(state, staff=taken)
+
+    return change
+
+
+def _head_of_queue(sessions: sessionmaker[Session], queue: str) -> CallState | None:
+    """The call waiting longest in ``queue``, as far as the gateway knows (Twilio's queue is
+    first in, first out, and a caller enters it when the gateway answers with <Enqueue>)."""
+    with sessions() as session:
+        rows = session.scalars(
+            select(CallRecord.state).where(CallRecord.status == IN_PROGRESS)
+        ).all()
+    waiting = [CallState.from_dict(raw) for raw in rows]
+    waiting = [
+        s
+        for s in waiting
+        if s.staff is not None and s.staff.status == TO_STAFF and s.staff.via == queue
+        and not s.ended
+    ]  # fmt: skip
+    return min(waiting, key=lambda s: s.staff.since if s.staff else "", default=None)

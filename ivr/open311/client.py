@@ -1,0 +1,410 @@
+"""A GeoReport v2 client that speaks to Open311 endpoints as real servers speak.
+
+:class:`Open311Client` wraps an ``httpx.Client`` that the caller builds and owns. The client
+never creates its own: tests pass one aimed at a local server, production passes one from
+:func:`make_http_client` with the ``IVR_OPEN311_TIMEOUT`` timeout. **The httpx.Client must have
+timeouts configured** (connect, read, write and pool): the constructor refuses one that could
+wait forever, because a call to a city must never hang a worker.
+
+What it does beyond the letter of the spec (see docs/open311-client.md):
+
+- JSON or XML on every call, with the answer sniffed rather than trusted to its Content-Type;
+- ``jurisdiction_id`` on every call when configured and never otherwise; ``api_key`` only in
+  the body of a POST, never in a URL (URLs end up in logs);
+- the service list cached for ``services_ttl`` seconds, and fetched again early when the
+  discovery ``changeset`` changes (checked at most every ``discovery_interval`` seconds);
+- a POST is a success only with a ``service_request_id`` or a ``token``, or, for a blackbox
+  service only, a 2xx with a ``service_notice`` and neither;
+- every failure raised as a typed :class:`~ivr.open311.errors.Open311Error` that says whether
+  a retry may help. The client never retries by itself: the outbox owns retries.
+
+The client is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ivr.open311 import wire
+from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311Error
+from ivr.open311.exchange import FORMATS, Answer, judge, make_http_client, send
+from ivr.open311.form import Pairs, request_form
+from ivr.open311.models import (
+    Discovery,
+    NewRequest,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+    SubmitResult,
+)
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Open311Client", "embedded_endpoint_url", "make_http_client"]
+Clock = Callable[[], float]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+Sleep = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class _CachedServices:
+    services: tuple[Service, ...]
+    fetched_at: float
+    checked_at: float
+    changeset: tuple[str, str] | None
+
+
+class Open311Client:
+    """GeoReport v2 over an injected ``httpx.Client`` (which must have timeouts: see module)."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        *,
+        format: str = "json",
+        api_key: str = "",
+        jurisdiction_id: str = "",
+        services_ttl: float = 3600.0,
+        discovery_url: str = "",
+        discovery_interval: float = 300.0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        if format not in FORMATS:
+            raise ValueError(f"format must be json or xml, not {format!r}")
+        timeout = http.timeout
+        if None in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+            raise ValueError("the httpx.Client needs a timeout on every phase")
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.format = format
+        self.api_key = api_key
+        self.jurisdiction_id = jurisdiction_id
+        self.services_ttl = services_ttl
+        self.discovery_url = discovery_url
+        self.discovery_interval = discovery_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._services: _CachedServices | None = None
+        self._definitions: dict[str, tuple[float, ServiceDefinition]] = {}
+
+    def __repr__(self) -> str:
+        return f"Open311Client({self.base_url!r}, format={self.format!r})"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        http: httpx.Client,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> Open311Client:
+        """The city's endpoint from ``IVR_OPEN311_*``, or the embedded one when none is set."""
+        if settings.open311_endpoint:
+            base_url = settings.open311_endpoint
+            api_key, jurisdiction = settings.open311_api_key, settings.open311_jurisdiction_id
+        else:
+            base_url = embedded_endpoint_url(settings)
+            api_key, jurisdiction = settings.embedded_api_key, settings.embedded_jurisdiction_id
+        return cls(
+            http,
+            base_url,
+            format=settings.open311_format,
+            api_key=api_key,
+            jurisdiction_id=jurisdiction,
+            services_ttl=settings.open311_services_ttl,
+            discovery_url=settings.open311_discovery_url,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    # --- discovery and services ---------------------------------------------------------------
+
+    def discovery(self, url: str = "") -> Discovery:
+        """``discovery.json|xml`` at ``url`` (a file URL, or the folder holding it)."""
+        url = url or self.discovery_url
+        if not url:
+            raise InvalidRequest("no discovery URL is configured")
+        if not url.lower().endswith((".json", ".xml")):
+            url = f"{url.rstrip('/')}/discovery.{self.format}"
+        answer = self._call("GET", url, what="GET discovery")
+        return self._parse(wire.parse_discovery, answer, "GET discovery")
+
+    def services(self, *, refresh: bool = False) -> tuple[Service, ...]:
+        """The service list, from the cache while it is fresh (see module)."""
+        with self._lock:
+            now = self.clock()
+            cached = self._services
+            changeset = None
+            if cached is not None and not refresh and now - cached.fetched_at < self.services_ttl:
+                if not self.discovery_url or now - cached.checked_at < self.discovery_interval:
+                    return cached.services
+                try:
+                    changeset = self._changeset()
+                except Open311Error as error:
+                    log.warning(
+                        "discovery check failed; keeping the service list: %s", brief(error)
+                    )
+                    self._services = _replace_checked(cached, now)
+                    return cached.services
+                if changeset == cached.changeset:
+                    self._services = _replace_checked(cached, now)
+                    return cached.services
+                log.info("discovery changeset changed; fetching the service list again")
+            elif self.discovery_url:
+                changeset = self._optional_changeset()
+            answer = self._call("GET", self._url("services"), what="GET services")
+            services = self._parse(wire.parse_services, answer, "GET services")
+            self._services = _CachedServices(services, now, now, changeset)
+            self._definitions.clear()
+            return services
+
+    def service(self, service_code: str) -> Service | None:
+        """One service of the (cached) list, or None if the city does not offer it."""
+        return next((s for s in self.services() if s.service_code == service_code), None)
+
+    def definition(self, service_code: str, *, refresh: bool = False) -> ServiceDefinition:
+        """``services/{code}``: the attributes a service asks for (cached like the list)."""
+        with self._lock:
+            cached = self._definitions.get(service_code)
+            if cached and not refresh and self.clock() - cached[0] < self.services_ttl:
+                return cached[1]
+        path = f"services/{quote(service_code, safe='')}"
+        answer = self._call("GET", self._url(path), what="GET service definition")
+        definition = self._parse(
+            lambda tree: wire.parse_definition(tree, service_code), answer, "GET service definition"
+        )
+        with self._lock:
+            self._definitions[service_code] = (self.clock(), definition)
+        return definition
+
+    # --- filing ---------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        request: NewRequest,
+        *,
+        service: Service | None = None,
+        definition: ServiceDefinition | None = None,
+        idempotency_key: str = "",
+    ) -> SubmitResult:
+        """POST ``requests``: an id, a token (kept even beside an id), or a blackbox notice.
+
+        ``definition``, when given, makes every ``multivaluelist`` attribute go out as
+        ``attribute[code][]`` even with one value. ``service``, when given, says whether an
+        answer with neither id nor token is legal (blackbox); otherwise the cached list says.
+        ``idempotency_key``, when given, goes out as an ``Idempotency-Key`` header: the embedded
+        endpoint answers a repeated key as it answered the first POST, without filing again
+        (GeoReport v2 has no such field; other servers ignore an unknown header).
+        """
+        multivalue = frozenset(
+            a.code
+            for a in (definition.attributes if definition else ())
+            if a.datatype == "multivaluelist"
+        )
+        form = request_form(
+            request,
+            api_key=self.api_key,
+            jurisdiction_id=self.jurisdiction_id,
+            multivalue_codes=multivalue,
+        )
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
+        answer = self._call(
+            "POST", self._url("requests"), what="POST requests", form=form, headers=headers
+        )
+        result = self._parse(wire.parse_submit, answer, "POST requests")
+        if result.service_request_id is not None or result.token is not None:
+            return result
+        if self._service_type(request.service_code, service) == "blackbox":
+            return result
+        raise Open311BadAnswer(
+            "POST requests was answered without a service_request_id or a token",
+            status_code=answer.status_code,
+            retryable=False,
+        )
+
+    def _service_type(self, service_code: str, service: Service | None) -> str:
+        if service is not None and service.service_code == service_code:
+            return service.type
+        try:
+            found = self.service(service_code)
+        except Open311Error as error:
+            raise Open311BadAnswer(
+                "POST requests got neither id nor token, and the service type is unknown",
+                retryable=False,
+            ) from error
+        return found.type if found else ""
+
+    def token_id(self, token: str) -> str | None:
+        """``tokens/{token}``: the request id, or None while the city has not assigned one."""
+        path = f"tokens/{quote(token, safe='')}"
+        answer = self._call_or_none(self._url(path), what="GET token")
+        if answer is None:
+            return None
+        return self._parse(wire.parse_token, answer, "GET token")
+
+    def wait_for_id(
+        self,
+        token: str,
+        *,
+        ceiling: float = 60.0,
+        first_delay: float = 1.0,
+        max_delay: float = 15.0,
+    ) -> str | None:
+        """Poll :meth:`token_id` with doubling delays (up to ``max_delay``) for ``ceiling`` s.
+
+        Retryable failures are waited through; others are raised. None after ``ceiling``
+        seconds means the city has not assigned an id yet: keep the token and ask later.
+        """
+        deadline = self.clock() + ceiling
+        delay = first_delay
+        while True:
+            try:
+                found = self.token_id(token)
+            except Open311Error as error:
+                if not error.retryable:
+                    raise
+                log.info("token lookup failed, will try again: %s", brief(error))
+                found = None
+            if found is not None:
+                return found
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return None
+            self.sleep(min(delay, remaining))
+            delay = min(delay * 2, max_delay)
+
+    # --- reading requests -----------------------------------------------------------------------
+
+    def requests(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        service_code: str = "",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        status: str = "",
+    ) -> tuple[ServiceRequest, ...]:
+        """GET ``requests`` with the spec's filters; dates must carry a timezone."""
+        params: Pairs = []
+        if ids:
+            params.append(("service_request_id", ",".join(ids)))
+        if service_code:
+            params.append(("service_code", service_code))
+        for name, moment in (("start_date", start), ("end_date", end)):
+            if moment is not None:
+                if moment.tzinfo is None:
+                    raise InvalidRequest(f"{name} needs a timezone")
+                params.append((name, moment.isoformat()))
+        if status:
+            params.append(("status", status))
+        answer = self._call("GET", self._url("requests"), what="GET requests", params=params)
+        return self._parse(wire.parse_requests, answer, "GET requests")
+
+    def request(self, service_request_id: str) -> ServiceRequest | None:
+        """GET ``requests/{id}``: the request, or None when the city does not know the id."""
+        path = f"requests/{quote(service_request_id, safe='')}"
+        answer = self._call_or_none(self._url(path), what="GET request")
+        if answer is None:
+            return None
+        found = self._parse(wire.parse_requests, answer, "GET request")
+        return found[0] if found else None
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/{path}.{self.format}"
+
+    def _optional_changeset(self) -> tuple[str, str] | None:
+        try:
+            return self._changeset()
+        except Open311Error as error:
+            log.warning("discovery failed; fetching the service list anyway: %s", brief(error))
+            return None
+
+    def _changeset(self) -> tuple[str, str]:
+        found = self.discovery()
+        mine = next((e for e in found.endpoints if e.url.rstrip("/") == self.base_url), None)
+        return found.changeset, mine.changeset if mine else ""
+
+    def _parse(self, parse: Callable[[Any], Any], answer: Answer, what: str) -> Any:
+        try:
+            return parse(answer.document.tree)
+        except wire.WireError as error:
+            raise Open311BadAnswer(
+                f"{what} got an unusable answer: {error}",
+                status_code=answer.status_code,
+                retryable=False,
+            ) from None
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        params: Pairs | None = None,
+        form: Pairs | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        response = self._send(method, url, what, params, form, headers)
+        answer = judge(response, what)
+        assert answer is not None  # judge returns None only when missing_ok
+        return answer
+
+    def _call_or_none(self, url: str, *, what: str) -> Answer | None:
+        """A GET where 404 means "no such thing" (an unknown id, a token not yet known)."""
+        return judge(self._send("GET", url, what, None, None), what, missing_ok=True)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        params: Pairs | None,
+        form: Pairs | None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        return send(
+            self.http,
+            method,
+            url,
+            what=what,
+            format=self.format,
+            jurisdiction_id=self.jurisdiction_id,
+            params=params,
+            form=form,
+            extra_headers=headers,
+        )
+
+
+def _replace_checked(cached: _CachedServices, now: float) -> _CachedServices:
+    return _CachedServices(cached.services, cached.fetched_at, now, cached.changeset)
+
+
+def brief(error: Open311Error) -> str:
+    """An error for a log line: its kind and status, without the city's descriptions (which
+    may echo what the caller said)."""
+    status = f" HTTP {error.status_code}" if error.status_code is not None else ""
+    return f"{type(error).__name__}{status}: {error.message}"
+
+
+def embedded_endpoint_url(settings: Settings) -> str:
+    """Where the gateway's own GeoReport endpoint answers, as seen from this machine."""
+    if settings.public_base_url:
+        return f"{settings.public_base_url.rstrip('/')}/open311/v2"
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}/open311/v2"

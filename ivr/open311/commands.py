@@ -1,0 +1,151 @@
+"""``ivr open311 …``: talk to any Open311 GeoReport v2 endpoint by hand.
+
+Every command takes the endpoint's base URL (the folder holding ``services.json``). The format,
+API key and jurisdiction default to ``IVR_OPEN311_FORMAT``, ``IVR_OPEN311_API_KEY`` and
+``IVR_OPEN311_JURISDICTION_ID``; the timeout is ``IVR_OPEN311_TIMEOUT``. A failure prints the
+city's own error descriptions and whether a retry may help, and exits with status 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from ivr.open311.client import Open311Client, make_http_client
+from ivr.open311.errors import Open311Error
+from ivr.open311.models import NewRequest
+
+FORMAT = click.Choice(["json", "xml"])
+
+
+@click.group()
+def open311() -> None:
+    """Talk to an Open311 GeoReport v2 endpoint."""
+
+
+def endpoint_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--format", "format_", type=FORMAT, default=None)(command)
+    command = click.option("--jurisdiction", default=None, help="jurisdiction_id to send.")(command)
+    return command
+
+
+@contextmanager
+def connected(
+    url: str, format_: str | None, jurisdiction: str | None, api_key: str | None = None
+) -> Iterator[Open311Client]:
+    from ivr.cli import load_settings
+
+    settings = load_settings()
+    with make_http_client(settings) as http:
+        client = Open311Client(
+            http,
+            url,
+            format=format_ or settings.open311_format,
+            api_key=settings.open311_api_key if api_key is None else api_key,
+            jurisdiction_id=(
+                settings.open311_jurisdiction_id if jurisdiction is None else jurisdiction
+            ),
+        )
+        try:
+            yield client
+        except Open311Error as error:
+            hint = "a retry may succeed" if error.retryable else "a retry will not help"
+            raise click.ClickException(f"{error} ({hint})") from None
+
+
+@open311.command("services")
+@click.argument("url")
+@endpoint_options
+def services_command(url: str, format_: str | None, jurisdiction: str | None) -> None:
+    """List the services at URL: code, name, group and type."""
+    with connected(url, format_, jurisdiction) as client:
+        services = client.services()
+    rows = [("CODE", "NAME", "GROUP", "TYPE")]
+    rows += [(s.service_code, s.service_name, s.group, s.type) for s in services]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*padded, row[-1]]))
+    click.echo(f"{len(services)} services")
+
+
+@open311.command("definition")
+@click.argument("url")
+@click.argument("code")
+@endpoint_options
+def definition_command(url: str, code: str, format_: str | None, jurisdiction: str | None) -> None:
+    """Show the attributes service CODE asks for."""
+    with connected(url, format_, jurisdiction) as client:
+        definition = client.definition(code)
+    click.echo(f"service {definition.service_code}: {len(definition.attributes)} attributes")
+    for a in definition.attributes:
+        flags = ", ".join(
+            word for word, on in (("required", a.required), ("informational", not a.variable)) if on
+        )
+        click.echo(f"- {a.code} [{a.datatype}{', ' + flags if flags else ''}] {a.description}")
+        for value in a.values:
+            click.echo(f"    {value.key}: {value.name}")
+
+
+@open311.command("submit")
+@click.argument("url")
+@click.option("--service", "service_code", required=True, help="service_code to file under.")
+@click.option("--lat", type=float, default=None)
+@click.option("--long", "long_", type=float, default=None)
+@click.option("--address", default="", help="address_string.")
+@click.option("--description", default="")
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    help="code=value; repeat a code to send several values.",
+)
+@click.option("--api-key", default=None, help="api_key (sent on this POST only).")
+@endpoint_options
+def submit_command(
+    url: str,
+    service_code: str,
+    lat: float | None,
+    long_: float | None,
+    address: str,
+    description: str,
+    attributes: tuple[str, ...],
+    api_key: str | None,
+    format_: str | None,
+    jurisdiction: str | None,
+) -> None:
+    """File a service request at URL and print its id, token or notice."""
+    if (lat is None) != (long_ is None):
+        raise click.UsageError("--lat and --long go together")
+    request = NewRequest(
+        service_code=service_code,
+        lat=lat,
+        long=long_,
+        address_string=address,
+        description=description,
+        attributes=parse_attributes(attributes),
+    )
+    with connected(url, format_, jurisdiction, api_key) as client:
+        result = client.submit(request)
+    if result.service_request_id is not None:
+        click.echo(f"service_request_id: {result.service_request_id}")
+    if result.token is not None:
+        click.echo(f"token: {result.token}")
+    if result.service_notice:
+        click.echo(f"service_notice: {result.service_notice}")
+    if result.service_request_id is None and result.token is None:
+        click.echo("no id or token: the service is blackbox")
+
+
+def parse_attributes(given: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``("a=1", "b=x", "a=2")`` → ``(("a", ("1", "2")), ("b", ("x",)))``, in first-seen order."""
+    values: dict[str, list[str]] = {}
+    for item in given:
+        code, sep, value = item.partition("=")
+        if not sep or not code:
+            raise click.BadParameter(f"{item!r} is not code=value", param_hint="--attribute")
+        values.setdefault(code, []).append(value)
+    return tuple((code, tuple(found)) for code, found in values.items())

@@ -1,0 +1,128 @@
+"""One HTTP exchange with an Open311 endpoint: send it, then judge what came back.
+
+:func:`send` turns httpx's transport failures into typed errors (timeouts and connection
+errors, both retryable). :func:`judge` decides what an answer is worth, in this order:
+
+1. an error body (the spec's ``errors`` format, JSON or XML) inside a 2xx takes the status its
+   first 4xx/5xx code names (some servers say "200" and mean "404");
+2. a 404 where "no such thing" is a valid answer (an unknown id, a token not yet known) → None;
+3. a 3xx (only a POST sees one: GETs follow redirects) → not retryable, naming where to;
+4. a 4xx/5xx → :func:`~ivr.open311.errors.error_for_status` with the city's descriptions;
+5. a 2xx with an HTML page → retryable (a proxy or maintenance page stood in for the CRM);
+6. a 2xx that is neither JSON nor XML → retryable for a GET, not for a POST (the city may
+   have filed it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from ivr.open311 import wire
+from ivr.open311.documents import Document, decode
+from ivr.open311.errors import (
+    ErrorDescription,
+    Open311BadAnswer,
+    Open311ConnectionError,
+    Open311Timeout,
+    error_for_status,
+)
+from ivr.open311.form import Pairs, encode
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+
+
+def make_http_client(settings: Settings) -> httpx.Client:
+    """The httpx.Client for talking to the city: ``IVR_OPEN311_TIMEOUT`` on every phase.
+
+    Redirects are not followed by default: a POST redirected with 301/302 would arrive as a
+    GET without its body. The client follows them on GETs only.
+    """
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.open311_timeout),
+        headers={"User-Agent": "voice311 (Open311 GeoReport v2 client)"},
+        follow_redirects=False,
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A usable answer: its status and its decoded document."""
+
+    status_code: int
+    document: Document
+
+
+def send(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    format: str,
+    jurisdiction_id: str = "",
+    params: Pairs | None = None,
+    form: Pairs | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """GET ``url`` with ``params`` (and ``jurisdiction_id``) or POST ``form`` to it."""
+    headers = {**(extra_headers or {}), "Accept": FORMATS[format]}
+    try:
+        if method == "GET":
+            query = httpx.QueryParams(list(params or []))
+            if jurisdiction_id:
+                query = query.add("jurisdiction_id", jurisdiction_id)
+            response = http.get(url, params=query, headers=headers, follow_redirects=True)
+        else:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            response = http.post(url, content=encode(form or []), headers=headers)
+    except httpx.TimeoutException as error:
+        raise Open311Timeout(f"{what} timed out") from error
+    except httpx.TransportError as error:
+        raise Open311ConnectionError(f"{what} could not reach the endpoint") from error
+    log.debug("%s answered %s", what, response.status_code)
+    return response
+
+
+def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> Answer | None:
+    """The usable answer in ``response``, None for a tolerated 404, or the right exception."""
+    method = response.request.method
+    status = response.status_code
+    document = decode(response.content, response.headers.get("content-type", ""))
+    errors = wire.parse_errors(document.tree) if document.kind in ("json", "xml") else ()
+    if 200 <= status < 300 and errors:
+        status = _status_in(errors) or status
+    if status == 404 and missing_ok:
+        return None
+    if 300 <= status < 400:
+        where = response.headers.get("location", "elsewhere")
+        raise Open311BadAnswer(f"{what} was redirected to {where}", status_code=status)
+    if not 200 <= status < 300:
+        raise error_for_status(status, errors, what)
+    if errors:
+        raise Open311BadAnswer(f"{what} got an error answer", status_code=status, errors=errors)
+    if document.kind == "html":
+        raise Open311BadAnswer(
+            f"{what} got {document.problem} instead of an answer (a proxy or maintenance page)",
+            status_code=status,
+            retryable=True,
+        )
+    if document.kind == "unreadable":
+        raise Open311BadAnswer(
+            f"{what} got {document.problem}", status_code=status, retryable=method == "GET"
+        )
+    return Answer(status, document)
+
+
+def _status_in(errors: tuple[ErrorDescription, ...]) -> int | None:
+    """The HTTP-like code a 2xx error body carries (``[{"code": 404, ...}]``), if any."""
+    for error in errors:
+        if error.code.isdigit() and 400 <= int(error.code) < 600:
+            return int(error.code)
+    return None

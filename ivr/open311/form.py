@@ -1,0 +1,95 @@
+"""A :class:`~ivr.open311.models.NewRequest` → the form fields of a GeoReport v2 POST.
+
+The spec's POST is ``application/x-www-form-urlencoded``. What is sent:
+
+- ``service_code``; ``lat`` and ``long`` written with six decimals (about 11 cm, finer than any
+  geocoder here, and what most CRMs store) and ``address_string`` beside them when both are
+  known, so a city that ignores one still has the other; ``address_id`` when given;
+- ``attribute[code]=value`` for a single value, and ``attribute[code][]=value`` repeated for a
+  multi-value attribute (one with several values, or any ``multivaluelist`` attribute even with
+  one value chosen, when the caller passes the definition's multi-value codes);
+- ``description`` cut to :data:`~ivr.open311.models.DESCRIPTION_LIMIT` characters, at a word
+  boundary when there is one in the last half;
+- ``api_key`` (POST is the only call that carries it) and ``jurisdiction_id`` only when given;
+- the optional contact fields only when not empty.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from ivr.open311.errors import InvalidRequest
+from ivr.open311.models import DESCRIPTION_LIMIT, NewRequest
+
+Pairs = list[tuple[str, str]]
+OPTIONAL_FIELDS = (
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "media_url",
+)
+
+
+def request_form(
+    request: NewRequest,
+    *,
+    api_key: str = "",
+    jurisdiction_id: str = "",
+    multivalue_codes: frozenset[str] = frozenset(),
+) -> Pairs:
+    """The ordered form fields for ``request``; raises :class:`InvalidRequest` before sending."""
+    if not request.service_code:
+        raise InvalidRequest("the request has no service_code")
+    if not request.has_location:
+        raise InvalidRequest("the request has no location (lat/long, address_string or id)")
+    pairs: Pairs = []
+    if jurisdiction_id:
+        pairs.append(("jurisdiction_id", jurisdiction_id))
+    pairs.append(("service_code", request.service_code))
+    if request.lat is not None and request.long is not None:
+        pairs.append(("lat", coordinate(request.lat, "lat", 90.0)))
+        pairs.append(("long", coordinate(request.long, "long", 180.0)))
+    if request.address_string:
+        pairs.append(("address_string", request.address_string))
+    for name in OPTIONAL_FIELDS:
+        value = getattr(request, name)
+        if value:
+            pairs.append((name, value))
+    if request.description:
+        pairs.append(("description", truncate_description(request.description)))
+    for code, values in request.attributes:
+        if len(values) > 1 or code in multivalue_codes:
+            pairs.extend((f"attribute[{code}][]", value) for value in values)
+        elif values:
+            pairs.append((f"attribute[{code}]", values[0]))
+    if api_key:
+        pairs.append(("api_key", api_key))
+    return pairs
+
+
+def encode(pairs: Pairs) -> bytes:
+    """The urlencoded body, with repeated keys kept in order."""
+    return urlencode(pairs).encode("ascii")
+
+
+def coordinate(value: float, name: str, bound: float) -> str:
+    if not math.isfinite(value) or abs(value) > bound:
+        raise InvalidRequest(f"the request's {name} is out of range")
+    return f"{value:.6f}"
+
+
+def truncate_description(description: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``description`` in at most ``limit`` characters, cut between words when possible."""
+    if len(description) <= limit:
+        return description
+    cut = description[:limit]
+    if not description[limit].isspace():
+        boundary = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if boundary >= limit // 2:
+            cut = cut[:boundary]
+    return cut.rstrip()

@@ -1,0 +1,185 @@
+"""The embedded endpoint's requests in the store: file one, publish some, change a status.
+
+Published ids are ``str(row id)``: short, increasing, easy to read out over the phone, and
+assigned by the database so that several workers never hand out the same one. Blackbox
+requests are stored like the others but :func:`published_requests` never returns them, and
+their id is never revealed. Every function takes a session; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.open311.models import NewRequest, Service, ServiceRequest
+from ivr.open311.request_query import RequestQuery
+from ivr.store.request_tables import STATUSES, ServiceRequestRecord
+
+BLACKBOX_NOTICE = "Received. This service does not give out request numbers."
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the endpoint may tell the submitter about a request it has just stored."""
+
+    service_request_id: str
+    token: str | None
+    service_notice: str
+    service_type: str
+
+
+def file_request(
+    session: Session,
+    service: Service,
+    request: NewRequest,
+    *,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Filed:
+    """Store ``request`` for ``service``, filed at ``now`` (timezone-aware), under
+    ``idempotency_key`` when given (unique: a second request with it fails on commit)."""
+    record = ServiceRequestRecord(
+        idempotency_key=idempotency_key or None,
+        service_request_id=f"pending-{uuid.uuid4().hex}",
+        token=secrets.token_urlsafe(18) if service.type == "batch" else None,
+        service_type=service.type,
+        service_code=service.service_code,
+        service_name=service.service_name,
+        status="open",
+        status_notes="",
+        description=request.description,
+        address_string=request.address_string,
+        address_id=request.address_id,
+        zipcode="",
+        lat=request.lat,
+        long=request.long,
+        attributes={code: list(values) for code, values in request.attributes},
+        media_url=request.media_url,
+        agency_responsible="",
+        service_notice=BLACKBOX_NOTICE if service.type == "blackbox" else "",
+        requested_datetime=now,
+        updated_datetime=now,
+        expected_datetime=None,
+        email=request.email,
+        phone=request.phone,
+        first_name=request.first_name,
+        last_name=request.last_name,
+        device_id=request.device_id,
+        account_id=request.account_id,
+    )
+    session.add(record)
+    session.flush()
+    record.service_request_id = str(record.id)
+    session.flush()
+    return _filed(record)
+
+
+def filed_for_key(session: Session, idempotency_key: str) -> Filed | None:
+    """What was answered to the POST that carried ``idempotency_key``, or None."""
+    record = session.scalar(
+        select(ServiceRequestRecord).where(ServiceRequestRecord.idempotency_key == idempotency_key)
+    )
+    return None if record is None else _filed(record)
+
+
+def _filed(record: ServiceRequestRecord) -> Filed:
+    return Filed(
+        service_request_id=record.service_request_id,
+        token=record.token,
+        service_notice=record.service_notice,
+        service_type=record.service_type,
+    )
+
+
+def published_requests(session: Session, query: RequestQuery) -> list[ServiceRequest]:
+    """The requests ``query`` selects, newest first, at most ``query.limit`` of them."""
+    statement = select(ServiceRequestRecord).where(ServiceRequestRecord.service_type != "blackbox")
+    if query.service_request_ids:
+        statement = statement.where(
+            ServiceRequestRecord.service_request_id.in_(query.service_request_ids)
+        )
+    else:
+        if query.service_codes:
+            statement = statement.where(ServiceRequestRecord.service_code.in_(query.service_codes))
+        if query.statuses:
+            statement = statement.where(ServiceRequestRecord.status.in_(query.statuses))
+        if query.start is not None:
+            statement = statement.where(ServiceRequestRecord.requested_datetime >= query.start)
+        if query.end is not None:
+            statement = statement.where(ServiceRequestRecord.requested_datetime <= query.end)
+    statement = statement.order_by(
+        ServiceRequestRecord.requested_datetime.desc(), ServiceRequestRecord.id.desc()
+    ).limit(query.limit)
+    return [published_view(record) for record in session.scalars(statement)]
+
+
+def published_request(session: Session, service_request_id: str) -> ServiceRequest | None:
+    found = published_requests(session, RequestQuery(service_request_ids=(service_request_id,)))
+    return found[0] if found else None
+
+
+def id_for_token(session: Session, token: str) -> str | None:
+    """The id of the batch request that ``token`` was given for, or None."""
+    statement = select(ServiceRequestRecord.service_request_id).where(
+        ServiceRequestRecord.token == token
+    )
+    return session.scalar(statement)
+
+
+def update_status(
+    session: Session,
+    service_request_id: str,
+    *,
+    status: str,
+    now: datetime,
+    status_notes: str | None = None,
+    agency_responsible: str | None = None,
+    expected_datetime: datetime | None = None,
+) -> bool:
+    """Change a request's status (and notes); False when there is no such request."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    record = session.scalar(
+        select(ServiceRequestRecord).where(
+            ServiceRequestRecord.service_request_id == service_request_id
+        )
+    )
+    if record is None:
+        return False
+    record.status = status
+    record.updated_datetime = now
+    if status_notes is not None:
+        record.status_notes = status_notes
+    if agency_responsible is not None:
+        record.agency_responsible = agency_responsible
+    if expected_datetime is not None:
+        record.expected_datetime = expected_datetime
+    return True
+
+
+def published_view(record: ServiceRequestRecord) -> ServiceRequest:
+    """Only the fields GeoReport v2 publishes: never the submitter's contact fields."""
+    return ServiceRequest(
+        service_request_id=record.service_request_id,
+        status=record.status,
+        service_code=record.service_code,
+        service_name=record.service_name,
+        status_notes=record.status_notes,
+        description=record.description,
+        agency_responsible=record.agency_responsible,
+        service_notice=record.service_notice,
+        requested_datetime=record.requested_datetime,
+        updated_datetime=record.updated_datetime,
+        expected_datetime=record.expected_datetime,
+        address=record.address_string,
+        address_id=record.address_id,
+        zipcode=record.zipcode,
+        lat=record.lat,
+        long=record.long,
+        media_url=record.media_url,
+    )

@@ -1,0 +1,1 @@
+"""The outbox: reports committed with the call, delivered to the city by workers."""

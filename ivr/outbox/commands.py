@@ -1,0 +1,188 @@
+"""``ivr worker`` and ``ivr outbox …``: deliver the outbox, and look at it."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING
+from ivr.settings import Settings
+from ivr.store.call_tables import OutboxRecord, ReportRecord
+from ivr.store.db import make_engine, make_sessionmaker
+
+
+def _settings() -> Settings:
+    from ivr.cli import load_settings
+
+    return load_settings()
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+@click.option("--interval", type=float, default=2.0, show_default=True)
+def worker(once: bool, interval: float) -> None:
+    """Deliver the outbox to the city and run jobs (run as many as you like on PostgreSQL)."""
+    from ivr.followup.text_sender import text_round
+    from ivr.logs import configure
+    from ivr.open311.client import Open311Client, make_http_client
+    from ivr.outbox.worker import RetryPolicy, RoundCounts, deliver_due
+
+    settings = _settings()
+    configure(settings.log_level)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    client = Open311Client.from_settings(settings, make_http_client(settings))
+    policy = RetryPolicy.from_settings(settings)
+    jobs = worker_jobs(settings, engine, sessions)
+    texts = text_round(settings, sessions) or (lambda: 0)
+    while True:
+        counts = deliver_due(sessions, client, policy=policy)
+        ran = jobs() + texts()
+        if once:
+            click.echo(
+                f"filed {counts.filed}, retrying {counts.retrying}, parked {counts.parked}, "
+                f"ids for tokens {counts.ids_found}"
+            )
+            click.echo(f"jobs run {ran}")
+            return
+        if counts == RoundCounts() and not ran:
+            time.sleep(interval)
+
+
+def worker_jobs(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> Any:
+    """A callable that runs the jobs due now (transcriptions, questions to the city) and
+    reports each result to its call, as a webhook would."""
+    from ivr.app import Runtime
+    from ivr.jobs.handlers import build_handlers
+    from ivr.jobs.runner import run_due_jobs
+    from ivr.webhooks.voice import voice_desk
+
+    rt = Runtime(settings=settings, engine=engine, sessions=sessions)
+    desk, _ = voice_desk(settings, rt)
+    handlers = build_handlers(settings, rt)
+    return lambda: run_due_jobs(sessions, handlers, desk.report_job)
+
+
+@click.group()
+def outbox() -> None:
+    """Reports on their way to the city."""
+
+
+@outbox.command("list")
+@click.option("--limit", type=int, default=50, show_default=True)
+def outbox_list(limit: int) -> None:
+    """The newest reports and where each stands."""
+    _print_rows(select(OutboxRecord).order_by(OutboxRecord.id.desc()).limit(limit))
+
+
+@outbox.command("failures")
+def outbox_failures() -> None:
+    """Reports the city refused (parked for a person), waiting to retry, or filed with a
+    token the city never exchanged for an id."""
+    query = (
+        select(OutboxRecord)
+        .where(
+            (OutboxRecord.status == PARKED)
+            | ((OutboxRecord.status.in_((PENDING, SENDING))) & (OutboxRecord.attempts > 0))
+            | (
+                (OutboxRecord.status == FILED)
+                & OutboxRecord.token.is_not(None)
+                & OutboxRecord.service_request_id.is_(None)
+                & (OutboxRecord.token_checks >= _settings().outbox_token_checks)
+            )
+        )
+        .order_by(OutboxRecord.id)
+    )
+    _print_rows(query)
+
+
+@outbox.command("retry")
+@click.argument("outbox_id", type=int)
+def outbox_retry(outbox_id: int) -> None:
+    """Send a parked or waiting report again at once."""
+    from ivr.outbox.worker import utc_now
+
+    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    with sessions() as session, session.begin():
+        try:
+            row = mark_for_retry(session, outbox_id, utc_now())
+        except RetryRefused as error:
+            raise click.ClickException(str(error)) from None
+        unknown = row.unknown_attempts
+    click.echo(f"outbox row {outbox_id} will be sent again")
+    if unknown:
+        click.echo(f"it is looked up at the city first ({unknown} attempt(s) of unknown outcome)")
+
+
+@outbox.command("show")
+@click.argument("outbox_id", type=int)
+def outbox_show(outbox_id: int) -> None:
+    """One report's delivery: every attempt, by which worker, and how it ended."""
+    from ivr.outbox.attempts import attempts_of
+
+    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    with sessions() as session:
+        row = session.get(OutboxRecord, outbox_id)
+        if row is None:
+            raise click.ClickException(f"no outbox row {outbox_id}")
+        tries = attempts_of(session, outbox_id)
+    click.echo(f"outbox row {row.id}: {row.status}, {_city_side(row)}, key {row.key}")
+    for attempt in tries:
+        ended = f"{attempt.outcome} {attempt.error_kind}".strip()
+        click.echo(
+            f"  #{attempt.number:<3} {attempt.started_at:%Y-%m-%d %H:%M:%S}  "
+            f"{attempt.worker[:30]:<30} {ended}  {attempt.error[:60]}"
+        )
+
+
+class RetryRefused(ValueError):
+    """The outbox row cannot be sent again now; the message says why."""
+
+
+def mark_for_retry(session: Session, outbox_id: int, now: datetime) -> OutboxRecord:
+    """Make a parked or waiting row due at once (``ivr outbox retry`` and the dashboard)."""
+    row = session.get(OutboxRecord, outbox_id)
+    if row is None:
+        raise RetryRefused(f"no outbox row {outbox_id}")
+    if row.status not in (PARKED, PENDING):
+        raise RetryRefused(f"outbox row {outbox_id} is {row.status}, not waiting")
+    row.status = PENDING
+    row.next_attempt_at = now
+    return row
+
+
+def _print_rows(query: object) -> None:
+    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    with sessions() as session:
+        rows = session.execute(
+            query.add_columns(ReportRecord.service_code).join(  # type: ignore[attr-defined]
+                ReportRecord, ReportRecord.id == OutboxRecord.report_id
+            )
+        ).all()
+    if not rows:
+        click.echo("nothing here")
+        return
+    click.echo(
+        f"{'id':>6}  {'status':<8} {'tries':>5} {'unknown':>7}  {'service':<16} "
+        f"{'at the city':<20} error"
+    )
+    for row, service_code in rows:
+        error = f"{row.last_error_kind}: {row.last_error}" if row.last_error_kind else ""
+        click.echo(
+            f"{row.id:>6}  {row.status:<8} {row.attempts:>5} {row.unknown_attempts:>7}  "
+            f"{service_code[:16]:<16} {_city_side(row)[:20]:<20} {error[:60]}"
+        )
+
+
+def _city_side(row: OutboxRecord) -> str:
+    """What the city gave: its id, a batch token awaiting an id, or nothing (blackbox)."""
+    if row.service_request_id:
+        return f"id {row.service_request_id}"
+    if row.token:
+        return f"token {row.token}"
+    return "blackbox: no id" if row.status == FILED else "-"

@@ -1,0 +1,141 @@
+"""Putting a report in the outbox, and reading where it stands.
+
+``enqueue`` adds the report and its outbox row to the caller's session: they commit together
+with whatever else that transaction holds (the end of the call's intake), so a caller is told
+"received" only after the report is safely stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.open311.models import NewRequest
+from ivr.outbox.lookup import with_key
+from ivr.store.call_tables import OutboxRecord, ReportRecord
+
+PENDING, SENDING, FILED, PARKED = "pending", "sending", "filed", "parked"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the caller reported, ready to be filed."""
+
+    service_code: str
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    lat: float | None = None
+    long: float | None = None
+    address_string: str = field(default="", repr=False)
+    description: str = field(default="", repr=False)
+    language: str = "en"
+    call_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where one report stands on its way to the city."""
+
+    outbox_id: int
+    status: str
+    attempts: int
+    service_request_id: str | None
+    token: str | None
+    service_notice: str
+    last_error: str
+    last_error_kind: str = ""
+    unknown_attempts: int = 0
+
+    @property
+    def blackbox(self) -> bool:
+        """Filed with a service that gives out no id and no token: nothing to tell but that."""
+        return self.status == FILED and not self.service_request_id and not self.token
+
+    @property
+    def awaiting_id(self) -> bool:
+        """Filed with a batch service: the city gave a token, the id comes later."""
+        return self.status == FILED and not self.service_request_id and bool(self.token)
+
+
+def enqueue(session: Session, report: Report, *, now: datetime) -> OutboxRecord:
+    """Add ``report`` and its outbox row to ``session`` (the caller commits)."""
+    record = ReportRecord(
+        call_sid=report.call_sid,
+        service_code=report.service_code,
+        attributes={code: list(values) for code, values in report.attributes.items()},
+        lat=report.lat,
+        long=report.long,
+        address_string=report.address_string,
+        description=report.description,
+        language=report.language,
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    row = OutboxRecord(
+        report_id=record.id,
+        key=uuid.uuid4().hex,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        last_error_kind="",
+        unknown_attempts=0,
+        token_checks=0,
+        service_notice="",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def to_new_request(report: ReportRecord, key: str = "") -> NewRequest:
+    """The request to file; with ``key``, the description's last line carries it (see
+    :func:`ivr.outbox.lookup.with_key`), so the report can be found at the city later."""
+    attributes = tuple(
+        (code, tuple(str(value) for value in values))
+        for code, values in sorted(report.attributes.items())
+    )
+    return NewRequest(
+        service_code=report.service_code,
+        lat=report.lat,
+        long=report.long,
+        address_string=report.address_string,
+        description=with_key(report.description, key) if key else report.description,
+        attributes=attributes,
+    )
+
+
+def delivery_for_report(session: Session, report_id: int) -> Delivery | None:
+    row = session.scalar(select(OutboxRecord).where(OutboxRecord.report_id == report_id))
+    return None if row is None else _delivery(row)
+
+
+def delivery_for_call(session: Session, call_sid: str) -> Delivery | None:
+    query = (
+        select(OutboxRecord)
+        .join(ReportRecord, ReportRecord.id == OutboxRecord.report_id)
+        .where(ReportRecord.call_sid == call_sid)
+    )
+    row = session.scalar(query)
+    return None if row is None else _delivery(row)
+
+
+def _delivery(row: OutboxRecord) -> Delivery:
+    return Delivery(
+        outbox_id=row.id,
+        status=row.status,
+        attempts=row.attempts,
+        service_request_id=row.service_request_id,
+        token=row.token,
+        service_notice=row.service_notice,
+        last_error=row.last_error,
+        last_error_kind=row.last_error_kind,
+        unknown_attempts=row.unknown_attempts,
+    )

@@ -1,0 +1,434 @@
+"""The gateway's settings: one frozen dataclass read from ``IVR_*`` environment variables.
+
+Every field carries its environment variable's description in its metadata; the README's
+settings table is checked against this module by a test, so the two cannot drift apart.
+Nothing here does I/O at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ivr.addresses.bounds import Bounds
+    from ivr.opendata.map_view import MapView
+
+PREFIX = "IVR_"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+GEOCODERS = ("gazetteer", "nominatim", "pelias", "arcgis", "census")
+RECOGNIZERS = ("pocketsphinx", "vosk", "twilio")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def _setting(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = _setting(
+        "sqlite:///voice311.db",
+        "SQLAlchemy URL of the store. A SQLite file under the working directory by default; "
+        "`postgresql+psycopg://user:pass@host/db` for PostgreSQL.",
+    )
+    host: str = _setting("127.0.0.1", "Address `ivr serve` listens on.")
+    port: int = _setting(8311, "Port `ivr serve` listens on.")
+    public_base_url: str = _setting(
+        "",
+        "The URL Twilio uses to reach the gateway (e.g. `https://311.example.gov`). Set it behind "
+        "a proxy: webhook signatures are computed over this URL. Empty: the request's own URL.",
+    )
+    twilio_auth_token: str = _setting(
+        "",
+        "Twilio auth token: every webhook must carry an `X-Twilio-Signature` made with it, and "
+        "`ivr call` signs with it. Empty: webhooks are refused unless "
+        "`IVR_DEV_ALLOW_UNSIGNED_WEBHOOKS` is set.",
+    )
+    twilio_account_sid: str = _setting(
+        "",
+        "Twilio account SID (`AC…`): the account for Twilio's REST API (text messages, handing "
+        "a live call back into a flow), and the one `ivr call` sends. Empty: no REST calls; "
+        "`ivr call` makes a random one per call.",
+    )
+    twilio_api_base_url: str = _setting(
+        "https://api.twilio.com",
+        "Where Twilio's REST API is reached. Change it only to point at a test double or a "
+        "regional edge.",
+    )
+    twilio_timeout: float = _setting(10.0, "Seconds allowed for one request to Twilio's REST API.")
+    trust_proxy_headers: bool = _setting(
+        False,
+        "Trust `X-Forwarded-Proto` and `X-Forwarded-Host` when rebuilding the URL a webhook "
+        "signature covers. Set only behind a proxy that sets them; ignored when "
+        "`IVR_PUBLIC_BASE_URL` is set.",
+    )
+    dev_allow_unsigned_webhooks: bool = _setting(
+        False,
+        "Development only: accept webhooks without a signature when no Twilio auth token is set. "
+        "Never set it on a gateway reachable from the internet.",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs staff sessions. Empty: a random key per process (sessions end on restart).",
+    )
+    log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    open311_endpoint: str = _setting(
+        "",
+        "Base URL of the city's GeoReport v2 endpoint (the folder holding `services.json`). "
+        "Empty: the gateway's own embedded endpoint.",
+    )
+    open311_format: str = _setting("json", "Format spoken to the city's endpoint: `json` or `xml`.")
+    open311_api_key: str = _setting("", "API key sent to the city's endpoint, on POST only.")
+    open311_jurisdiction_id: str = _setting(
+        "", "`jurisdiction_id` sent to the city's endpoint; empty: never sent."
+    )
+    open311_timeout: float = _setting(
+        10.0, "Seconds before a call to the city's endpoint times out."
+    )
+    open311_services_ttl: float = _setting(
+        3600.0,
+        "Seconds a cached service list is trusted before it is fetched again (it is also "
+        "refreshed when the discovery `changeset` changes).",
+    )
+    open311_discovery_url: str = _setting(
+        "",
+        "URL of the city's `discovery.json` (or `.xml`); when set, the service list is fetched "
+        "again as soon as its `changeset` changes. Empty: the TTL alone decides.",
+    )
+    services_file: str = _setting(
+        "",
+        "JSON or YAML file of the services the embedded endpoint offers. Empty: the sample city "
+        "shipped with voice311 (San Francisco's 2010 list).",
+    )
+    embedded_api_key: str = _setting(
+        "", "API key the embedded endpoint requires on POST; empty: none required."
+    )
+    embedded_jurisdiction_id: str = _setting(
+        "", "Jurisdiction the embedded endpoint answers for; empty: any or none accepted."
+    )
+    outbox_worker: str = _setting(
+        "thread",
+        "`thread`: each `ivr serve` process delivers the outbox and runs jobs (transcriptions, "
+        "questions to the city) in threads of its own; `off`: leave both to separate "
+        "`ivr worker` processes.",
+    )
+    outbox_lease: float = _setting(
+        120.0,
+        "Seconds a worker holds a report it is delivering; a report held longer (the worker "
+        "died) is taken by another worker, which looks it up at the city before sending it "
+        "again. More than three times `IVR_OPEN311_TIMEOUT`.",
+    )
+    outbox_retry_base: float = _setting(
+        5.0, "Seconds before the first retry of a failed delivery; each retry waits twice as long."
+    )
+    outbox_retry_cap: float = _setting(900.0, "Most seconds between two delivery attempts.")
+    outbox_token_checks: int = _setting(
+        30,
+        "Times a batch service's token is exchanged for a request id (with the same back-off) "
+        "before the gateway stops asking.",
+    )
+    gazetteer_file: str = _setting(
+        "",
+        "Address points that `ivr serve` loads into an empty gazetteer. Empty: the sample "
+        "Boston addresses shipped with voice311 (ODbL, © OpenStreetMap contributors).",
+    )
+    gazetteer_neighbourhoods_file: str = _setting(
+        "",
+        "CSV (`postal_code,neighbourhood`) naming the neighbourhood of each postal code, used for "
+        "address points that carry no district. Empty: Boston's, shipped with voice311.",
+    )
+    geocoder: str = _setting(
+        "gazetteer",
+        "What turns a spoken address into a point: `gazetteer` (the city's own address points), "
+        "`nominatim`, `pelias`, `arcgis` or `census` (remote services).",
+    )
+    geocoder_url: str = _setting(
+        "",
+        "Base URL of the remote geocoder. Empty: the public service (nominatim.openstreetmap.org, "
+        "api.geocode.earth, ArcGIS World Geocoding Service, geocoding.geo.census.gov).",
+    )
+    geocoder_api_key: str = _setting(
+        "",
+        "Key sent to the remote geocoder (Pelias `api_key`, ArcGIS `token`); empty: none sent.",
+    )
+    geocoder_city: str = _setting(
+        "", "City name added to every remote geocoder query (e.g. `Boston`); empty: none."
+    )
+    geocoder_region: str = _setting(
+        "", "State or region added to every remote geocoder query (e.g. `MA`); empty: none."
+    )
+    geocoder_country: str = _setting(
+        "us", "ISO 3166-1 alpha-2 country the remote geocoder searches in; empty: any."
+    )
+    geocoder_bounds: str = _setting(
+        "",
+        "The city's area as `west,south,east,north` degrees (Boston: "
+        "`-71.191,42.227,-70.986,42.397`): remote geocoders search inside it and places "
+        "outside it are dropped. Empty: no bound.",
+    )
+    geocoder_timeout: float = _setting(
+        5.0, "Seconds before a request to the remote geocoder times out."
+    )
+    flow: str = _setting(
+        "intake",
+        "The call flow a new call starts in: `intake` (generated from the city's services) or "
+        "the name of another flow the gateway ships (e.g. `bike_rack`).",
+    )
+    operator_number: str = _setting(
+        "",
+        "Number a caller asking for a person is connected to (a `<Dial>` target, e.g. "
+        "`+16175550100`). Empty (and no queue): the caller hears that no one is available, "
+        "and the call ends kindly.",
+    )
+    operator_queue: str = _setting(
+        "",
+        "Twilio queue a caller asking for a person waits in (`<Enqueue>`); takes precedence "
+        "over `IVR_OPERATOR_NUMBER`. Empty: none.",
+    )
+    handoff_code_minutes: int = _setting(
+        30,
+        "Minutes a handoff code an agent reads to a caller stays valid (it is used once).",
+    )
+    handoff_number: str = _setting(
+        "",
+        "The handoff number staff give callers (or transfer them to) with a handoff code; its "
+        "*A call comes in* URL is `/twilio/voice/handoff`. Shown to staff; empty: not set up.",
+    )
+    filing_wait: int = _setting(
+        4,
+        "Seconds a caller waits at the end of the call for the city's reference number (one "
+        '"one moment" per second); after that they hear that the report was received.',
+    )
+    recognizer: str = _setting(
+        "pocketsphinx",
+        "Who recognises the caller's speech at the location and description steps: "
+        "`pocketsphinx` (on this machine, the English model in its wheel, nothing to download), "
+        "`vosk` (on this machine, the model in `IVR_VOSK_MODEL`) or `twilio` (Twilio's cloud "
+        'speech, `<Gather input="speech">`).',
+    )
+    vosk_model: str = _setting(
+        "", "Directory of the Vosk model used when `IVR_RECOGNIZER` is `vosk`."
+    )
+    models_dir: str = _setting(
+        "models", "Directory `ivr models download` unpacks models into (relative: working dir)."
+    )
+
+    staff_session_minutes: int = _setting(
+        30,
+        "Minutes a staff session lasts without a page opened or a form sent (idle limit); a "
+        "page that refreshes itself does not count.",
+    )
+    staff_session_hours: int = _setting(
+        10, "Hours a staff session lasts at most from its log-in, however busy (absolute limit)."
+    )
+    map_tile_url: str = _setting(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Tile URL template of the public map (`/map`) and the request pages (Leaflet's `{z}`, "
+        "`{x}`, `{y}`, `{s}`). The pages' Content-Security-Policy allows images from its host.",
+    )
+    map_attribution: str = _setting(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "Attribution (HTML) the tile provider requires, shown in the map's corner.",
+    )
+    map_center: str = _setting(
+        "42.3601,-71.0589,13",
+        "Where the public map opens: `latitude,longitude,zoom` (the sample city, Boston).",
+    )
+    feed_max_streams: int = _setting(
+        4,
+        "Live event streams (`/open311/v2/requests/events`) one server process holds open at "
+        "once; each holds one of `ivr serve`'s 8 threads. Beyond it: 503 with `Retry-After`.",
+    )
+    feed_poll_seconds: float = _setting(
+        1.0, "Seconds between two reads of the store by each live event stream."
+    )
+    feed_settle_seconds: float = _setting(
+        2.0,
+        "Seconds a change waits before the event stream sends it, so that a change stamped "
+        "earlier but committed later is never skipped. Above the longest write transaction "
+        "plus the clock skew between the gateway's machines.",
+    )
+    sms_from: str = _setting(
+        "",
+        "Number (E.164) or messaging service SID (`MG…`) that sends callers a text message with "
+        "their reference number, when they agree to one during the call. Empty: no texts, and "
+        "callers are not asked. Needs `IVR_TWILIO_ACCOUNT_SID` and `IVR_TWILIO_AUTH_TOKEN`.",
+    )
+    status_link: str = _setting(
+        "{base}/requests/{id}",
+        "Status link sent in the text message: `{base}` is `IVR_PUBLIC_BASE_URL`, `{id}` the "
+        "city's request id. Empty (or `{base}` with no public base URL): no link is sent.",
+    )
+    duplicate_radius_metres: float = _setting(
+        50.0,
+        "Before filing, an open request of the same service this close to the confirmed place "
+        "is offered to the caller to add their voice to. 0: no check.",
+    )
+    duplicate_days: int = _setting(
+        30, "How many days back an open request counts as the same problem (at most 90)."
+    )
+    recording_hosts: str = _setting(
+        "",
+        "Hosts besides Twilio's own (`api.twilio.com`, `api.<region>.twilio.com`) that "
+        "recordings may be downloaded from, comma separated, as `host` or `host:port` (e.g. "
+        "a test's `127.0.0.1:8765`). No other URL is ever fetched.",
+    )
+    transcript_hold: float = _setting(
+        1.5,
+        "Seconds a webhook holds its answer while a caller's recording is being transcribed, "
+        'so that the read-back follows at once; after that the caller hears "one moment".',
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``IVR_*`` variable, converting to the field's type."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = env_name(f.name)
+            if name not in env:
+                continue
+            raw = env[name]
+            values[f.name] = _convert(name, raw, f.type)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> None:
+        if self.open311_format not in ("json", "xml"):
+            raise SettingsError(f"{env_name('open311_format')} must be json or xml")
+        if self.outbox_worker not in ("thread", "off"):
+            raise SettingsError(f"{env_name('outbox_worker')} must be thread or off")
+        if self.twilio_timeout <= 0:
+            raise SettingsError(f"{env_name('twilio_timeout')} must be above zero")
+        if not self.twilio_api_base_url.startswith(("https://", "http://")):
+            raise SettingsError(f"{env_name('twilio_api_base_url')} must be an http(s) URL")
+        if self.handoff_code_minutes <= 0:
+            raise SettingsError(f"{env_name('handoff_code_minutes')} must be above zero")
+        if self.open311_timeout <= 0:
+            raise SettingsError(f"{env_name('open311_timeout')} must be above zero")
+        if self.outbox_lease <= 3 * self.open311_timeout:
+            raise SettingsError(
+                f"{env_name('outbox_lease')} must be more than three times "
+                f"{env_name('open311_timeout')} (a lookup, a POST and a token exchange)"
+            )
+        if not 0 < self.outbox_retry_base <= self.outbox_retry_cap:
+            raise SettingsError(
+                f"{env_name('outbox_retry_base')} must be above zero and at most "
+                f"{env_name('outbox_retry_cap')}"
+            )
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError(f"{env_name('log_level')} must be DEBUG, INFO, WARNING or ERROR")
+        if self.recognizer not in RECOGNIZERS:
+            raise SettingsError(f"{env_name('recognizer')} must be one of {', '.join(RECOGNIZERS)}")
+        if not 0 <= self.transcript_hold <= 10:
+            raise SettingsError(f"{env_name('transcript_hold')} must be from 0 to 10 seconds")
+        if self.geocoder not in GEOCODERS:
+            raise SettingsError(f"{env_name('geocoder')} must be one of {', '.join(GEOCODERS)}")
+        if self.staff_session_minutes <= 0 or self.staff_session_hours <= 0:
+            raise SettingsError(
+                f"{env_name('staff_session_minutes')} and {env_name('staff_session_hours')} "
+                "must be above zero"
+            )
+        if self.recognizer == "vosk" and not self.vosk_model:
+            raise SettingsError(f"{env_name('vosk_model')} must name a model directory for vosk")
+        if self.geocoder_timeout <= 0:
+            raise SettingsError(f"{env_name('geocoder_timeout')} must be above zero")
+        if self.feed_poll_seconds <= 0 or self.feed_settle_seconds < 0:
+            raise SettingsError(
+                f"{env_name('feed_poll_seconds')} must be above zero and "
+                f"{env_name('feed_settle_seconds')} zero or more"
+            )
+        if self.feed_max_streams < 0:
+            raise SettingsError(f"{env_name('feed_max_streams')} must be zero or more")
+        try:
+            self.map_view  # noqa: B018 (parsed for its ValueError)
+        except ValueError as error:
+            raise SettingsError(f"{env_name('map_center')}: {error}") from None
+        if self.sms_from and not (self.twilio_account_sid and self.twilio_auth_token):
+            raise SettingsError(
+                f"{env_name('sms_from')} needs {env_name('twilio_account_sid')} and "
+                f"{env_name('twilio_auth_token')}"
+            )
+        if self.duplicate_radius_metres < 0:
+            raise SettingsError(f"{env_name('duplicate_radius_metres')} must not be negative")
+        if not 1 <= self.duplicate_days <= 90:
+            raise SettingsError(f"{env_name('duplicate_days')} must be from 1 to 90")
+        try:
+            self.geocoder_area  # noqa: B018 (parsed for its ValueError)
+        except ValueError as error:
+            raise SettingsError(f"{env_name('geocoder_bounds')}: {error}") from None
+
+    @property
+    def geocoder_area(self) -> Bounds | None:
+        """``geocoder_bounds`` read; None when empty. ValueError when it cannot be read."""
+        # Imported here so that reading settings does not import the addresses package.
+        from ivr.addresses.bounds import Bounds
+
+        return Bounds.parse(self.geocoder_bounds) if self.geocoder_bounds.strip() else None
+
+    @property
+    def map_view(self) -> MapView:
+        """``map_center`` read. ValueError when it cannot be read."""
+        from ivr.opendata.map_view import MapView
+
+        return MapView.parse(self.map_center)
+
+    @property
+    def services_path(self) -> Path:
+        return Path(self.services_file) if self.services_file else PACKAGE_DATA / "services.json"
+
+    @property
+    def gazetteer_path(self) -> Path:
+        if self.gazetteer_file:
+            return Path(self.gazetteer_file)
+        return PACKAGE_DATA / "boston-addresses.csv"
+
+    @property
+    def gazetteer_neighbourhoods_path(self) -> Path:
+        if self.gazetteer_neighbourhoods_file:
+            return Path(self.gazetteer_neighbourhoods_file)
+        return PACKAGE_DATA / "boston-neighbourhoods.csv"
+
+
+def env_name(field_name: str) -> str:
+    return PREFIX + field_name.upper()
+
+
+def _convert(name: str, raw: str, type_name: Any) -> Any:
+    kind = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "str")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting, in declaration order."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = "" if f.default is dataclasses.MISSING else str(f.default)
+        rows.append((env_name(f.name), default, f.metadata["doc"]))
+    return rows

@@ -1,0 +1,237 @@
+"""A call's state in the database, stepped under a row lock, with its report filed in the same
+transaction.
+
+Every webhook goes through :meth:`CallDesk.advance`: it locks the call's row (``SELECT … FOR
+UPDATE`` on PostgreSQL; on SQLite a write transaction begun at once with ``BEGIN IMMEDIATE``,
+since SQLite serialises writers), reads the ``CallState``, runs the dialog engine, writes the
+new state, step and status, and adds the report of a ``submit`` job to the outbox before the
+single commit. No process memory holds call state, so any worker can answer any webhook.
+
+A Twilio retry of a step already answered is replayed by the engine (same actions, no jobs);
+the desk also never enqueues a second report for a call (``reports.call_sid`` is unique, and
+it looks before adding).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.model import Flow
+from ivr.dialog.actions import Action, Job
+from ivr.dialog.context import DialogContext
+from ivr.dialog.engine import start_call, step
+from ivr.dialog.events import Event, EventKind
+from ivr.dialog.follow_up import TEXTABLE_SLOT
+from ivr.dialog.state import CallState
+from ivr.followup.caller_numbers import textable_number
+from ivr.followup.texts import record_follow_up
+from ivr.jobs.queue import add_jobs
+from ivr.outbox.queue import Delivery, delivery_for_call, enqueue
+from ivr.recordings.ready import recording_ready
+from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.webhooks.filing import report_from_job
+
+log = logging.getLogger(__name__)
+
+IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one webhook answers: the actions to render, the call's language, and whether a
+    report was enqueued by this step (the caller then waits for its reference number)."""
+
+    actions: tuple[Action, ...]
+    language: str
+    filed: bool = False
+    known: bool = True  # False: no such call (an event for a call never started here)
+    queued: bool = False  # True: this step queued jobs (a worker should look at once)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Where a call stands at its end: its closing words and the report's delivery."""
+
+    last_actions: tuple[Action, ...]
+    language: str
+    delivery: Delivery | None
+
+
+class CallDesk:
+    """Steps calls through ``flow`` with ``context``, keeping their state in ``sessions``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        flow: Flow,
+        context: DialogContext,
+        *,
+        city: str = "",
+        region: str = "",
+        clock: Clock | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._flow = flow
+        self._context = context
+        self._city = city
+        self._region = region
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # SQLite has one writer at a time, and a thread that finds the lock taken sleeps in
+        # SQLite's busy handler (up to 100 ms a try); queueing this process's writers on a
+        # lock of our own instead keeps webhook tail latency low.
+        sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+        self._writer: AbstractContextManager[object] = threading.Lock() if sqlite else nullcontext()
+
+    @property
+    def flow(self) -> Flow:
+        return self._flow
+
+    def advance(self, call_sid: str, event: Event, *, caller: str | None = None) -> Answer:
+        """Apply ``event`` to the call, committing the new state (and any report) at once."""
+        now = self._clock()
+        with self._writer, self._sessions() as session, session.begin():
+            row = _locked_call(session, call_sid)
+            if row is None:
+                # A call starts here, or on the handoff number by a code (resumed at once).
+                if event.kind not in (EventKind.START, EventKind.RESUME):
+                    return Answer((), self._flow.languages[0], known=False)
+                row = self._new_row(session, call_sid, caller, now)
+            state = CallState.from_dict(row.state)
+            outcome = step(self._flow, state, event, self._context)
+            if outcome.replayed:
+                return Answer(outcome.actions, state.language)
+            filed = any(
+                self._file(session, job, now, row.caller_number)
+                for job in outcome.jobs
+                if job.with_step
+            )
+            later = [job for job in outcome.jobs if not job.with_step]
+            queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
+            self._save(session, row, outcome.state, now)
+        return Answer(outcome.actions, outcome.state.language, filed=filed, queued=queued)
+
+    def state(self, call_sid: str) -> CallState | None:
+        """The call's state as it stands (read only, no lock); None for an unknown call."""
+        with self._sessions() as session:
+            row = session.get(CallRecord, call_sid)
+            return CallState.from_dict(row.state) if row is not None else None
+
+    def amend(self, call_sid: str, change: Callable[[CallState], CallState]) -> bool:
+        """Change the call's state outside a step (staff took the call), under the row lock."""
+        with self._writer, self._sessions() as session, session.begin():
+            row = _locked_call(session, call_sid)
+            if row is None:
+                return False
+            row.state = change(CallState.from_dict(row.state)).to_dict()
+            row.updated_at = self._clock()
+        return True
+
+    def report_job(self, call_sid: str, event: Event) -> None:
+        """A job's result, applied to its call (the caller hears it at their next step)."""
+        self.advance(call_sid, event)
+
+    def ending(self, call_sid: str) -> Ending | None:
+        """The call's closing words and where its report stands (read only, no lock)."""
+        with self._sessions() as session:
+            row = session.get(CallRecord, call_sid)
+            if row is None:
+                return None
+            state = CallState.from_dict(row.state)
+            delivery = delivery_for_call(session, call_sid)
+        return Ending(state.last_actions, state.language, delivery)
+
+    def record_recording(self, call_sid: str, status: str, url: str, duration: str) -> bool:
+        """Keep a recording's status callback on the call (its URL, for staff); a completed
+        recording's transcription, if waiting to retry, is made due at once."""
+        with self._writer, self._sessions() as session, session.begin():
+            row = _locked_call(session, call_sid)
+            if row is None:
+                return False
+            recordings = list(row.recordings or [])
+            recordings.append({"status": status, "url": url, "duration": duration})
+            row.recordings = recordings[-20:]
+            row.updated_at = self._clock()
+            if status == "completed" and url:
+                recording_ready(session, call_sid, url, self._clock())
+        return True
+
+    def awaiting(self, call_sid: str) -> bool:
+        """True while the call waits on a job's result (a transcript). Read only, no lock."""
+        with self._sessions() as session:
+            state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
+        return bool(state and state.get("pending"))
+
+    def _new_row(
+        self, session: Session, call_sid: str, caller: str | None, now: datetime
+    ) -> CallRecord:
+        state = start_call(self._flow, call_sid)
+        if self._context.texts and textable_number(caller):
+            state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
+        row = CallRecord(
+            call_sid=call_sid,
+            flow=self._flow.name,
+            status=IN_PROGRESS,
+            step=0,
+            state=state.to_dict(),
+            language=state.language,
+            caller_number=(caller or None),
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _file(self, session: Session, job: Job, now: datetime, caller: str | None) -> bool:
+        if job.name != "submit":
+            log.warning("a job to commit with the step is not known", extra={"job": job.name})
+            return False
+        report = report_from_job(job.data, city=self._city, region=self._region)
+        existing = session.scalar(
+            select(ReportRecord.id).where(ReportRecord.call_sid == report.call_sid)
+        )
+        if existing is not None:
+            return False
+        queued = enqueue(session, report, now=now)
+        record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
+        log.info("report enqueued", extra={"service_code": report.service_code})
+        return True
+
+    def _save(self, session: Session, row: CallRecord, state: CallState, now: datetime) -> None:
+        row.state = state.to_dict()
+        row.step = state.step
+        row.language = state.language
+        row.updated_at = now
+        if state.ended and row.ended_at is None:
+            row.ended_at = now
+            row.caller_number = None  # personal data: no longer needed once the call is over
+            has_report = session.scalar(
+                select(ReportRecord.id).where(ReportRecord.call_sid == row.call_sid)
+            )
+            if has_report is not None:
+                row.status = COMPLETED
+            elif state.end_reason == "caller hung up":
+                row.status = ABANDONED
+            else:
+                row.status = ENDED
+
+
+def _locked_call(session: Session, call_sid: str) -> CallRecord | None:
+    """The call's row, locked until the transaction ends."""
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite begins transactions lazily; take the write lock before reading so that two
+        # webhooks of one call are applied one after the other.
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        return session.get(CallRecord, call_sid)
+    query = select(CallRecord).where(CallRecord.call_sid == call_sid).with_for_update()
+    return session.scalar(query)

@@ -1,0 +1,132 @@
+"""Filing at the end of an intake: the report a ``submit`` job carries, and what the caller hears
+while the outbox delivers it.
+
+The report is enqueued in the transaction that saves the step holding the ``submit`` job
+(:mod:`ivr.webhooks.calls`). The caller then hears "one moment" once a second, for at most
+``IVR_FILING_WAIT`` seconds, while the outbox worker files it; each wait is a ``<Redirect>`` to
+the ``filing`` URL, whose answer reads the outbox row: once the city has answered with an id,
+the caller hears it digit by digit before the flow's own closing words; a batch service's
+token, when the city gave only that; that the city gives no numbers, for a blackbox service.
+When the city is slow (or refused the report, which a person then sees in ``ivr outbox
+failures``) the caller hears that the report was received and will reach the city shortly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ivr.dialog.actions import Action, Hangup, Pause, Redirect, Say
+from ivr.followup.me_too import described, duplicate_of
+from ivr.outbox.queue import FILED, Delivery, Report
+from ivr.recordings.marks import AUTOMATIC
+
+FILING_EVENT = "filing"  # the urls() event name of a waiting caller's redirect
+GOODBYE = "common.goodbye"
+REFERENCE = "report.reference"
+ON_ITS_WAY = "report.on_its_way"
+TOKEN_REFERENCE = "report.token_reference"  # a batch service: its token, until the id comes
+NUMBER_LATER = "report.number_later"  # a batch service whose token is too long to read out
+NO_NUMBER = "report.no_number"  # a blackbox service: filed, and it never gives a number
+TOKEN_READ_LIMIT = 16  # characters; a longer token is not read out one by one
+# The recording is the caller's voice: its URL stays with the call (for staff), never in the
+# description, which the city — and the embedded endpoint's open data — may publish.
+PENDING_MARK = (
+    "[The caller described the problem in a voice recording, kept with the call by the 311 "
+    "gateway; it had not been transcribed when this report was filed.]"
+)
+UNTRANSCRIBED_MARK = (
+    "[The caller described the problem in a voice recording, kept with the call by the 311 "
+    "gateway for staff to listen to; it could not be transcribed.]"
+)
+TRANSCRIPT_MARK = "[automatic transcript]"
+DESCRIPTION_LIMIT = 4000
+
+
+def report_from_job(data: Mapping[str, Any], *, city: str = "", region: str = "") -> Report:
+    """The report a ``submit`` job's data describes (see ``docs/dialog-engine.md``)."""
+    location = data.get("location") or {}
+    slots = data.get("slots") or {}
+    attributes = {
+        str(code): tuple(str(v) for v in values)
+        for code, values in (data.get("attributes") or {}).items()
+    }
+    return Report(
+        service_code=str(data.get("service_code") or ""),
+        attributes=attributes,
+        lat=_coordinate(location.get("lat")),
+        long=_coordinate(location.get("lon")),
+        address_string=address_string(location, city=city, region=region),
+        description=described(
+            description(slots, data.get("pending") or {}), duplicate_of(slots), DESCRIPTION_LIMIT
+        ),
+        language=str(data.get("language") or "en"),
+        call_sid=str(data.get("call_sid") or "") or None,
+    )
+
+
+def address_string(location: Mapping[str, Any], *, city: str = "", region: str = "") -> str:
+    """``1234 Washington St, Boston, MA 02135``: the confirmed place, with the city and
+    region the gateway is configured for when known."""
+    street = " ".join(
+        str(part) for part in (location.get("house_number"), location.get("street")) if part
+    )
+    tail = " ".join(part for part in (region, str(location.get("postal_code") or "")) if part)
+    return ", ".join(part for part in (street, city, tail) if part)
+
+
+def description(slots: Mapping[str, Any], pending: Mapping[str, Any]) -> str:
+    """The description: the gateway's transcript of the caller's recording, marked as an
+    automatic transcript; when there is none (still being transcribed, nothing recognised, no
+    model for the call's language), a note that the recording is kept for staff. Never the
+    recording's URL."""
+    text = " ".join(str(slots.get("description") or "").split())
+    url = str(slots.get("description_url") or "")
+    if text and slots.get("description_source") == AUTOMATIC:
+        text = f"{TRANSCRIPT_MARK} {text}"
+    elif not text and url:
+        text = PENDING_MARK if "description" in pending else UNTRANSCRIBED_MARK
+    return text[:DESCRIPTION_LIMIT]
+
+
+def waiting(language: str, poll: int) -> tuple[Action, ...]:
+    """ "One moment, please." and a second's pause, then back to the ``filing`` URL."""
+    return (Say("common.wait", language=language), Pause(1), Redirect(poll, FILING_EVENT))
+
+
+def closing(
+    last_actions: Sequence[Action], language: str, delivery: Delivery | None
+) -> tuple[Action, ...]:
+    """The flow's closing words with the reference number (or "on its way") before the
+    goodbye."""
+    extra = _where_it_stands(delivery, language)
+    actions = list(last_actions) or [Say(GOODBYE, language=language), Hangup()]
+    at = next(
+        (i for i, a in enumerate(actions) if isinstance(a, Say) and a.key == GOODBYE),
+        next((i for i, a in enumerate(actions) if isinstance(a, Hangup)), len(actions)),
+    )
+    actions.insert(at, extra)
+    return tuple(actions)
+
+
+def _where_it_stands(delivery: Delivery | None, language: str) -> Say:
+    """The city's id; else a batch service's token (when short enough to read out); else,
+    for a blackbox service, that the city gives no number; else that it is on its way."""
+    if delivery is None or delivery.status != FILED:
+        return Say(ON_ITS_WAY, language=language)
+    if delivery.service_request_id:
+        return Say(REFERENCE, (("number", spell(delivery.service_request_id)),), language)
+    if delivery.token and len(delivery.token) <= TOKEN_READ_LIMIT:
+        return Say(TOKEN_REFERENCE, (("token", spell(delivery.token)),), language)
+    if delivery.token:
+        return Say(NUMBER_LATER, language=language)
+    return Say(NO_NUMBER, language=language)
+
+
+def spell(reference: str) -> str:
+    """A reference read one character at a time: ``"4312"`` → ``"4 3 1 2"``."""
+    return " ".join(ch for ch in reference.strip() if not ch.isspace())
+
+
+def _coordinate(value: Any) -> float | None:
+    return None if value is None else round(float(value), 6)

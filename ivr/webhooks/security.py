@@ -1,0 +1,129 @@
+"""Every webhook must prove it comes from Twilio: the ``X-Twilio-Signature`` check.
+
+Twilio signs each request with the account's auth token over the URL it requested and, for a
+form POST, the form's parameters (https://www.twilio.com/docs/usage/security). The check
+rebuilds that URL and asks the twilio library's ``RequestValidator`` to compare:
+
+- with ``IVR_PUBLIC_BASE_URL`` set, the URL is that base (the public URL of the gateway's root)
+  followed by the request's path and query string, whatever host and scheme the request
+  arrived on: the right choice behind a proxy or a tunnel;
+- otherwise it is the request's own URL; ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` take
+  part only when ``IVR_TRUST_PROXY_HEADERS`` is set (the last value of each, the one added by
+  the proxy in front of the gateway), since anyone can send those headers.
+
+A GET is signed over its full URL alone; a POST over its URL and its form. A request without a
+valid signature is answered 403 with a short plain-text body. With no auth token configured
+every webhook is refused (the gateway fails closed), unless ``IVR_DEV_ALLOW_UNSIGNED_WEBHOOKS``
+is set for development; with a token configured that setting changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from flask import Blueprint, Request, Response, request
+from twilio.request_validator import RequestValidator
+
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """How webhook signatures are checked; built from the settings."""
+
+    auth_token: str = field(default="", repr=False)
+    public_base_url: str = ""
+    trust_proxy_headers: bool = False
+    allow_unsigned: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignatureCheck:
+        return cls(
+            auth_token=settings.twilio_auth_token,
+            public_base_url=settings.public_base_url,
+            trust_proxy_headers=settings.trust_proxy_headers,
+            allow_unsigned=settings.dev_allow_unsigned_webhooks,
+        )
+
+    def signed_url(self, req: Request) -> str:
+        """The URL Twilio computed the signature over, as far as this request tells."""
+        path = quote(req.path, safe="/:@!$&'()*+,;=-._~%")
+        query = req.query_string.decode("latin-1")
+        tail = path + (f"?{query}" if query else "")
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/") + tail
+        scheme, host = req.scheme, req.host
+        if self.trust_proxy_headers:
+            scheme = _last(req.headers.get("X-Forwarded-Proto")) or scheme
+            host = _last(req.headers.get("X-Forwarded-Host")) or host
+        return f"{scheme}://{host}{req.script_root}{tail}"
+
+    def refusal(self, req: Request) -> Response | None:
+        """None when the request may go on; otherwise the 403 to answer it with."""
+        if not self.auth_token:
+            if self.allow_unsigned:
+                return None
+            log.error("webhook refused: IVR_TWILIO_AUTH_TOKEN is not set")
+            return _forbidden("webhook signing is not configured")
+        signature = req.headers.get(SIGNATURE_HEADER, "")
+        if not signature:
+            log.warning("webhook refused: no signature", extra={"path": req.path})
+            return _forbidden("missing Twilio signature")
+        validator = RequestValidator(self.auth_token)
+        url = self.signed_url(req)
+        params: Any
+        if "bodySHA256" in req.args:
+            params = req.get_data(as_text=True)
+        elif req.method == "POST":
+            params = req.form
+        else:
+            params = {}
+        if not validator.validate(url, params, signature):
+            log.warning("webhook refused: bad signature", extra={"path": req.path})
+            return _forbidden("invalid Twilio signature")
+        return None
+
+
+def install_signature_check(blueprint: Blueprint, check: SignatureCheck) -> None:
+    """Check the signature of every request the blueprint serves, before its views run."""
+
+    def before_request() -> Response | None:
+        return check.refusal(request)
+
+    blueprint.before_request(before_request)
+
+
+def require_twilio_signature(check: SignatureCheck) -> Callable[[View], View]:
+    """Decorator form, for a single view."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            refusal = check.refusal(request)
+            if refusal is not None:
+                return refusal
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+def _last(header: str | None) -> str:
+    if not header:
+        return ""
+    return header.split(",")[-1].strip()
+
+
+def _forbidden(reason: str) -> Response:
+    return Response(reason + "\n", status=403, mimetype="text/plain")

@@ -1,0 +1,153 @@
+"""Actions → TwiML. The only place in voice311 that writes TwiML, and only through the twilio
+library's ``VoiceResponse``.
+
+Prompts are looked up in the catalogue of the language each Say carries and spoken with that
+catalogue's ``say_language`` (en-US, es-MX) as the ``language`` attribute; a Gather listens for
+speech in the call's language the same way.
+
+Silence: Twilio continues with the next verb when a ``<Gather>`` or ``<Record>`` ends without
+input. Every Gather and Record the engine emits is followed by a ``<Redirect>`` to the
+``no_input`` URL of the same step, so silence always comes back to the engine, which decides
+between asking again and handing the caller to a person. (``actionOnEmptyResult`` is left off:
+one silence path, the same for Gather and Record.)
+
+URLs come from the caller of :func:`render` as ``urls(event, step)``, with ``event`` one of
+``gather``, ``no_input``, ``recording``, ``recording_status``, ``dial``, ``whisper`` (a Dial's
+``<Number url>``, played to the person who answers) and ``redirect``. Every verb posts back
+(``method="POST"``) so that webhooks are signed alike.
+
+Staff's side of a handoff is rendered here too: :func:`render_whisper` (what a person hears
+before the caller is connected) and :func:`render_take_next` (the agents' TwiML that takes the
+next caller from a queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from twilio.twiml.voice_response import Gather as GatherVerb
+from twilio.twiml.voice_response import VoiceResponse
+
+from flows.catalogue import Catalogue
+from ivr.dialog.actions import (
+    Action,
+    Dial,
+    Enqueue,
+    Gather,
+    Hangup,
+    Pause,
+    Play,
+    Prompt,
+    Record,
+    Redirect,
+    Say,
+)
+
+StepUrls = Callable[[str, int], str]
+
+
+class RenderError(ValueError):
+    """An action cannot be rendered (a prompt missing from a catalogue)."""
+
+
+def render(
+    actions: Sequence[Action], *, catalogues: Mapping[str, Catalogue], urls: StepUrls
+) -> str:
+    """The TwiML document for ``actions``."""
+    response = VoiceResponse()
+    for action in actions:
+        _render_one(response, action, catalogues, urls)
+    return str(response)
+
+
+def say_text(say: Say, catalogues: Mapping[str, Catalogue]) -> tuple[str, Catalogue]:
+    """The words of a Say and the catalogue (language) they are spoken in."""
+    catalogue = catalogues.get(say.language)
+    if catalogue is None:
+        raise RenderError(f"no catalogue for language {say.language!r}")
+    if say.key not in catalogue.prompts:
+        raise RenderError(f"prompt {say.key!r} is not in catalogue {catalogue.source}")
+    return catalogue.text(say.key, dict(say.values)), catalogue
+
+
+def _prompt(
+    parent: VoiceResponse | GatherVerb, prompt: Prompt, catalogues: Mapping[str, Catalogue]
+) -> None:
+    if isinstance(prompt, Say):
+        text, catalogue = say_text(prompt, catalogues)
+        parent.say(text, language=catalogue.say_language, voice=catalogue.voice or None)
+    elif isinstance(prompt, Play):
+        parent.play(prompt.url)
+    else:
+        parent.pause(length=prompt.seconds)
+
+
+def _render_one(
+    response: VoiceResponse,
+    action: Action,
+    catalogues: Mapping[str, Catalogue],
+    urls: StepUrls,
+) -> None:
+    if isinstance(action, Say | Play | Pause):
+        _prompt(response, action, catalogues)
+    elif isinstance(action, Gather):
+        catalogue = catalogues.get(action.language)
+        gather = response.gather(
+            input=" ".join(action.input),
+            action=urls("gather", action.step),
+            method="POST",
+            timeout=action.timeout,
+            num_digits=action.num_digits,
+            finish_on_key=action.finish_on_key,
+            speech_timeout="auto" if "speech" in action.input else None,
+            language=catalogue.say_language if catalogue else None,
+            hints=", ".join(action.hints) if action.hints else None,
+        )
+        for prompt in action.prompts:
+            _prompt(gather, prompt, catalogues)
+    elif isinstance(action, Record):
+        response.record(
+            action=urls("recording", action.step),
+            method="POST",
+            max_length=action.max_length,
+            timeout=action.timeout,
+            finish_on_key=action.finish_on_key,
+            play_beep=action.play_beep,
+            recording_status_callback=(
+                urls("recording_status", action.step) if action.status_callback else None
+            ),
+            recording_status_callback_method="POST" if action.status_callback else None,
+        )
+    elif isinstance(action, Dial):
+        dial = response.dial(
+            action=urls("dial", action.step), method="POST", timeout=action.timeout
+        )
+        # The person who answers hears the whisper (url) before the caller is connected.
+        dial.number(action.number, url=urls("whisper", action.step), method="POST")
+    elif isinstance(action, Enqueue):
+        response.enqueue(action.queue, action=urls("dial", action.step), method="POST")
+    elif isinstance(action, Redirect):
+        response.redirect(urls(action.event, action.step), method="POST")
+    elif isinstance(action, Hangup):
+        response.hangup()
+    else:  # pragma: no cover - Action is a closed union
+        raise RenderError(f"cannot render {type(action).__name__}")
+
+
+def render_whisper(text: str) -> str:
+    """What the person taking a call hears before the caller is connected (in English)."""
+    response = VoiceResponse()
+    if text:
+        response.say(text, language="en-US")
+    return str(response)
+
+
+def render_take_next(whisper: str, queue: str, dequeued_url: str) -> str:
+    """The agents' TwiML: the whisper of the caller at the head of ``queue``, then
+    ``<Dial><Queue url>``, whose url Twilio runs on the dequeued caller's side."""
+    response = VoiceResponse()
+    if whisper:
+        response.say(whisper, language="en-US")
+    dial = response.dial()
+    dial.queue(queue, url=dequeued_url, method="POST")
+    return str(response)
