@@ -1,0 +1,40 @@
+"""The engine a process uses, loaded once: ``load_engine("pocketsphinx")`` or ``"vosk"``.
+
+Engines are cached per (kind, model directory) for the life of the process; loading is
+guarded by a lock, so two threads asking at once load the model once.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from speech.recognizer import Engine, ModelError
+
+ENGINE_KINDS = ("pocketsphinx", "vosk")
+
+_engines: dict[tuple[str, str], Engine] = {}
+_lock = threading.Lock()
+
+
+def load_engine(kind: str = "pocketsphinx", *, model_dir: str = "") -> Engine:
+    """The shared engine of ``kind``; ModelError for an unknown kind or an unusable model."""
+    if kind not in ENGINE_KINDS:
+        raise ModelError(f"unknown recogniser {kind!r}: use one of {', '.join(ENGINE_KINDS)}")
+    key = (kind, model_dir)
+    with _lock:
+        if key not in _engines:
+            _engines[key] = _load(kind, model_dir)
+        return _engines[key]
+
+
+def _load(kind: str, model_dir: str) -> Engine:
+    if kind == "vosk":
+        if not model_dir:
+            raise ModelError("the vosk recogniser needs a model directory (IVR_VOSK_MODEL)")
+        from speech.vosk_engine import VoskEngine
+
+        return VoskEngine(Path(model_dir))
+    from speech.pocketsphinx_engine import PocketSphinxEngine
+
+    return PocketSphinxEngine(model_dir=Path(model_dir) if model_dir else None)

@@ -1,0 +1,173 @@
+"""Grammars built from word lists: the menu a caller chooses from, and the city's streets.
+
+Engines take a :class:`speech.recognizer.Grammar`; this module builds the two the gateway
+needs from plain text. Every phrase is normalised the way recognisers write words: lower case,
+letters and apostrophes only, hyphens and other punctuation as spaces, numerals as words
+("5th" → "fifth", "12" → "twelve"), so a street list can be passed as the gazetteer writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterable
+
+from num2words import num2words
+
+from speech.recognizer import Grammar
+
+NUMBER_WORDS = (
+    "zero",
+    "oh",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+)
+# Words a caller puts around a house number and street names.
+ADDRESS_WORDS = ("and", "at", "of", "the", "corner", "near", "number", "by")
+# Spoken forms of the suffixes a caller may add or drop ("Washington" for "Washington Street").
+STREET_SUFFIXES = (
+    "street",
+    "avenue",
+    "road",
+    "boulevard",
+    "place",
+    "square",
+    "court",
+    "terrace",
+    "lane",
+    "drive",
+    "park",
+    "way",
+    "parkway",
+    "highway",
+    "circle",
+    "row",
+    "wharf",
+)
+
+_NUMERAL = re.compile(r"^(\d+)(st|nd|rd|th)?$", re.ASCII)
+
+
+def _spoken_token(token: str) -> str:
+    match = _NUMERAL.match(token)
+    if match is None:
+        return token
+    value = int(match.group(1))
+    spoken = num2words(value, to="ordinal" if match.group(2) else "cardinal")
+    return str(spoken)
+
+
+def normalise_phrase(text: str) -> str:
+    """``text`` as a recogniser writes it: "St. Botolph-St 5th" → "st botolph st fifth"."""
+    lowered = text.lower().replace("’", "'")
+    tokens = re.sub(r"[^\w']+|_", " ", lowered).split()
+    spoken = " ".join(_spoken_token(token.strip("'")) for token in tokens if token.strip("'"))
+    return " ".join(re.sub(r"[^\w' ]+|[\d_]", " ", spoken).split())
+
+
+def _name(kind: str, items: Iterable[str]) -> str:
+    digest = hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+    return f"{kind}-{digest}"
+
+
+def menu_grammar(phrases: Iterable[str]) -> Grammar:
+    """A strict grammar: exactly one of ``phrases`` ("yes", "no", "pothole", "street light")."""
+    unique = tuple(dict.fromkeys(p for p in map(normalise_phrase, phrases) if p))
+    return Grammar(phrases=unique, strict=True, name=_name("menu", unique))
+
+
+def street_phrases(street: str) -> tuple[str, ...]:
+    """How a caller says one street: the full name, and the name without its suffix."""
+    full = normalise_phrase(street)
+    if not full:
+        return ()
+    words = full.split()
+    if len(words) > 1 and words[-1] in STREET_SUFFIXES:
+        return (full, " ".join(words[:-1]))
+    return (full,)
+
+
+def street_grammar(streets: Iterable[str]) -> Grammar:
+    """An address grammar: house-number words, the streets, and "and", "corner of", etc.
+
+    Not strict: the streets are favoured, and an engine that can keep its free language model
+    beside a grammar does so (a street missing from the list must not be forced onto a caller).
+    """
+    phrases = tuple(
+        dict.fromkeys(phrase for street in streets for phrase in street_phrases(street))
+    )
+    words = tuple(dict.fromkeys((*NUMBER_WORDS, *ADDRESS_WORDS)))
+    return Grammar(
+        phrases=phrases,
+        words=words,
+        strict=False,
+        name=_name("streets", phrases),
+        examples=address_examples(phrases),
+    )
+
+
+def spoken_house_number(value: int, style: int) -> str:
+    """``value`` as callers say it: 0 "one thousand two hundred", 1 digit by digit, 2 in pairs.
+
+    Pairs: 1234 "twelve thirty four", 101 "one oh one", 300 "three hundred".
+    """
+    if style == 0 or value < 100:
+        return normalise_phrase(str(num2words(value)).replace(" and ", " "))
+    if style == 1:
+        return " ".join("oh" if d == "0" else str(num2words(int(d))) for d in str(value))
+    head, tail = divmod(value, 100)
+    if tail == 0:
+        ending = "hundred"
+    elif tail < 10:
+        ending = f"oh {num2words(tail)}"
+    else:
+        ending = str(num2words(tail))
+    return normalise_phrase(f"{num2words(head)} {ending}")
+
+
+def address_examples(
+    phrases: tuple[str, ...], *, per_phrase: int = 2, seed: int = 0
+) -> tuple[str, ...]:
+    """Sample addresses for a language model: each street alone and after house numbers
+    (spoken in all three styles), and pairs of streets as crossings. Seeded: the same every run.
+    """
+    rng = random.Random(seed)
+    examples: list[str] = []
+    for phrase in phrases:
+        examples.append(phrase)
+        for _ in range(per_phrase):
+            number = spoken_house_number(rng.randrange(1, 3000), rng.randrange(3))
+            examples.append(f"{number} {phrase}")
+    for _ in range(min(1000, len(phrases))):
+        first, second = rng.sample(phrases, 2) if len(phrases) > 1 else (phrases[0],) * 2
+        lead = rng.choice(("", "corner of ", "at "))
+        examples.append(f"{lead}{first} and {second}")
+    return tuple(examples)
