@@ -1,0 +1,132 @@
+"""A whole gateway for simulated calls: a migrated store with the Boston gazetteer, the app on a
+live HTTP server, an outbox worker filing to the embedded endpoint of that same server, and a
+phone (the simulator) that calls it with a caller script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.addresses.gazetteer import import_file, neighbourhoods_of
+from ivr.app import Runtime, create_app
+from ivr.jobs.handlers import build_handlers
+from ivr.jobs.runner import JobRunner
+from ivr.open311.client import Open311Client
+from ivr.outbox.worker import OutboxWorker
+from ivr.settings import Settings
+from ivr.simulator import CallOptions, MediaServer, place_call
+from ivr.simulator.call import CallResult
+from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.store.db import make_engine, upgrade
+from tests.support.live_server import serve_wsgi
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def prepared_store(url: str) -> str:
+    """Migrate ``url`` and import the Boston address points (about three seconds)."""
+    upgrade(url)
+    settings = Settings(database_url=url)
+    engine = make_engine(url)
+    try:
+        import_file(engine, settings.gazetteer_path, neighbourhoods=neighbourhoods_of(settings))
+    finally:
+        engine.dispose()
+    return url
+
+
+@dataclass
+class Gateway:
+    """The live gateway: its base URL, store and an HTTP client; ``call`` places a call."""
+
+    base_url: str
+    sessions: sessionmaker[Session]
+    http: httpx.Client
+    media: MediaServer
+
+    @property
+    def voice_url(self) -> str:
+        return f"{self.base_url}/twilio/voice"
+
+    def call(
+        self, script: list[Any], *, auth_token: str = AUTH_TOKEN, pause_pace: float = 0.05
+    ) -> CallResult:
+        options = CallOptions(
+            voice_url=self.voice_url,
+            auth_token=auth_token,
+            status_callback=f"{self.base_url}/twilio/voice/status",
+            pause_pace=pause_pace,
+        )
+        return place_call(self.http, options, script, media=self.media)
+
+    def requests_published(self) -> list[dict[str, Any]]:
+        """What the city holds: the embedded endpoint's GET requests.json, over HTTP."""
+        response = self.http.get(f"{self.base_url}/open311/v2/requests.json")
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()
+        return result
+
+    def call_row(self, call_sid: str) -> CallRecord | None:
+        with self.sessions() as session:
+            return session.get(CallRecord, call_sid)
+
+    def reports_of(self, call_sid: str) -> list[ReportRecord]:
+        with self.sessions() as session:
+            query = select(ReportRecord).where(ReportRecord.call_sid == call_sid)
+            return list(session.scalars(query))
+
+
+@contextmanager
+def running_gateway(
+    url: str, *, media: MediaServer | None = None, **changes: Any
+) -> Iterator[Gateway]:
+    """The gateway on ``url`` (a prepared store) with an outbox worker thread of its own, and,
+    when it recognises speech itself (``recognizer`` other than ``twilio``), job threads that
+    transcribe recordings fetched from ``media`` (a media server of its own if not given)."""
+    with ExitStack() as stack:
+        media = media or stack.enter_context(MediaServer())
+        settings = Settings(
+            database_url=url,
+            twilio_auth_token=AUTH_TOKEN,
+            geocoder_city="Boston",
+            geocoder_region="MA",
+            # Scripts speak with Speak(words): Twilio's cloud speech, unless a test says otherwise.
+            recognizer="twilio",
+            recording_hosts=media.base_url.removeprefix("http://"),
+        ).replace(**changes)
+        app = create_app(settings)
+        rt: Runtime = app.extensions["voice311"]
+        base_url = stack.enter_context(serve_wsgi(app))
+        http = stack.enter_context(httpx.Client(timeout=15))
+        client = Open311Client(http, f"{base_url}/open311/v2")
+        worker = OutboxWorker(rt.sessions, client, interval=0.2)
+        app.extensions["voice311.outbox"] = worker
+        worker.start()
+        stack.callback(rt.engine.dispose)
+        stack.callback(worker.stop)
+        if settings.recognizer != "twilio":
+            desk = app.extensions["voice311.desk"]
+            handlers = build_handlers(settings, rt)
+            runner = JobRunner(rt.sessions, handlers, desk.report_job, interval=0.2)
+            app.extensions["voice311.jobs"] = runner
+            runner.start()
+            stack.callback(runner.stop)
+        yield Gateway(base_url, rt.sessions, http, media)
+
+
+def attributes_received(gateway: Gateway, service_request_id: str) -> dict[str, list[str]]:
+    """The attributes the embedded endpoint stored with a request (GET does not show them)."""
+    from ivr.store.request_tables import ServiceRequestRecord
+
+    with gateway.sessions() as session:
+        query = select(ServiceRequestRecord.attributes).where(
+            ServiceRequestRecord.service_request_id == service_request_id
+        )
+        return dict(session.scalars(query).one())

@@ -1,0 +1,182 @@
+"""Whole simulated calls against a live gateway: what the caller heard, what the city received.
+
+One store per module (the Boston gazetteer takes seconds to import); each test asserts on the
+requests that its own call produced, found by the reference number the caller heard.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ivr.simulator import AnswerDial, HangUp, Press, Silence, Speak
+from ivr.simulator.script import Step
+from tests.calls.phone import Gateway, attributes_received, prepared_store, running_gateway
+
+BOSTON_438_WASHINGTON = (42.3483280, -71.1574380)  # 438 Washington Street, 02135
+PAVEMENT_DEFECT = [
+    Silence(),  # the welcome's language offer: stay in English
+    Press("2"),  # street defects
+    Press("2"),  # pavement defect
+    Press("1"),  # pothole
+    Press("3#"),  # three feet wide
+    Speak("the right lane"),
+]
+OPERATOR = "+16175550100"
+DESCRIBE_AND_SEND = [Speak("a deep pothole by the curb"), Press("1")]
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    folder: Path = tmp_path_factory.mktemp("calls")
+    url = prepared_store(f"sqlite:///{folder / 'voice311.db'}")
+    with running_gateway(url, operator_number=OPERATOR) as live:
+        yield live
+
+
+def reference_heard(heard: list[str]) -> str:
+    for line in heard:
+        found = re.fullmatch(
+            r"(?:Your reference number is|Su número de referencia es) (.+)\.", line
+        )
+        if found:
+            return found.group(1).replace(" ", "")
+    raise AssertionError(f"no reference number heard in {heard}")
+
+
+def published(gateway: Gateway, service_request_id: str) -> dict[str, object]:
+    matches = [
+        r for r in gateway.requests_published() if r["service_request_id"] == service_request_id
+    ]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    north = (a[0] - b[0]) * 111_320
+    east = (a[1] - b[1]) * 111_320 * math.cos(math.radians(a[0]))
+    return math.hypot(north, east)
+
+
+def test_a_pothole_with_its_attributes_is_filed_once_and_the_caller_hears_its_number(
+    gateway: Gateway,
+) -> None:
+    before = len(gateway.requests_published())
+    script = [*PAVEMENT_DEFECT, Speak("four thirty eight washington street"), Press("1")]
+    result = gateway.call([*script, *DESCRIBE_AND_SEND])
+
+    heard = result.transcript.heard()
+    assert result.ended_by == "gateway"
+    assert any(line.startswith("I heard four thirty eight Washington Street") for line in heard)
+    assert "Thank you. Your report has been received." in heard
+    number = reference_heard(heard)
+    assert heard[-1] == "Thank you for calling. Goodbye."
+
+    assert len(gateway.requests_published()) == before + 1
+    request = published(gateway, number)
+    assert request["service_code"] == "21"
+    assert request["address"] == "438 Washington Street, Boston, MA 02135"
+    where = (float(str(request["lat"])), float(str(request["long"])))
+    assert metres(where, BOSTON_438_WASHINGTON) < 50
+    # the spoken description is the caller's voice: its recording URL is never published
+    assert "voice recording" in str(request["description"])
+    assert "Recordings/" not in str(request["description"])
+    assert attributes_received(gateway, number) == {
+        "defect_type": ["pothole"],
+        "width_feet": ["3"],
+        "lane": ["the right lane"],
+    }
+    row = gateway.call_row(result.call_sid)
+    assert row is not None and row.status == "completed"
+    assert row.caller_number is None  # cleared once the call is over
+
+
+def test_a_wrong_address_is_corrected_by_keypad_and_street_name(gateway: Gateway) -> None:
+    script = [*PAVEMENT_DEFECT, Speak("four thirty eight washington street"), Press("2")]
+    script += [Press("301#"), Speak("washington street"), Press("1"), *DESCRIBE_AND_SEND]
+    result = gateway.call(script)
+
+    heard = result.transcript.heard()
+    assert "Let's try again. Enter the house number, then press pound." in heard
+    assert any(line.startswith("I heard three oh one Washington Street") for line in heard)
+    request = published(gateway, reference_heard(heard))
+    assert request["address"] == "301 Washington Street, Boston, MA 02135"
+
+
+def test_an_ambiguous_street_number_is_settled_by_the_postal_code(gateway: Gateway) -> None:
+    # 350 Washington Street exists in 02108, 02110 and 02135 in the sample gazetteer.
+    script = [*PAVEMENT_DEFECT, Speak("three fifty washington street"), Press("02135")]
+    result = gateway.call([*script, Press("1"), *DESCRIBE_AND_SEND])
+
+    heard = result.transcript.heard()
+    assert any("more than one part of the city" in line for line in heard)
+    request = published(gateway, reference_heard(heard))
+    assert request["address"] == "350 Washington Street, Boston, MA 02135"
+
+
+@pytest.mark.parametrize(
+    ("answer", "last_words"),
+    [
+        (
+            "no-answer",
+            "Sorry, no one can take your call right now. Please call again later. Goodbye.",
+        ),
+        ("completed", "Please hold while I connect you with a person."),
+    ],
+)
+def test_silence_twice_brings_a_person(gateway: Gateway, answer: str, last_words: str) -> None:
+    before = len(gateway.requests_published())
+    result = gateway.call([*PAVEMENT_DEFECT, Silence(), Silence(), AnswerDial(answer)])
+
+    heard = result.transcript.heard()
+    assert heard.count("Sorry, I didn't hear anything.") == 1
+    assert "Please hold while I connect you with a person." in heard
+    assert heard[-1] == last_words
+    dialled = [e for e in result.exchanges if e.params.get("DialCallStatus")]
+    assert [e.params["DialCallStatus"] for e in dialled] == [answer]
+    assert len(gateway.requests_published()) == before
+    row = gateway.call_row(result.call_sid)
+    assert row is not None and row.status == "ended"
+
+
+def test_with_no_operator_configured_the_caller_is_told_kindly(gateway: Gateway) -> None:
+    url = str(gateway.sessions.kw["bind"].url.render_as_string(hide_password=False))
+    with running_gateway(url) as unstaffed:
+        result = unstaffed.call([*PAVEMENT_DEFECT, Press("0")])
+    heard = result.transcript.heard()
+    assert heard[-1] == (
+        "Sorry, no one can take your call right now. Please call again later. Goodbye."
+    )
+    assert result.ended_by == "gateway"
+
+
+def test_a_spanish_caller_hears_spanish_and_the_report_is_filed(gateway: Gateway) -> None:
+    script: list[Step] = [Press("9"), Press("2"), Press("2"), Press("1"), Press("*"), Press("*")]
+    script += [Speak("no sé"), Press("438#"), Speak("washington street"), Press("1")]
+    result = gateway.call([*script, Speak("un bache grande"), Press("1")])
+
+    heard = result.transcript.heard()
+    assert "¿Dónde está el problema? Por favor diga la dirección, por ejemplo 100 Main Street." in (
+        heard
+    )
+    assert "Gracias. Su reporte fue recibido." in heard
+    assert heard[-1] == "Gracias por llamar. Adiós."
+    request = published(gateway, reference_heard(heard))
+    assert request["service_code"] == "21"
+    assert request["address"] == "438 Washington Street, Boston, MA 02135"
+
+
+def test_a_caller_who_hangs_up_midway_files_nothing(gateway: Gateway) -> None:
+    before = len(gateway.requests_published())
+    script = [*PAVEMENT_DEFECT, Speak("four thirty eight washington street"), HangUp()]
+    result = gateway.call(script)
+
+    assert result.ended_by == "caller"
+    assert len(gateway.requests_published()) == before
+    assert gateway.reports_of(result.call_sid) == []
+    row = gateway.call_row(result.call_sid)
+    assert row is not None and row.status == "abandoned"

@@ -1,0 +1,293 @@
+"""The staff dashboard's door, over real HTTP on a live server: log-in, roles, CSRF, session
+limits and the slow-down of guessing. (The pages themselves: test_dashboard_pages.py.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from flask import Flask
+
+from ivr.app import create_app
+from ivr.dashboard import accounts
+from ivr.dashboard.accounts import add_user, set_disabled, utc_now
+from ivr.dashboard.guard import LOGIN_AT_KEY, SEEN_AT_KEY, USER_KEY
+from ivr.settings import Settings
+from ivr.store.db import make_engine, make_sessionmaker
+from tests.support.live_server import serve_wsgi
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def log_in(
+    http: httpx.Client, base: str, username: str, password: str = PASSWORD
+) -> httpx.Response:
+    """Fill in the log-in form as a browser would (the token comes from the form's page)."""
+    token = csrf_of(http.get(f"{base}/staff/login"))
+    form = {"csrf_token": token, "username": username, "password": password}
+    return http.post(f"{base}/staff/login", data=form)
+
+
+@dataclass
+class Door:
+    app: Flask
+    base: str
+    settings: Settings
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=10)
+
+
+@pytest.fixture
+def door(sqlite_url: str) -> Iterator[Door]:
+    settings = Settings(database_url=sqlite_url, secret_key="s" * 64)
+    app = create_app(settings)
+    sessions = app.extensions["voice311"].sessions
+    add_user(sessions, "agnes", PASSWORD, "agent", now=utc_now())
+    add_user(sessions, "ada", PASSWORD, "admin", now=utc_now())
+    with serve_wsgi(app) as base:
+        yield Door(app, base, settings)
+    app.extensions["voice311"].engine.dispose()
+
+
+def on_login_page(response: httpx.Response) -> bool:
+    return response.status_code == 302 and "/staff/login" in response.headers["location"]
+
+
+def test_every_page_needs_a_log_in(door: Door) -> None:
+    with door.client() as http:
+        for path in ("/staff/calls", "/staff/calls/CA1", "/staff/outbox", "/staff/flows"):
+            assert on_login_page(http.get(path)), path
+        assert http.get("/staff/calls.json").status_code == 401
+        assert http.get("/staff/calls/CA1/live").status_code == 401
+        page = http.get("/staff/login")
+        assert page.status_code == 200
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert "secure" not in cookie  # the gateway is not on https here
+
+
+def test_the_right_password_opens_the_calls_and_a_wrong_one_does_not(door: Door) -> None:
+    with door.client() as http:
+        refused = log_in(http, door.base, "agnes", "correct horse battery?")
+        assert refused.status_code == 401
+        assert "Wrong user name or password." in refused.text
+        assert on_login_page(http.get("/staff/calls"))
+        assert log_in(http, door.base, "nobody").status_code == 401
+
+        welcomed = log_in(http, door.base, "agnes")
+        assert welcomed.status_code == 302 and welcomed.headers["location"] == "/staff/calls"
+        calls = http.get("/staff/calls")
+        assert calls.status_code == 200 and "agnes (agent)" in calls.text
+
+
+def test_log_in_returns_to_the_page_asked_for_but_never_to_another_site(door: Door) -> None:
+    with door.client() as http:
+        token = csrf_of(http.get("/staff/login"))
+        form = {"csrf_token": token, "username": "ada", "password": PASSWORD}
+        going = http.post("/staff/login", data={**form, "next": "/staff/outbox"})
+        assert going.headers["location"] == "/staff/outbox"
+    with door.client() as http:
+        token = csrf_of(http.get("/staff/login"))
+        form = {"csrf_token": token, "username": "ada", "password": PASSWORD}
+        going = http.post("/staff/login", data={**form, "next": "//evil.example/staff/"})
+        assert going.headers["location"] == "/staff/calls"
+
+
+def test_a_disabled_account_cannot_log_in_and_its_open_session_ends(door: Door) -> None:
+    sessions = door.app.extensions["voice311"].sessions
+    with door.client() as http:
+        assert log_in(http, door.base, "agnes").status_code == 302
+        assert http.get("/staff/calls").status_code == 200
+        set_disabled(sessions, "agnes", True)
+        assert on_login_page(http.get("/staff/calls"))
+        refused = log_in(http, door.base, "agnes")
+        assert refused.status_code == 401 and "Wrong user name or password." in refused.text
+
+
+def test_a_post_without_the_csrf_token_is_refused(door: Door) -> None:
+    with door.client() as http:
+        page = http.get("/staff/login")
+        no_token = http.post("/staff/login", data={"username": "ada", "password": PASSWORD})
+        assert no_token.status_code == 400
+        wrong = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_of(page) + "x"}
+        assert http.post("/staff/login", data=wrong).status_code == 400
+        assert on_login_page(http.get("/staff/calls"))
+
+        assert log_in(http, door.base, "ada").status_code == 302
+        assert http.post("/staff/outbox/1/retry").status_code == 400
+        assert http.post("/staff/logout").status_code == 400
+        assert http.get("/staff/calls").status_code == 200  # still logged in
+        token = csrf_of(http.get("/staff/calls"))
+        assert on_login_page(http.post("/staff/logout", data={"csrf_token": token}))
+        assert on_login_page(http.get("/staff/calls"))
+
+
+def test_an_agent_works_calls_and_an_admin_also_the_outbox_and_flows(door: Door) -> None:
+    with door.client() as agent:
+        log_in(agent, door.base, "agnes")
+        calls = agent.get("/staff/calls")
+        assert "/staff/outbox" not in calls.text and "/staff/flows" not in calls.text
+        assert agent.get("/staff/outbox").status_code == 403
+        assert agent.get("/staff/flows").status_code == 403
+        assert agent.get("/staff/flows/intake").status_code == 403
+        token = csrf_of(calls)
+        assert agent.post("/staff/outbox/1/retry", data={"csrf_token": token}).status_code == 403
+    with door.client() as admin:
+        log_in(admin, door.base, "ada")
+        calls = admin.get("/staff/calls")
+        assert "/staff/outbox" in calls.text and "/staff/flows" in calls.text
+        assert admin.get("/staff/outbox").status_code == 200
+        flows = admin.get("/staff/flows")
+        assert flows.status_code == 200 and "intake" in flows.text
+
+
+def forged_session(
+    door: Door, user_id: int, *, logged_in_ago: timedelta, seen_ago: timedelta
+) -> str:
+    """A session cookie signed with the gateway's key, as the gateway would have set it."""
+    now = utc_now()
+    serializer = door.app.session_interface.get_signing_serializer(door.app)  # type: ignore[attr-defined]
+    return str(
+        serializer.dumps(
+            {
+                USER_KEY: user_id,
+                LOGIN_AT_KEY: (now - logged_in_ago).timestamp(),
+                SEEN_AT_KEY: (now - seen_ago).timestamp(),
+            }
+        )
+    )
+
+
+def user_id(door: Door, username: str) -> int:
+    sessions = door.app.extensions["voice311"].sessions
+    return next(u.id for u in accounts.list_users(sessions) if u.username == username)
+
+
+@pytest.mark.parametrize(
+    ("logged_in_ago", "seen_ago", "open"),
+    [
+        (timedelta(hours=2), timedelta(minutes=29), True),
+        (timedelta(hours=2), timedelta(minutes=31), False),  # idle for longer than 30 minutes
+        (timedelta(hours=9, minutes=59), timedelta(minutes=1), True),
+        (timedelta(hours=10, minutes=1), timedelta(minutes=1), False),  # past the 10 hours
+    ],
+)
+def test_a_session_ends_when_idle_too_long_or_too_old(
+    door: Door, logged_in_ago: timedelta, seen_ago: timedelta, open: bool
+) -> None:
+    cookie = forged_session(
+        door, user_id(door, "agnes"), logged_in_ago=logged_in_ago, seen_ago=seen_ago
+    )
+    with door.client() as http:
+        http.cookies.set("voice311_staff", cookie, domain="127.0.0.1")
+        page = http.get("/staff/calls")
+        assert (page.status_code == 200) is open
+        assert on_login_page(page) is not open
+
+
+def test_a_page_refreshing_itself_does_not_keep_an_idle_session_alive(door: Door) -> None:
+    agnes = user_id(door, "agnes")
+    cookie = forged_session(
+        door, agnes, logged_in_ago=timedelta(hours=1), seen_ago=timedelta(minutes=29)
+    )
+    with door.client() as http:
+        http.cookies.set("voice311_staff", cookie, domain="127.0.0.1")
+        assert http.get("/staff/calls.json").status_code == 200
+        # the refresh did not count as activity: the cookie still says 29 minutes ago
+        serializer = door.app.session_interface.get_signing_serializer(door.app)  # type: ignore[attr-defined]
+        seen = serializer.loads(http.cookies["voice311_staff"])[SEEN_AT_KEY]
+        assert utc_now().timestamp() - seen > timedelta(minutes=28).total_seconds()
+        assert http.get("/staff/calls").status_code == 200  # a page asked for by a person
+        seen = serializer.loads(http.cookies["voice311_staff"])[SEEN_AT_KEY]
+        assert utc_now().timestamp() - seen < 60
+
+
+def test_the_session_cookie_is_secure_behind_https(sqlite_url: str) -> None:
+    app = create_app(Settings(database_url=sqlite_url, public_base_url="https://311.example.gov"))
+    with serve_wsgi(app) as base, httpx.Client(base_url=base) as http:
+        assert "secure" in http.get("/staff/login").headers["set-cookie"].lower()
+    app.extensions["voice311"].engine.dispose()
+
+
+def test_an_account_is_locked_after_five_wrong_passwords_in_a_row(door: Door) -> None:
+    with door.client() as http:
+        for _ in range(accounts.FREE_FAILURES):
+            assert log_in(http, door.base, "agnes", "guess guess guess").status_code == 401
+        locked = log_in(http, door.base, "agnes")  # even the right password, for now
+        assert locked.status_code == 429 and "Too many failed log-ins" in locked.text
+        assert on_login_page(http.get("/staff/calls"))
+        assert log_in(http, door.base, "ada").status_code == 302  # other accounts are not
+
+
+def test_an_address_guessing_many_names_is_slowed_down(door: Door) -> None:
+    with door.client() as http:
+        for n in range(20):
+            assert log_in(http, door.base, f"name{n}", "guess guess guess").status_code == 401
+        refused = log_in(http, door.base, "ada")
+        assert refused.status_code == 429 and "Too many failed log-ins" in refused.text
+
+
+def test_accounts_in_the_store(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
+    sessions = make_sessionmaker(engine)
+    now = utc_now()
+    user = add_user(sessions, "ada", PASSWORD, "admin", now=now)
+    assert user.is_admin and not user.disabled
+    with pytest.raises(accounts.AccountError, match="username: 'ada' is taken"):
+        add_user(sessions, "ada", PASSWORD, "agent", now=now)
+    with pytest.raises(accounts.AccountError, match="role"):
+        add_user(sessions, "bob", PASSWORD, "boss", now=now)
+    with pytest.raises(accounts.AccountError, match="password"):
+        add_user(sessions, "bob", "short", "agent", now=now)
+    assert accounts.log_in(sessions, "ada", "nope nope nope", now=now).user is None
+    good = accounts.log_in(sessions, "ada", PASSWORD, now=now).user
+    assert good is not None and good.last_login_at is not None
+    for _ in range(accounts.FREE_FAILURES):
+        accounts.log_in(sessions, "ada", "nope nope nope", now=now)
+    assert accounts.log_in(sessions, "ada", PASSWORD, now=now).locked
+    later = now + accounts.FIRST_LOCK + timedelta(seconds=1)
+    assert accounts.log_in(sessions, "ada", PASSWORD, now=later).user is not None
+    set_disabled(sessions, "ada", True)
+    assert accounts.log_in(sessions, "ada", PASSWORD, now=later).user is None
+    assert accounts.active_user(sessions, good.id) is None
+    engine.dispose()
+
+
+def test_staff_accounts_from_the_command_line(sqlite_url: str) -> None:
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    runner = CliRunner()
+    env = {"IVR_DATABASE_URL": sqlite_url, "IVR_STAFF_PASSWORD": PASSWORD}
+    added = runner.invoke(main, ["staff", "add", "ada", "--role", "admin"], env=env)
+    assert added.exit_code == 0 and "added ada (admin)" in added.output
+    prompted = runner.invoke(
+        main,
+        ["staff", "add", "agnes"],
+        env={"IVR_DATABASE_URL": sqlite_url},
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert prompted.exit_code == 0 and "added agnes (agent)" in prompted.output
+    again = runner.invoke(main, ["staff", "add", "ada"], env=env)
+    assert again.exit_code != 0 and "username: 'ada' is taken" in again.output
+    assert runner.invoke(main, ["staff", "disable", "agnes"], env=env).exit_code == 0
+    listed = runner.invoke(main, ["staff", "list"], env=env).output
+    assert re.search(r"ada\s+admin\s+active\s+never", listed)
+    assert re.search(r"agnes\s+agent\s+disabled", listed)
+    assert PASSWORD not in listed
+    missing = runner.invoke(main, ["staff", "disable", "nobody"], env=env)
+    assert missing.exit_code != 0 and "no staff user 'nobody'" in missing.output

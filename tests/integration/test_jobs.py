@@ -1,0 +1,163 @@
+"""Jobs a call step hands off are stored with the step, run by a worker, and their results
+reach the call; a job that cannot be done reports a failure instead of leaving the caller
+waiting. On both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.loader import flow_from_document
+from ivr.dialog.context import DialogContext
+from ivr.dialog.events import Event
+from ivr.dialog.flow_library import load_flow_library
+from ivr.dialog.state import CallState
+from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, jobs_of_call
+from ivr.jobs.runner import JobPolicy, RetryLater, claim_job, run_due_jobs
+from ivr.settings import Settings
+from ivr.store.call_tables import CallRecord
+from ivr.store.db import make_engine, make_sessionmaker
+from ivr.webhooks.calls import CallDesk
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+POLICY = JobPolicy(max_attempts=3, base_seconds=1, cap_seconds=4, lease_seconds=30)
+FLOW = {
+    "name": "note",
+    "start": "ask_note",
+    "operator": "bye",
+    "languages": ["en"],
+    "states": {
+        "ask_note": {
+            "type": "record",
+            "prompt": "description.ask",
+            "store_as": "note",
+            "transcribe": True,
+            "attempts": 1,
+            "after_last_attempt": "bye",
+            "transitions": {"done": "bye"},
+        },
+        "bye": {"type": "hangup", "prompt": "common.goodbye"},
+    },
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(migrated_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def desk(sessions: sessionmaker[Session]) -> CallDesk:
+    library = load_flow_library(Settings())
+    flow = flow_from_document(FLOW, "test")
+    return CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues), clock=Clock())
+
+
+def _record(desk: CallDesk, sid: str) -> bool:
+    desk.advance(sid, Event.start(at=NOW))
+    answer = desk.advance(sid, Event.recording("https://api.twilio.com/r/RE1", 4.0, step=1))
+    return answer.queued
+
+
+def _state(sessions: sessionmaker[Session], sid: str) -> CallState:
+    with sessions() as session:
+        row = session.get(CallRecord, sid)
+        assert row is not None
+        return CallState.from_dict(row.state)
+
+
+def test_a_recorded_step_queues_one_job_and_its_transcript_fills_the_slot(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    assert _record(desk, "CA1")
+    assert _state(sessions, "CA1").pending  # the call waits on the job
+    seen: list[Mapping[str, Any]] = []
+
+    def transcribe(job: JobRequest) -> Mapping[str, Any]:
+        seen.append(job.data)
+        return {"text": "a fallen tree on the path", "slots": {"note_engine": "test"}}
+
+    clock = Clock()
+    ran = run_due_jobs(sessions, {"transcribe": transcribe}, desk.report_job, clock=clock)
+    assert ran == 1
+    assert seen[0]["recording_url"] == "https://api.twilio.com/r/RE1"
+    state = _state(sessions, "CA1")
+    assert state.slots["note"] == "a fallen tree on the path"
+    assert state.slots["note_engine"] == "test"
+    assert not state.pending
+    with sessions() as session:
+        assert [job.status for job in jobs_of_call(session, "CA1")] == [DONE]
+    # nothing is left to run, and a repeat of the recording step queues nothing new
+    assert run_due_jobs(sessions, {"transcribe": transcribe}, desk.report_job, clock=clock) == 0
+    again = desk.advance("CA1", Event.recording("https://api.twilio.com/r/RE1", 4.0, step=1))
+    assert not again.queued
+
+
+def test_a_job_that_cannot_be_done_yet_is_retried_then_reports_a_failure(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    _record(desk, "CA2")
+    clock = Clock()
+    tries: list[int] = []
+
+    def not_there_yet(job: JobRequest) -> Mapping[str, Any]:
+        tries.append(job.attempts)
+        raise RetryLater("recording not stored yet")
+
+    handlers = {"transcribe": not_there_yet}
+    for _ in range(POLICY.max_attempts):
+        run_due_jobs(sessions, handlers, desk.report_job, clock=clock, policy=POLICY)
+        with sessions() as session:
+            status = jobs_of_call(session, "CA2")[0].status
+        if status != PENDING:
+            break
+        assert claim_job(sessions, now=clock(), policy=POLICY) is None  # not due yet
+        clock.now += timedelta(seconds=POLICY.cap_seconds)
+    assert tries == [1, 2, 3]
+    with sessions() as session:
+        job = jobs_of_call(session, "CA2")[0]
+        assert job.status == FAILED and job.last_error == "recording not stored yet"
+    state = _state(sessions, "CA2")
+    assert not state.pending and state.slots["note"] == ""  # the flow takes its fallback
+
+
+def test_a_handler_that_breaks_fails_the_job_without_losing_the_call(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    _record(desk, "CA3")
+
+    def broken(job: JobRequest) -> Mapping[str, Any]:
+        raise ValueError("corrupt audio")
+
+    run_due_jobs(sessions, {"transcribe": broken}, desk.report_job, clock=Clock())
+    with sessions() as session:
+        job = jobs_of_call(session, "CA3")[0]
+        assert (job.status, job.result) == (FAILED, {"failed": True, "reason": "error"})
+    assert not _state(sessions, "CA3").pending
+
+
+def test_a_job_held_by_a_dead_worker_is_claimed_again_after_its_lease(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    _record(desk, "CA4")
+    clock = Clock()
+    first = claim_job(sessions, now=clock(), policy=POLICY)
+    assert first is not None and first.attempts == 1
+    assert claim_job(sessions, now=clock(), policy=POLICY) is None  # leased
+    later = clock() + timedelta(seconds=POLICY.lease_seconds + 1)
+    second = claim_job(sessions, now=later, policy=POLICY)
+    assert second is not None and second.key == first.key and second.attempts == 2

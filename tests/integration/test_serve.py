@@ -1,0 +1,95 @@
+"""`ivr serve` as a city runs it: a real gunicorn process on embedded defaults, answering over
+HTTP with the sample city's services; and `ivr db upgrade` creating the store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect
+
+from ivr.cli import main
+from ivr.store.db import make_engine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env["IVR_PORT"] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivr", "serve"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"ivr serve exited with {process.returncode}:\n{output}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("ivr serve did not answer within 120 s")
+        assert (workdir / "voice311.db").exists(), "the SQLite file lives in the working directory"
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_answers_health(gateway: str) -> None:
+    assert httpx.get(f"{gateway}/healthz").json() == {"status": "ok"}
+
+
+def test_serve_offers_the_sample_city(gateway: str) -> None:
+    services = httpx.get(f"{gateway}/open311/v2/services.json").json()
+    names = {service["service_name"] for service in services}
+    assert len(services) == 38
+    assert "Sewage_Back_Up Out_of_catch_basin" in names
+
+
+def test_unknown_path_is_a_clean_404(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/no/such/page")
+    assert response.status_code == 404
+    assert "Traceback" not in response.text
+
+
+def test_db_upgrade_creates_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("IVR_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    assert "alembic_version" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_a_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_PORT", "eighty")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0
+    assert "IVR_PORT" in result.output
+    assert "Traceback" not in result.output

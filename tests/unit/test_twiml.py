@@ -1,0 +1,180 @@
+"""Actions rendered as TwiML: the XML Twilio would receive, parsed and asserted."""
+
+from __future__ import annotations
+
+import dataclasses
+from xml.etree.ElementTree import Element
+
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from flows.catalogue import Catalogue, load_catalogues
+from flows.generate import intake_flow
+from flows.loader import load_flow, shipped_flow_paths
+from flows.model import INPUT_TYPES, Flow
+from ivr.dialog.actions import Dial, Enqueue, Gather, Hangup, Pause, Record, Redirect, Say
+from ivr.dialog.events import Event
+from ivr.open311.catalogue import load_catalogue
+from ivr.settings import Settings
+from ivr.webhooks.twiml import RenderError, render
+from tests.unit.call_driver import Call, FakeResolver, place
+
+
+@pytest.fixture(scope="module")
+def catalogues() -> dict[str, Catalogue]:
+    return load_catalogues()
+
+
+def urls(event: str, step: int) -> str:
+    return f"https://gw.example/voice/CA1/{step}/{event}"
+
+
+def twiml(actions, catalogues) -> Element:
+    root: Element = fromstring(render(actions, catalogues=catalogues, urls=urls))
+    assert root.tag == "Response"
+    return root
+
+
+def every_flow() -> list[Flow]:
+    services = load_catalogue(Settings().services_path)
+    definitions = {d.service_code: d for d in services.definitions}
+    flows = [intake_flow(services.services, definitions)]
+    return flows + [load_flow(path) for path in shipped_flow_paths()]
+
+
+def _entered(flow: Flow, name: str, catalogues, language: str) -> Call:
+    resolver = FakeResolver()
+    resolver.knows("1 main street", place("1", "Main Street"))
+    call = Call(flow, catalogues, resolver=resolver)
+    call.start()
+    if language != flow.languages[0]:
+        call.state = dataclasses.replace(call.state, language=language)
+    call.send(Event.resume(name))
+    return call
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_gather_and_record_is_followed_by_its_silence_handling(catalogues, language):
+    checked = 0
+    for flow in every_flow():
+        for name, state in flow.states.items():
+            if state.type not in INPUT_TYPES:
+                continue
+            call = _entered(flow, name, catalogues, language)
+            verbs = list(twiml(call.actions, catalogues))
+            waits = [i for i, v in enumerate(verbs) if v.tag in ("Gather", "Record")]
+            assert len(waits) == 1, f"{flow.name}.{name}"
+            wait = verbs[waits[0]]
+            after = verbs[waits[0] + 1]
+            step = call.state.step
+            assert after.tag == "Redirect", f"{flow.name}.{name}"
+            assert after.text == urls("no_input", step)
+            assert after.get("method") == "POST"
+            expected = "gather" if wait.tag == "Gather" else "recording"
+            assert wait.get("action") == urls(expected, step)
+            checked += 1
+    assert checked > 30
+
+
+def test_say_and_gather_carry_the_language_of_the_call(catalogues):
+    actions = [
+        Gather(
+            step=3,
+            language="es",
+            prompts=(Say("intake.choose_group", language="es"), Say("language.offer", (), "es")),
+            hints=("grafiti", "basura"),
+            num_digits=1,
+        ),
+        Redirect(step=3, event="no_input"),
+    ]
+    root = twiml(actions, catalogues)
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("language") == "es-MX"
+    assert gather.get("input") == "dtmf speech"
+    assert gather.get("numDigits") == "1"
+    assert gather.get("hints") == "grafiti, basura"
+    says = gather.findall("Say")
+    assert [s.get("language") for s in says] == ["es-MX", "es-MX"]
+    assert says[0].text == "¿De qué se trata el problema?"
+
+
+def test_the_welcome_offers_spanish_in_a_spanish_voice(catalogues):
+    flow = every_flow()[0]
+    call = Call(flow, catalogues)
+    call.start()
+    says = twiml(call.actions, catalogues).findall("Gather/Say")
+    assert says[0].get("language") == "en-US"
+    assert says[-1].get("language") == "es-MX"
+    assert says[-1].text == "Para español, oprima nueve."
+
+
+def test_values_are_filled_and_escaped(catalogues):
+    say = Say("location.confirm", (("address", "Fish & Chips Alley <1>"),), "en")
+    root = twiml([say], catalogues)
+    element = root.find("Say")
+    assert element is not None
+    assert element.text == (
+        "I heard Fish & Chips Alley <1>. Press 1 if that is right, 2 to try again."
+    )
+    assert element.get("language") == "en-US"
+
+
+def test_dial_posts_its_outcome_back_for_its_step(catalogues):
+    root = twiml(
+        [Say("common.transfer"), Dial(step=7, number="+15555550100", timeout=25)], catalogues
+    )
+    dial = root.find("Dial")
+    assert dial is not None
+    number = dial.find("Number")
+    assert number is not None and number.text == "+15555550100"
+    assert number.get("url") == urls("whisper", 7)  # the person who answers hears the whisper
+    assert dial.get("action") == urls("dial", 7)
+    assert dial.get("method") == "POST"
+    assert dial.get("timeout") == "25"
+
+
+def test_enqueue_posts_its_outcome_back(catalogues):
+    root = twiml([Enqueue(step=2, queue="311 staff")], catalogues)
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None and enqueue.text == "311 staff"
+    assert enqueue.get("action") == urls("dial", 2)
+
+
+def test_record_reports_its_recording_and_its_status(catalogues):
+    root = twiml([Record(step=4, max_length=45), Redirect(step=4, event="no_input")], catalogues)
+    record = root.find("Record")
+    assert record is not None
+    assert record.get("action") == urls("recording", 4)
+    assert record.get("maxLength") == "45"
+    assert record.get("finishOnKey") == "#"
+    assert record.get("playBeep") == "true"
+    assert record.get("recordingStatusCallback") == urls("recording_status", 4)
+    assert [v.tag for v in root] == ["Record", "Redirect"]
+
+
+def test_waiting_pause_redirect_and_hangup(catalogues):
+    root = twiml(
+        [Say("common.wait"), Pause(seconds=2), Redirect(step=5, event="redirect"), Hangup()],
+        catalogues,
+    )
+    assert [v.tag for v in root] == ["Say", "Pause", "Redirect", "Hangup"]
+    assert root[1].get("length") == "2"
+    assert root[2].text == urls("redirect", 5)
+
+
+def test_menus_take_one_key_and_questions_of_digits_end_with_pound(catalogues):
+    flow = every_flow()[0]
+    menu = twiml(_entered(flow, "main_menu", catalogues, "en").actions, catalogues)
+    gather = menu.find("Gather")
+    assert gather is not None and gather.get("numDigits") == "1"
+    assert gather.get("finishOnKey") == ""
+    digits = twiml(_entered(flow, "ask_house_number", catalogues, "en").actions, catalogues)
+    gather = digits.find("Gather")
+    assert gather is not None and gather.get("finishOnKey") == "#"
+    assert gather.get("numDigits") is None
+
+
+def test_an_unknown_prompt_is_an_error_not_silence(catalogues):
+    with pytest.raises(RenderError, match=r"no\.such\.prompt"):
+        render([Say("no.such.prompt")], catalogues=catalogues, urls=urls)
