@@ -37,13 +37,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return prepared_store(f"sqlite:///{folder / 'voice311.db'}")
 
 
-@pytest.fixture
-def own_store(tmp_path: Path) -> str:
-    """A store of its own, for a test that runs its own gateway: the module's gateway would
-    otherwise run that test's jobs, with its own list of hosts it may fetch from."""
-    return prepared_store(f"sqlite:///{tmp_path / 'voice311.db'}")
-
-
 @pytest.fixture(scope="module")
 def gateway(store: str) -> Iterator[Gateway]:
     with (
