@@ -78,6 +78,16 @@ class GeocodeResult:
     def matched(self) -> bool:
         return self.level is not MatchLevel.NONE and self.place is not None
 
+    @property
+    def number_not_placed(self) -> bool:
+        """A house number was heard but the place found is only a street: the number is not
+        on it, so the street (or the number) was probably misheard."""
+        return (
+            self.level is MatchLevel.STREET
+            and self.candidate is not None
+            and bool(self.candidate.house_number)
+        )
+
 
 def no_match(reason: str) -> GeocodeResult:
     return GeocodeResult(level=MatchLevel.NONE, score=0.0, reason=reason)

@@ -25,6 +25,7 @@ from ivr.addresses.crossings import find_crossings
 from ivr.addresses.geocoder import GazetteerGeocoder
 from ivr.addresses.geometry import Interpolation, NumberedPoint, distance_m, interpolate
 from ivr.addresses.index import PointRecord, build_index
+from ivr.addresses.number_streets import StreetsByNumber, numbered_addresses, streets_placing
 from ivr.addresses.resolution import resolve
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, no_match
 
@@ -319,3 +320,26 @@ def test_resolve_never_raises() -> None:
     assert resolve(RecordingGeocoder(fail=True), "12 elm street")[0].level is MatchLevel.NONE
     assert resolve(RecordingGeocoder(), "")[0].reason
     assert resolve(GazetteerGeocoder(INDEX), "twelve maple street")[0].level is MatchLevel.ADDRESS
+
+
+def test_a_keyed_number_narrows_the_streets_to_those_that_place_it() -> None:
+    # Maple's points run 10-20: 16 falls between them, 30 is within reach of 20 (ten numbers
+    # beyond the last known one), 40 is not. Birch (2-58 even) and Pine (1-59 odd) place 40.
+    assert streets_placing(INDEX, 16) == (
+        "Birch St",
+        "Elm Ave",
+        "Maple St",
+        "N Maple St",
+        "Pine St",
+    )
+    assert "Maple St" in streets_placing(INDEX, 30)
+    assert streets_placing(INDEX, 40) == ("Birch St", "Pine St")
+    assert streets_placing(INDEX, 9000) == ()
+    cached = StreetsByNumber()
+    assert cached(INDEX, 40) == ("Birch St", "Pine St") == cached(INDEX, 40)
+
+
+def test_every_numbered_address_is_listed_once() -> None:
+    pairs = list(numbered_addresses(INDEX))
+    assert (14, "Maple St") in pairs and (7, "N Maple St") in pairs
+    assert len(pairs) == len(set(pairs))
