@@ -12,6 +12,7 @@ import hashlib
 import random
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from num2words import num2words
 
@@ -115,8 +116,13 @@ def street_phrases(street: str) -> tuple[str, ...]:
     return (full,)
 
 
-def street_grammar(streets: Iterable[str]) -> Grammar:
+def street_grammar(streets: Iterable[str], addresses: Iterable[tuple[int, str]] = ()) -> Grammar:
     """An address grammar: house-number words, the streets, and "and", "corner of", etc.
+
+    ``addresses``: the city's real (house number, street) pairs. Said in every style
+    (:func:`spoken_house_number`), they teach a language model which numbers go with which
+    street: on telephone audio with noise at 20 dB this found the whole address for 14 of 20
+    callers against 10 of 20 with random numbers alone (docs/speech.md).
 
     Not strict: the streets are favoured, and an engine that can keep its free language model
     beside a grammar does so (a street missing from the list must not be forced onto a caller).
@@ -125,15 +131,34 @@ def street_grammar(streets: Iterable[str]) -> Grammar:
         dict.fromkeys(phrase for street in streets for phrase in street_phrases(street))
     )
     words = tuple(dict.fromkeys((*NUMBER_WORDS, *ADDRESS_WORDS)))
+    real = tuple(dict.fromkeys(_spoken_addresses(addresses)))
     return Grammar(
         phrases=phrases,
         words=words,
         strict=False,
-        name=_name("streets", phrases),
-        examples=address_examples(phrases),
+        name=_name("streets", (*phrases, *real)),
+        examples=address_examples(phrases) + real,
     )
 
 
+def numbered_street_grammar(streets: Iterable[str]) -> Grammar:
+    """A strict grammar of ``streets`` (each with and without its suffix): the street a caller
+    says after keying in the house number, among the streets that have that number."""
+    phrases = tuple(
+        dict.fromkeys(phrase for street in streets for phrase in street_phrases(street))
+    )
+    return Grammar(phrases=phrases, strict=True, name=_name("numbered", phrases))
+
+
+def _spoken_addresses(addresses: Iterable[tuple[int, str]]) -> Iterable[str]:
+    for number, street in addresses:
+        spoken = {spoken_house_number(number, style) for style in range(3)}
+        for phrase in street_phrases(street):
+            for said in sorted(spoken):
+                yield f"{said} {phrase}"
+
+
+@lru_cache(maxsize=8192)
 def spoken_house_number(value: int, style: int) -> str:
     """``value`` as callers say it: 0 "one thousand two hundred", 1 digit by digit, 2 in pairs.
 

@@ -10,8 +10,9 @@ grammar (an address) becomes a small trigram language model built from its phras
 examples (``pocketsphinx.lm.ArpaBoLM``). PocketSphinx's JSGF search has no prefix tree, so
 thousands of street names in parallel decode at many times real time; the n-gram search shares
 prefixes in its lexicon tree and runs at about 0.13 real time (docs/speech.md has the
-figures). Compiled grammars are cached by name, once per engine and once per decoder. Words
-missing from CMUdict get pronunciations from :mod:`speech.pronounce`.
+figures). Compiled grammars are cached by name, once per engine and once per decoder, the
+least recently used dropped beyond ``MAX_GRAMMARS``. Words missing from CMUdict get
+pronunciations from :mod:`speech.pronounce`.
 
 Settings chosen by measurement: ``fwdflat=False`` (the second pass cost ~10 % time and changed
 no result on telephone addresses); ``bestpath`` stays on, since word confidences (posteriors)
@@ -20,9 +21,11 @@ come from its lattice; ``cmninit`` starts at telephone speech (see ``TELEPHONE_C
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from math import exp, log
 from pathlib import Path
@@ -51,6 +54,9 @@ FRAMES_PER_SECOND = 100
 TELEPHONE_CMN = "46,23,-37,37,-32,-5,-11,-32,-5,-19,-5,-8,-3"
 CHOSEN_SETTINGS: dict[str, object] = {"fwdflat": False, "cmninit": TELEPHONE_CMN}
 _FREE_SEARCH = "_default"
+# Grammars kept compiled, per engine and per decoder, least recently used dropped first: the
+# city's address model and menus stay, while the street lists per keyed house number come and go.
+MAX_GRAMMARS = 48
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class _Compiled:
     kind: str  # "jsgf" or "lm"
     source: str  # JSGF text, or the path of an ARPA file
     words: tuple[str, ...]
+    search: str  # the search's name in a decoder: a digest of the grammar's name
 
 
 class PocketSphinxEngine:
@@ -88,7 +95,7 @@ class PocketSphinxEngine:
         self._idle: list[_Decoder] = []
         self._made = 0
         self._available = threading.Condition()
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
         self._compile_lock = threading.Lock()
         self._lm_dir = tempfile.TemporaryDirectory(prefix="voice311-lm-")
         self._give_back(self._make())  # load the model now: a broken model fails here
@@ -122,21 +129,29 @@ class PocketSphinxEngine:
     def _compile(self, grammar: Grammar) -> _Compiled:
         key = grammar.name or repr((grammar.phrases, grammar.words, grammar.strict))
         with self._compile_lock:
-            if key not in self._compiled:
+            compiled = self._compiled.get(key)
+            if compiled is None:
                 words = tuple(
                     sorted({w for text in (*grammar.phrases, *grammar.words) for w in text.split()})
                 )
+                search = "g" + hashlib.sha256(key.encode()).hexdigest()[:16]
                 if grammar.strict:
-                    self._compiled[key] = _Compiled("jsgf", to_jsgf(grammar), words)
+                    compiled = _Compiled("jsgf", to_jsgf(grammar), words, search)
                 else:
-                    self._compiled[key] = _Compiled("lm", self._write_lm(grammar, key), words)
-            return self._compiled[key]
+                    compiled = _Compiled("lm", self._write_lm(grammar, search), words, search)
+                self._compiled[key] = compiled
+                while len(self._compiled) > MAX_GRAMMARS:
+                    _, dropped = self._compiled.popitem(last=False)
+                    if dropped.kind == "lm":
+                        Path(dropped.source).unlink(missing_ok=True)
+            self._compiled.move_to_end(key)
+            return compiled
 
-    def _write_lm(self, grammar: Grammar, key: str) -> str:
+    def _write_lm(self, grammar: Grammar, search: str) -> str:
         lines = (*grammar.phrases, *grammar.words, *grammar.examples)
         model = ArpaBoLM(text="\n".join(lines), add_start=True)
         model.compute()
-        path = Path(self._lm_dir.name) / f"{len(self._compiled)}.arpa"
+        path = Path(self._lm_dir.name) / f"{search}.arpa"
         with path.open("w", encoding="utf-8") as out:
             model.write(out)
         return str(path)
@@ -145,7 +160,7 @@ class PocketSphinxEngine:
         if grammar.empty:
             return _FREE_SEARCH
         compiled = self._compile(grammar)
-        name = f"g{id(compiled)}"
+        name = compiled.search
         if name not in decoder.searches:
             decoder.add_words(compiled.words)
             try:
@@ -157,8 +172,26 @@ class PocketSphinxEngine:
                 raise SpeechError(
                     f"grammar {grammar.name!r} could not be compiled: {error}"
                 ) from error
-            decoder.searches.add(name)
+            decoder.searches[name] = None
+            while len(decoder.searches) > MAX_GRAMMARS:
+                oldest = next(iter(decoder.searches))
+                decoder.decoder.remove_search(oldest)
+                del decoder.searches[oldest]
+        decoder.searches.move_to_end(name)
         return name
+
+    def prepare(self, grammar: Grammar) -> None:
+        """Compile ``grammar`` into every decoder of the pool now, before a caller waits on it
+        (a city's address model takes seconds to build and to load)."""
+        decoders = []
+        try:
+            for _ in range(self._max):
+                decoder = self._borrow()
+                decoders.append(decoder)
+                self._search(decoder, grammar)
+        finally:
+            for decoder in decoders:
+                self._give_back(decoder)
 
     # -- Engine -----------------------------------------------------------------------------
 
@@ -182,7 +215,7 @@ class _Decoder:
 
     def __init__(self, decoder: ps.Decoder) -> None:
         self.decoder = decoder
-        self.searches: set[str] = set()
+        self.searches: OrderedDict[str, None] = OrderedDict()  # least recently used first
         self.known: set[str] = set()
 
     def add_words(self, words: tuple[str, ...]) -> None:

@@ -128,6 +128,10 @@ class Engine(Protocol):
 
     def recognizer(self, grammar: Grammar = FREE, *, n_best: int = 5) -> Recognizer: ...
 
+    def prepare(self, grammar: Grammar) -> None:
+        """Make ``grammar`` ready now (compiled, loaded), so no caller waits on it later."""
+        ...
+
     def recognize(self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
         """A whole utterance at once (decoded and resampled already)."""
         ...

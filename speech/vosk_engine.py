@@ -98,6 +98,10 @@ class VoskEngine:
             kaldi.SetMaxAlternatives(n_best)
         return VoskRecognizer(self, kaldi)
 
+    def prepare(self, grammar: Grammar) -> None:
+        """Nothing to do ahead: Vosk builds a grammar's graph per recogniser, in milliseconds
+        for a word list, and the model itself is loaded already."""
+
     def recognize(self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
         recognizer = self.recognizer(grammar, n_best=n_best)
         for frame in pcm.frames(0.5):
