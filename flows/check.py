@@ -32,6 +32,9 @@ from flows.model import (
     State,
 )
 
+# What a transcribed recording may be told: the keyed house number narrows a street said next.
+TRANSCRIPTION_INPUTS = ("house_number",)
+
 
 def check_document(doc: Any, source: str, catalogues: Mapping[str, Catalogue]) -> list[Problem]:
     """Schema first (a document that breaks it cannot be checked further), then the flow."""
@@ -101,6 +104,12 @@ def _check_shape(state: State, add: Any) -> None:
                     add(name, f"inputs.{input_name}", f"'{spec.name}' needs this input")
     elif state.behaviour is not None:
         add(name, "behaviour", f"a {kind} state takes no behaviour")
+    if kind == "record" and state.transcribe:
+        for input_name in state.inputs:
+            if input_name not in TRANSCRIPTION_INPUTS:
+                add(name, f"inputs.{input_name}", "a transcription takes no such input")
+    elif kind != "lookup" and state.inputs:
+        add(name, "inputs", f"a {kind} state takes no inputs")
     for event in required:
         if event not in state.transitions:
             add(

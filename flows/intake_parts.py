@@ -72,6 +72,7 @@ def _spoken_offline(start: str, restart: str, operator: str) -> dict[str, dict[s
             "store_as": "street_words",
             "transcribe": True,
             "grammar": "street_names",
+            "inputs": {"house_number": "house_number"},  # only streets with that number
             "attempts": 2,
             "after_last_attempt": operator,
             "transitions": {"done": "find_house"},
@@ -146,11 +147,12 @@ def _location_and_report(*, start: str, restart: str, operator: str) -> dict[str
         },
         "ask_postal_code": {
             "type": "ask_digits",
-            "prompt": "location.postal_code",
+            "prompt": "location.postal_code",  # names the street heard: it may be misheard
             "store_as": "postal_code",
             "num_digits": 5,
+            "skip_key": "*",  # not my street: the house number by keys, the street said
             **ask,
-            "transitions": {"done": "find_in_postal_code"},
+            "transitions": {"done": "find_in_postal_code", "skip": "ask_house_number"},
         },
         "find_in_postal_code": {
             "type": "lookup",

@@ -59,12 +59,14 @@ def start_outbox_thread(app: Any) -> Any:
 def start_job_threads(app: Any) -> Any:
     """Run jobs (transcriptions, questions to the city) from threads of this process."""
     from ivr.app import Runtime
-    from ivr.jobs.handlers import build_handlers
+    from ivr.jobs.handlers import build_handlers, warm_up_in_background
     from ivr.jobs.runner import JobRunner
 
     rt: Runtime = app.extensions["voice311"]
     desk = app.extensions["voice311.desk"]
-    runner = JobRunner(rt.sessions, build_handlers(rt.settings, rt), desk.report_job)
+    handlers = build_handlers(rt.settings, rt)
+    warm_up_in_background(handlers)
+    runner = JobRunner(rt.sessions, handlers, desk.report_job)
     runner.start()
     return runner
 

@@ -9,6 +9,7 @@ the call's slots and attributes on the way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flows.model import Option, State
 from ivr.dialog.actions import Job
@@ -193,12 +194,18 @@ def _recording(turn: Turn, state: State, event: Event) -> Answered:
     turn.slots[f"{slot}_url"] = event.recording_url
     if state.transcribe:
         key = f"{turn.before.call_sid}:{turn.next_step}:transcribe"
-        data = {
+        data: dict[str, Any] = {
             "recording_url": event.recording_url,
             "language": turn.catalogue.say_language,
             "slot": slot,
             "grammar": state.grammar,
         }
+        context = {
+            name: " ".join(turn.slots[s] for s in slots if turn.slots.get(s))
+            for name, slots in state.inputs.items()
+        }
+        if context:
+            data["context"] = context  # e.g. the keyed house number, to narrow a street
         turn.jobs.append(Job(name="transcribe", key=key, step=turn.next_step, data=data))
         turn.pending[slot] = key
     return _go(state, "done")

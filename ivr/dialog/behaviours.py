@@ -51,8 +51,12 @@ def resolve_address(turn: Turn, state: State) -> str:
     if best is None:
         turn.set_location(Location(outcome="failed", query=words))
         return "failed"
-    if best.ambiguous:
+    if best.ambiguous and not best.number_not_placed:
         outcome = "ambiguous"
+    elif best.ambiguous:
+        # "1088 Templeton Way", and Templeton Way has no 1088: asking which ZIP code would
+        # settle a street the caller probably never said. The keypad path asks again.
+        outcome = "failed"
     elif best.score >= turn.context.confident_score:
         outcome = "done"
     else:

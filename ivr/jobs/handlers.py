@@ -7,6 +7,7 @@ the store) when the mapping is built, once per process.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from ivr.jobs.runner import Handler
@@ -24,7 +25,24 @@ def build_handlers(settings: Settings, rt: Runtime) -> dict[str, Handler]:
         from ivr.recordings.transcription import transcriber_for
 
         handlers["transcribe"] = transcriber_for(settings, rt)
+    else:
+        from ivr.recordings.transcription import not_transcribed
+
+        handlers["transcribe"] = not_transcribed
     return handlers
+
+
+def warm_up_in_background(handlers: dict[str, Handler]) -> threading.Thread | None:
+    """Ready the recogniser (model, the city's address grammar) on a thread of its own, so the
+    first caller does not wait seconds for it; jobs that come sooner simply wait for the load."""
+    from ivr.recordings.transcription import Transcriber
+
+    transcriber = handlers.get("transcribe")
+    if not isinstance(transcriber, Transcriber):
+        return None
+    thread = threading.Thread(target=transcriber.warm_up, name="voice311-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _follow_up(settings: Settings, rt: Runtime) -> dict[str, Handler]:

@@ -58,13 +58,14 @@ def worker_jobs(settings: Settings, engine: Engine, sessions: sessionmaker[Sessi
     """A callable that runs the jobs due now (transcriptions, questions to the city) and
     reports each result to its call, as a webhook would."""
     from ivr.app import Runtime
-    from ivr.jobs.handlers import build_handlers
+    from ivr.jobs.handlers import build_handlers, warm_up_in_background
     from ivr.jobs.runner import run_due_jobs
     from ivr.webhooks.voice import voice_desk
 
     rt = Runtime(settings=settings, engine=engine, sessions=sessions)
     desk, _ = voice_desk(settings, rt)
     handlers = build_handlers(settings, rt)
+    warm_up_in_background(handlers)
     return lambda: run_due_jobs(sessions, handlers, desk.report_job)
 
 

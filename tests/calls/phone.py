@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.addresses.gazetteer import import_file, neighbourhoods_of
 from ivr.app import Runtime, create_app
-from ivr.jobs.handlers import build_handlers
+from ivr.jobs.handlers import build_handlers, warm_up_in_background
 from ivr.jobs.runner import JobRunner
 from ivr.open311.client import Open311Client
 from ivr.outbox.worker import OutboxWorker
@@ -114,6 +114,9 @@ def running_gateway(
         if settings.recognizer != "twilio":
             desk = app.extensions["voice311.desk"]
             handlers = build_handlers(settings, rt)
+            warming = warm_up_in_background(handlers)
+            if warming is not None:  # calls come once the recogniser is ready, as in service
+                warming.join(timeout=120)
             runner = JobRunner(rt.sessions, handlers, desk.report_job, interval=0.2)
             app.extensions["voice311.jobs"] = runner
             runner.start()

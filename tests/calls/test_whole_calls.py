@@ -113,9 +113,26 @@ def test_an_ambiguous_street_number_is_settled_by_the_postal_code(gateway: Gatew
     result = gateway.call([*script, Press("1"), *DESCRIBE_AND_SEND])
 
     heard = result.transcript.heard()
-    assert any("more than one part of the city" in line for line in heard)
+    assert (
+        "I heard three fifty Washington Street. That street is in more than one part of the "
+        "city. Please enter the five digit ZIP code. If that is not your street, press star."
+    ) in heard
     request = published(gateway, reference_heard(heard))
     assert request["address"] == "350 Washington Street, Boston, MA 02135"
+
+
+def test_a_caller_who_hears_the_wrong_street_presses_star_and_keys_the_number(
+    gateway: Gateway,
+) -> None:
+    # Misheard: the caller said 301, the gateway heard 350 (in three parts of the city).
+    script = [*PAVEMENT_DEFECT, Speak("three fifty washington street"), Press("*")]
+    script += [Press("301#"), Speak("washington street"), Press("1"), *DESCRIBE_AND_SEND]
+    result = gateway.call(script)
+
+    heard = result.transcript.heard()
+    assert "Let's try again. Enter the house number, then press pound." in heard
+    request = published(gateway, reference_heard(heard))
+    assert request["address"] == "301 Washington Street, Boston, MA 02135"
 
 
 @pytest.mark.parametrize(

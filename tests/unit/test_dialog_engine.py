@@ -11,6 +11,7 @@ from flows.catalogue import Catalogue, load_catalogues
 from flows.generate import intake_flow
 from flows.loader import FLOWS_DIR, flow_from_document, load_flow
 from flows.model import Flow
+from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel
 from ivr.dialog.actions import Dial, Gather, Hangup, Record, Redirect
 from ivr.dialog.context import TransferTarget
 from ivr.dialog.events import Event
@@ -225,7 +226,7 @@ def test_ambiguous_street_asks_for_the_postal_code(intake: Flow, catalogues) -> 
     to_main_menu(call)
     call.say("damaged tree")
     heard = call.say("12 main street")
-    assert heard == [call.text("location.postal_code")]
+    assert heard == [call.text("location.postal_code", address="twelve Main Street")]
     gather = call.actions[0]
     assert isinstance(gather, Gather) and gather.num_digits == 5
     heard = call.press("02129")
@@ -234,6 +235,28 @@ def test_ambiguous_street_asks_for_the_postal_code(intake: Flow, catalogues) -> 
         "I heard twelve Main Street, zero two one two nine. "
         "Press 1 if that is right, 2 to try again."
     ]
+
+
+def test_a_street_without_the_number_heard_goes_to_the_keypad_not_the_zip_code(
+    intake: Flow, catalogues
+) -> None:
+    # "1088 Templeton Way": Templeton Way is in two postal codes and has no 1088. Asking the
+    # ZIP code of a street the caller probably never said leads nowhere: the keypad asks again.
+    resolver = FakeResolver()
+    street_only = GeocodeResult(
+        level=MatchLevel.STREET,
+        score=0.34,
+        place=place("", "Templeton Way", "02124"),
+        ambiguous=True,
+        ask_about=("02124", "02125"),
+        candidate=AddressCandidate("1088", "TEMPLETON WAY"),
+    )
+    resolver.answers[("1088 templeton way", None)] = [street_only]
+    call = Call(intake, catalogues, resolver=resolver)
+    to_main_menu(call)
+    call.say("damaged tree")
+    heard = call.say("1088 templeton way")
+    assert heard == [call.text("location.house_number")]
 
 
 def _definitions() -> dict[str, ServiceDefinition]:
