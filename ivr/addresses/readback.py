@@ -147,6 +147,8 @@ def speak_result(result: GeocodeResult, *, language: str = "en") -> str:
             else ("an address that could not be found")
         )
     place = result.place
+    if result.ambiguous:  # which part of the city is what the caller is asked next
+        place = replace(place, neighbourhood="", postal_code="")
     if result.level is MatchLevel.STREET:
         place = replace(place, house_number=None, cross_street="")
     elif result.level in (MatchLevel.ADDRESS, MatchLevel.INTERPOLATED):
