@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, Place
-from ivr.recordings.transcription import Transcriber
+from ivr.jobs.queue import JobRequest
+from ivr.recordings.transcription import Transcriber, not_transcribed
 from ivr.settings import Settings
 from ivr.simulator.media import silence_wav
 from speech.recognizer import FREE, Alternative, Grammar, Transcript
@@ -139,3 +140,16 @@ def test_a_silent_recording_is_not_decoded() -> None:
 
     assert done["text"] == "" and done["slots"]["location_words_source"] == "nothing recognised"
     assert engine.grammars == []
+
+
+def test_a_gateway_on_twilios_recognition_says_why_a_description_has_no_transcript() -> None:
+    job = JobRequest(1, "CA1:9:transcribe", "transcribe", "CA1", {"slot": "description"})
+
+    done = not_transcribed(job)
+
+    assert done == {
+        "text": "",
+        "slots": {
+            "description_source": "not transcribed: speech is recognised by Twilio on this gateway"
+        },
+    }
