@@ -286,6 +286,12 @@ class Settings:
         "Seconds a webhook holds its answer while a caller's recording is being transcribed, "
         'so that the read-back follows at once; after that the caller hears "one moment".',
     )
+    min_address_confidence: float = _setting(
+        0.3,
+        "A spoken address recognised on this machine with less confidence than this (0–1) is "
+        "not read back: the caller keys the house number and says the street instead. 0.3 is "
+        "measured for PocketSphinx (docs/recording-path.md); a Vosk model needs its own.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -334,6 +340,8 @@ class Settings:
             raise SettingsError(f"{env_name('recognizer')} must be one of {', '.join(RECOGNIZERS)}")
         if not 0 <= self.transcript_hold <= 10:
             raise SettingsError(f"{env_name('transcript_hold')} must be from 0 to 10 seconds")
+        if not 0 <= self.min_address_confidence <= 1:
+            raise SettingsError(f"{env_name('min_address_confidence')} must be from 0 to 1")
         if self.geocoder not in GEOCODERS:
             raise SettingsError(f"{env_name('geocoder')} must be one of {', '.join(GEOCODERS)}")
         if self.staff_session_minutes <= 0 or self.staff_session_hours <= 0:

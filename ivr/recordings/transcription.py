@@ -61,6 +61,7 @@ from ivr.recordings.marks import (
     NOTHING,
     UNAVAILABLE,
     UNREADABLE,
+    UNSURE,
 )
 from ivr.settings import Settings
 from speech.recognizer import FREE, Engine, Grammar, SpeechError, best_texts
@@ -167,13 +168,18 @@ class Transcriber:
             (a.confidence for a in transcript.alternatives if a.text == chosen),
             transcript.confidence,
         )
+        source = AUTOMATIC
+        if grammar_name == "streets" and confidence < self._settings.min_address_confidence:
+            # Every wrong address the evaluation read back was heard this unsurely, and no
+            # right one was: the keypad path asks again instead. The words stay for staff.
+            chosen, source = "", UNSURE
         return {
             "text": chosen,
             "slots": {
                 f"{slot}_alternatives": " | ".join(texts),
                 f"{slot}_confidence": f"{confidence:.2f}",
                 f"{slot}_engine": transcript.engine,
-                f"{slot}_source": AUTOMATIC,
+                f"{slot}_source": source,
                 f"{slot}_audio_seconds": f"{transcript.audio_seconds:.2f}",
                 f"{slot}_decode_seconds": f"{transcript.decode_seconds:.3f}",
             },

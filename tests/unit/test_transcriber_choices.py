@@ -30,15 +30,14 @@ class HeardEngine:
     name = "scripted"
     sample_rate = 16000
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], confidences: Sequence[float] = ()) -> None:
         self.texts = texts
+        self.confidences = confidences or [0.9] + [0.05] * (len(texts) - 1)
         self.grammars: list[Grammar] = []
 
     def recognize(self, pcm: Any, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
         self.grammars.append(grammar)
-        alternatives = tuple(
-            Alternative(t, 0.9 if i == 0 else 0.05) for i, t in enumerate(self.texts)
-        )
+        alternatives = tuple(map(Alternative, self.texts, self.confidences))
         return Transcript(alternatives=alternatives, engine=self.name, audio_seconds=2.0)
 
 
@@ -109,8 +108,10 @@ def test_the_address_model_learns_the_gazetteers_real_addresses() -> None:
     assert "one oh eight eight saratoga street" in grammar.examples  # digit by digit
 
 
-def transcribed(heard: Sequence[str], grammar: str = "streets") -> dict[str, Any]:
-    engine = HeardEngine(heard)
+def transcribed(
+    heard: Sequence[str], confidences: Sequence[float] = (), grammar: str = "streets"
+) -> dict[str, Any]:
+    engine = HeardEngine(heard, confidences)
     audio = spoken_wav("ten eighty eight saratoga street", "flite:rms")
     return transcriber(engine).transcribe(audio, slot="location_words", grammar_name=grammar)
 
@@ -124,12 +125,23 @@ def test_the_recognisers_best_is_kept_when_it_names_an_address() -> None:
 
 
 def test_an_alternative_whose_number_is_not_on_its_street_is_passed_over() -> None:
-    chosen = transcribed(["1088 templeton way", "1088 saratoga street"])
+    chosen = transcribed(["1088 templeton way", "1088 saratoga street"], [0.6, 0.4])
 
     assert chosen["text"] == "1088 saratoga street"
     assert chosen["slots"]["location_words_alternatives"] == (
         "1088 templeton way | 1088 saratoga street"
     )
+
+
+def test_an_address_heard_too_unsurely_is_not_read_back_but_kept_for_staff() -> None:
+    # Every wrong address the evaluation read back at 15 dB had a confidence of 0.19 or less.
+    unsure = transcribed(["1088 templeton way", "1088 saratoga street"])  # the second: 0.05
+    sure_street = transcribed(["saratoga street"], [0.2], grammar="street_names")
+
+    assert unsure["text"] == ""
+    assert unsure["slots"]["location_words_source"] == "heard too unsurely to read back"
+    assert unsure["slots"]["location_words_alternatives"].startswith("1088 templeton way")
+    assert sure_street["text"] == "saratoga street"  # a street after a keyed number: no gate
 
 
 def test_a_silent_recording_is_not_decoded() -> None:
