@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.engine import Engine
@@ -21,7 +22,11 @@ from werkzeug.exceptions import HTTPException
 from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker
 
+if TYPE_CHECKING:
+    from ivr.addresses.geocoder import GazetteerGeocoder
+
 log = logging.getLogger(__name__)
+_SHARED_LOCK = threading.Lock()
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -32,6 +37,18 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def gazetteer(self) -> GazetteerGeocoder:
+        """The process's gazetteer geocoder: one index in memory (built on first use, rebuilt
+        after an import), shared by the call desk and the transcription jobs."""
+        with _SHARED_LOCK:
+            if "gazetteer" not in self._shared:
+                from ivr.addresses.geocoder import GazetteerGeocoder
+
+                self._shared["gazetteer"] = GazetteerGeocoder.from_engine(self.engine)
+            geocoder: GazetteerGeocoder = self._shared["gazetteer"]
+            return geocoder
 
 
 def runtime() -> Runtime:

@@ -267,13 +267,12 @@ def transcriber_for(settings: Settings, rt: Any) -> Transcriber:
     """The process's transcriber: the configured engine (loaded on the first job), the
     gazetteer of ``rt``'s store for street names and n-best reading, an HTTP client for
     recordings (redirects are followed by hand, to allowed hosts only)."""
-    from ivr.addresses.geocoder import GazetteerGeocoder
     from ivr.addresses.number_streets import StreetsByNumber, numbered_addresses
     from ivr.addresses.scoring import CONFIDENT_SCORE
     from ivr.addresses.streets import speakable_street
     from speech.engines import load_engine
 
-    geocoder = GazetteerGeocoder.from_engine(rt.engine)
+    geocoder = rt.gazetteer()  # the call desk's index: one copy in memory
     streets_by_number = StreetsByNumber()
     spoken = lru_cache(maxsize=None)(speakable_street)  # "Washington St" → "Washington Street"
 

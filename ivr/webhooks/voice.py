@@ -169,12 +169,10 @@ def _waiting_redirect(actions: tuple[Action, ...]) -> Redirect | None:
 
 def voice_desk(settings: Settings, rt: Any) -> tuple[CallDesk, FlowLibrary]:
     """The flow library, the address resolver (loaded once per process) and the call desk."""
-    from ivr.addresses.geocoder import GazetteerGeocoder
-
     library = flow_library(settings)
     context = DialogContext(
         catalogues=library.catalogues,
-        resolve_address=GazetteerGeocoder.from_engine(rt.engine).resolve,
+        resolve_address=rt.gazetteer().resolve,
         transfers={
             "operator": TransferTarget(
                 number=settings.operator_number, queue=settings.operator_queue
