@@ -2,13 +2,14 @@
 telephone channel, recognised on this machine: how often the right place is found.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/speech_calls_eval.py [--calls 40] [--seed 311]
-     [--voices espeak:en-us,flite:kal] [--snr 15] [--recognizer pocketsphinx]
+     [--voices flite:rms,flite:awb] [--snr 20] [--recognizer pocketsphinx]
 
 Each address is said by the next voice, alternately clean and with noise at ``--snr`` dB. A call
 says the address at the gateway's ``<Record>`` and listens to the read-back. When the read-back
 is wrong (or the gateway cannot place the words), a second call answers as the flow offers: "2"
 (try again), the house number on the keypad, the street name said; an ambiguous street gets the
-ZIP code. Printed: within 50 m on the first try and after the confirmation turn; confident
+ZIP code when it is theirs (else star, and the keypad path). A miss prints the street heard.
+Printed: within 50 m on the first try and after the confirmation turn; confident
 wrong (read back as found, more than 50 m off); recognition real-time factor (decode seconds /
 audio seconds, per recording); seconds from the end of the caller's speech to the read-back
 (the ``<Record>``'s silence timeout plus the gateway's real answer time, p50/p95); peak memory
@@ -114,13 +115,14 @@ def call(gateway: Gateway, script: list[Any], timer: Timer | None = None) -> Any
         return place_call(client, options, script, media=gateway.media)
 
 
-def location_of(gateway: Gateway, call_sid: str) -> tuple[str, float, float] | None:
+def location_of(gateway: Gateway, call_sid: str) -> tuple[str, float, float, str] | None:
+    """The call's location: outcome, latitude, longitude, street heard."""
     row = gateway.call_row(call_sid)
     assert row is not None
     place = CallState.from_dict(row.state).location
     if place is None or place.lat is None or place.lon is None:
         return None
-    return place.outcome, place.lat, place.lon
+    return place.outcome, place.lat, place.lon, place.street
 
 
 def run(args: argparse.Namespace) -> None:
@@ -159,7 +161,7 @@ def run(args: argparse.Namespace) -> None:
                     audio = float(slots.get("location_words_audio_seconds", 0) or 0)
                     if audio:
                         ratios.append(float(slots["location_words_decode_seconds"]) / audio)
-            mark = "ok" if right else "MISS"
+            mark = "ok" if right else f"MISS (said {address.street}, heard {found and found[3]})"
             print(f"{index + 1:3d} {voice:14s} snr={snr or 'clean':>5} {mark}", flush=True)
     report(args, first, after, confident_wrong, ratios, latencies)
 
@@ -172,18 +174,22 @@ def retry(
     voice: str,
     snr: float | None,
     wav: Path,
-    found: tuple[str, float, float] | None,
+    found: tuple[str, float, float, str] | None,
 ) -> bool:
-    """The confirmation turn: "no", then the keypad path the flow offers."""
+    """The confirmation turn: "no" to a wrong read-back, then the keypad path the flow offers
+    (the house number keyed, the street said). Asked for the ZIP code of a street, the caller
+    gives it when the street named is theirs, else presses star for the keypad path."""
     street = folder / f"street-{index}.wav"
     street.write_bytes(spoken_wav(address.street, voice, snr_db=snr))
     script: list[Any] = [*MENU, SpeakAudio(wav)]
     outcome = found[0] if found else "failed"
-    if outcome == "ambiguous":
+    if outcome == "ambiguous" and found is not None and found[3] == address.street:
         script += [Press(address.postal_code)]
     else:
         if outcome == "done":
             script += [Press("2")]
+        elif outcome == "ambiguous":
+            script += [Press("*")]
         script += [Press(f"{address.number}#"), SpeakAudio(street)]
     result = call(gateway, [*script, HangUp()])
     again = location_of(gateway, result.call_sid)
@@ -231,8 +237,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--seed", type=int, default=311)
-    parser.add_argument("--voices", default="espeak:en-us,flite:kal")
-    parser.add_argument("--snr", type=float, default=15.0)
+    parser.add_argument("--voices", default="flite:rms,flite:awb")
+    parser.add_argument("--snr", type=float, default=20.0)
     parser.add_argument("--recognizer", default="pocketsphinx")
     run(parser.parse_args(argv))
 

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
 
-from ivr.simulator.media import AudioError, MediaServer, silence_wav, truncate_wav, wav_duration
+from ivr.simulator.media import (
+    AudioError,
+    MediaServer,
+    spoken_recording,
+    truncate_wav,
+    wav_duration,
+)
 from ivr.simulator.script import (
     AnswerDial,
     HangUp,
@@ -254,7 +260,7 @@ class CallerTurns:
         ending = ""
         if isinstance(step, Speak):
             write.add(LineKind.SAID, step.words)
-            audio, source = silence_wav(speaking_time(step.words)), "silence as long as the words"
+            audio, source = spoken_recording(step.words, speaking_time(step.words))
         else:
             try:
                 audio = step.path.read_bytes()

@@ -51,6 +51,14 @@ FAILED_ENDINGS = ("error", "step-limit", "script")
     default=0.0,
     help="Seconds to keep serving recordings after the call ends.",
 )
+@click.option(
+    "--media-port",
+    type=int,
+    default=8312,
+    show_default=True,
+    help="Port on 127.0.0.1 where recordings are served, as Twilio's media host would; list "
+    "it in the gateway's IVR_RECORDING_HOSTS (0: any free port).",
+)
 @click.option("--verbose", is_flag=True, help="Also list every request made.")
 def call(
     url: str,
@@ -65,6 +73,7 @@ def call(
     pace: float,
     max_requests: int,
     keep_media: float,
+    media_port: int,
     verbose: bool,
 ) -> None:
     """Call the gateway's voice webhook at URL as Twilio would, with a scripted caller."""
@@ -94,7 +103,7 @@ def call(
         max_requests=max_requests,
         pause_pace=pace,
     )
-    with MediaServer() as media, httpx.Client() as client:
+    with MediaServer(media_port) as media, httpx.Client() as client:
         result = place_call(client, options, script, media=media)
         _print(result, verbose)
         if keep_media > 0 and result.recordings:

@@ -44,6 +44,21 @@ def silence_wav(seconds: float, rate: int = TELEPHONE_RATE) -> bytes:
     return buffer.getvalue()
 
 
+def spoken_recording(words: str, seconds_if_silent: float) -> tuple[bytes, str]:
+    """What a caller's ``say`` leaves in a ``<Record>``: the words synthesised (flite's rms
+    voice) down a simulated phone line, as a gateway that recognises speech itself needs; or,
+    with no synthesiser installed, silence as long as the words. Also says which it was."""
+    from speech.audio import encode_wav
+    from speech.channel import telephone
+    from speech.recognizer import SpeechError
+    from speech.synthesis import synthesize
+
+    try:
+        return encode_wav(telephone(synthesize(words, voice="flite:rms"))), "the words, by flite"
+    except (SpeechError, OSError):
+        return silence_wav(seconds_if_silent), "silence as long as the words (no flite)"
+
+
 def wav_duration(data: bytes) -> float:
     """Seconds of audio in a WAV file."""
     try:
