@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from ivr.addresses.geocoder import GazetteerGeocoder
 
 log = logging.getLogger(__name__)
-_SHARED_LOCK = threading.Lock()
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -37,18 +35,14 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @functools.cached_property
     def gazetteer(self) -> GazetteerGeocoder:
         """The process's gazetteer geocoder: one index in memory (built on first use, rebuilt
         after an import), shared by the call desk and the transcription jobs."""
-        with _SHARED_LOCK:
-            if "gazetteer" not in self._shared:
-                from ivr.addresses.geocoder import GazetteerGeocoder
+        from ivr.addresses.geocoder import GazetteerGeocoder
 
-                self._shared["gazetteer"] = GazetteerGeocoder.from_engine(self.engine)
-            geocoder: GazetteerGeocoder = self._shared["gazetteer"]
-            return geocoder
+        return GazetteerGeocoder.from_engine(self.engine)
 
 
 def runtime() -> Runtime:

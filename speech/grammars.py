@@ -121,15 +121,13 @@ def street_grammar(streets: Iterable[str], addresses: Iterable[tuple[int, str]] 
 
     ``addresses``: the city's real (house number, street) pairs. Said in every style
     (:func:`spoken_house_number`), they teach a language model which numbers go with which
-    street: on telephone audio with noise at 20 dB this found the whole address for 14 of 20
-    callers against 10 of 20 with random numbers alone (docs/speech.md).
+    street: on telephone audio with noise at 20 dB this found the whole address for 15 of 20
+    callers against 11 of 20 with random numbers alone (``benchmarks/address_model.py``).
 
     Not strict: the streets are favoured, and an engine that can keep its free language model
     beside a grammar does so (a street missing from the list must not be forced onto a caller).
     """
-    phrases = tuple(
-        dict.fromkeys(phrase for street in streets for phrase in street_phrases(street))
-    )
+    phrases = _phrases_of(streets)
     words = tuple(dict.fromkeys((*NUMBER_WORDS, *ADDRESS_WORDS)))
     real = tuple(dict.fromkeys(_spoken_addresses(addresses)))
     return Grammar(
@@ -141,13 +139,22 @@ def street_grammar(streets: Iterable[str], addresses: Iterable[tuple[int, str]] 
     )
 
 
+def street_name_grammar(streets: Iterable[str]) -> Grammar:
+    """An open grammar of ``streets`` alone (each with and without its suffix): a street said
+    by itself when the house number names no street to narrow them to."""
+    phrases = _phrases_of(streets)
+    return Grammar(phrases=phrases, strict=False, name=_name("names", phrases))
+
+
 def numbered_street_grammar(streets: Iterable[str]) -> Grammar:
     """A strict grammar of ``streets`` (each with and without its suffix): the street a caller
     says after keying in the house number, among the streets that have that number."""
-    phrases = tuple(
-        dict.fromkeys(phrase for street in streets for phrase in street_phrases(street))
-    )
+    phrases = _phrases_of(streets)
     return Grammar(phrases=phrases, strict=True, name=_name("numbered", phrases))
+
+
+def _phrases_of(streets: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(phrase for street in streets for phrase in street_phrases(street)))
 
 
 def _spoken_addresses(addresses: Iterable[tuple[int, str]]) -> Iterable[str]:

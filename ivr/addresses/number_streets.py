@@ -2,9 +2,10 @@
 
 - :func:`streets_placing`: the streets a house number can be on (a point with that number, or
   a run of the street that places it by interpolation, as the geocoder would). After a caller
-  keys the house number in, the street they say next is recognised among these streets only:
-  in Boston a number is on 3 streets at the median and on at most 561, against 3,000 streets
-  in all, so even a noisy line leaves few streets to confuse.
+  keys the house number in, the street they say next is recognised among these streets only
+  (a strict grammar). In Boston a house number that a caller's address has is a point on 3
+  streets at the median, but interpolation places it on 1,215 of the 2,959 streets at the
+  median (2,400 at most): the narrowing is modest, and the strict grammar does the rest.
 - :func:`numbered_addresses`: every (number, street) pair of the gazetteer, from which the
   recogniser's address language model learns which numbers go with which streets.
 """
@@ -54,7 +55,8 @@ class StreetsByNumber:
 
 
 def streets_placing(index: GazetteerIndex, number: int) -> tuple[str, ...]:
-    """Display names of the streets that place ``number``, sorted (a few milliseconds)."""
+    """Display names of the streets that place ``number``, sorted (about 35 ms for Boston:
+    every street is tried, hence :class:`StreetsByNumber`'s cache)."""
     return tuple(sorted({s.display for s in index.streets.values() if places_number(s, number)}))
 
 

@@ -209,12 +209,11 @@ class Transcriber:
         log.info("recogniser ready", extra={"seconds": round(time.perf_counter() - began, 2)})
 
     def _street_grammar(self, name: str) -> Grammar:
-        from speech.grammars import street_grammar
+        from speech.grammars import street_grammar, street_name_grammar
 
         if name == "streets":
             return street_grammar(self._street_names(), self._addresses())
-        names = street_grammar(self._street_names())
-        return Grammar(phrases=names.phrases, strict=False, name=f"names-{names.name}")
+        return street_name_grammar(self._street_names())
 
     def _numbered_streets(self, house_number: str) -> Grammar | None:
         """A strict grammar of the streets that have ``house_number`` (digits, perhaps with a
@@ -272,7 +271,7 @@ def transcriber_for(settings: Settings, rt: Any) -> Transcriber:
     from ivr.addresses.streets import speakable_street
     from speech.engines import load_engine
 
-    geocoder = rt.gazetteer()  # the call desk's index: one copy in memory
+    geocoder = rt.gazetteer  # the call desk's index: one copy in memory
     streets_by_number = StreetsByNumber()
     spoken = lru_cache(maxsize=None)(speakable_street)  # "Washington St" → "Washington Street"
 

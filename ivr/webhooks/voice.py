@@ -172,7 +172,7 @@ def voice_desk(settings: Settings, rt: Any) -> tuple[CallDesk, FlowLibrary]:
     library = flow_library(settings)
     context = DialogContext(
         catalogues=library.catalogues,
-        resolve_address=rt.gazetteer().resolve,
+        resolve_address=rt.gazetteer.resolve,
         transfers={
             "operator": TransferTarget(
                 number=settings.operator_number, queue=settings.operator_queue
