@@ -16,7 +16,7 @@ from math import gcd
 import numpy as np
 from scipy.signal import resample_poly
 
-from speech.recognizer import SpeechError
+from speech.errors import SpeechError
 
 _PCM = 1
 _MULAW = 7

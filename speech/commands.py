@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import httpx
 
+from speech.errors import ModelError
 from speech.models import KNOWN_MODELS, MB, download_model, installed, known_model
-from speech.recognizer import ModelError
 
 
 def _models_dir(given: Path | None) -> Path:

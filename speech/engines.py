@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from speech.recognizer import Engine, ModelError
+from speech.errors import ModelError
+from speech.recognizer import Engine
 
 ENGINE_KINDS = ("pocketsphinx", "vosk")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from speech.recognizer import ModelError
+from speech.errors import ModelError
 from speech.unpack import unpack_zip
 
 BASE_URL = "https://alphacephei.com/vosk/models/"

@@ -34,15 +34,14 @@ import pocketsphinx as ps
 from pocketsphinx.lm import ArpaBoLM
 
 from speech.audio import Pcm, resample
+from speech.errors import ModelError, SpeechError
 from speech.jsgf import to_jsgf
 from speech.pronounce import pronounce
 from speech.recognizer import (
     FREE,
     Alternative,
     Grammar,
-    ModelError,
     Partial,
-    SpeechError,
     Transcript,
     Word,
 )

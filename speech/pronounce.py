@@ -13,7 +13,7 @@ import subprocess
 import threading
 from collections.abc import Iterable
 
-from speech.recognizer import SpeechError
+from speech.errors import SpeechError
 
 # IPA (as espeak-ng writes it for en-us) → ARPAbet; longest symbols are matched first.
 _IPA_TO_ARPABET: dict[str, tuple[str, ...]] = {

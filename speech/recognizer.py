@@ -19,14 +19,6 @@ if TYPE_CHECKING:
     from speech.audio import Pcm
 
 
-class SpeechError(Exception):
-    """Recognition could not be done; the message says why, for the log and for an operator."""
-
-
-class ModelError(SpeechError):
-    """A model is missing, incomplete or unreadable (its path is in the message)."""
-
-
 @dataclass(frozen=True)
 class Word:
     """One recognised word: its text, confidence in [0, 1] and times in seconds."""

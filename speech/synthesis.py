@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from speech.audio import Pcm, decode
-from speech.recognizer import SpeechError
+from speech.errors import SpeechError
 
 ESPEAK_VOICES = ("espeak:en-us", "espeak:en-us+f3", "espeak:en+m3", "espeak:en-gb")
 FLITE_VOICES = ("flite:slt", "flite:kal", "flite:rms", "flite:awb")

@@ -11,7 +11,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from speech.recognizer import ModelError
+from speech.errors import ModelError
 
 _CHUNK = 1024 * 1024
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from speech.audio import Pcm, resample
-from speech.recognizer import FREE, Alternative, Grammar, ModelError, Partial, Transcript, Word
+from speech.errors import ModelError
+from speech.recognizer import FREE, Alternative, Grammar, Partial, Transcript, Word
 
 _REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
 _PROBE = "import sys, vosk; vosk.SetLogLevel(-1); vosk.Model(sys.argv[1])"

@@ -50,7 +50,7 @@ def spoken_recording(words: str, seconds_if_silent: float) -> tuple[bytes, str]:
     with no synthesiser installed, silence as long as the words. Also says which it was."""
     from speech.audio import encode_wav
     from speech.channel import telephone
-    from speech.recognizer import SpeechError
+    from speech.errors import SpeechError
     from speech.synthesis import synthesize
 
     try:

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from speech.errors import ModelError
 from speech.models import KnownModel, download_model, installed
-from speech.recognizer import ModelError
 from tests.support.live_server import serve_wsgi
 
 NAME = "vosk-model-small-en-us-0.15"

