@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from flows.behaviours import BEHAVIOURS, ENGINE_PROMPTS, ENGINE_VALUES, ENGINE_WORDS
+from flows.behaviour_specs import BEHAVIOURS, ENGINE_PROMPTS, ENGINE_VALUES, ENGINE_WORDS
 from flows.catalogue import Catalogue, compare_catalogues, placeholders
 from flows.loader import flow_from_document
 from flows.model import (
@@ -30,6 +30,7 @@ from flows.model import (
     FlowError,
     Problem,
     State,
+    StateType,
 )
 
 # What a transcribed recording may be told: the keyed house number narrows a street said next.
@@ -88,7 +89,7 @@ def _check_shape(state: State, add: Any) -> None:
             )
     required = list(REQUIRED_TRANSITIONS[kind])
     allowed = set(required) | set(OPTIONAL_TRANSITIONS[kind])
-    if kind == "lookup":
+    if kind is StateType.LOOKUP:
         spec = BEHAVIOURS.get(state.behaviour or "")
         if spec is None:
             add(name, "behaviour", f"'{state.behaviour}' is not a registered behaviour")
@@ -104,11 +105,11 @@ def _check_shape(state: State, add: Any) -> None:
                     add(name, f"inputs.{input_name}", f"'{spec.name}' needs this input")
     elif state.behaviour is not None:
         add(name, "behaviour", f"a {kind} state takes no behaviour")
-    if kind == "record" and state.transcribe:
+    if kind is StateType.RECORD and state.transcribe:
         for input_name in state.inputs:
             if input_name not in TRANSCRIPTION_INPUTS:
                 add(name, f"inputs.{input_name}", "a transcription takes no such input")
-    elif kind != "lookup" and state.inputs:
+    elif kind is not StateType.LOOKUP and state.inputs:
         add(name, "inputs", f"a {kind} state takes no inputs")
     for event in required:
         if event not in state.transitions:
@@ -120,12 +121,12 @@ def _check_shape(state: State, add: Any) -> None:
     for event in state.transitions:
         if event not in allowed:
             add(name, f"transitions.{event}", f"a {kind} state never produces '{event}'")
-    if state.options and kind != "menu":
+    if state.options and kind is not StateType.MENU:
         add(name, "options", f"a {kind} state has no options (only a menu has)")
     keys = [o.key for o in state.options if o.key is not None]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
         add(name, "options", f"key {key} is used by more than one option")
-    if kind == "confirm" and state.yes_key == state.no_key:
+    if kind is StateType.CONFIRM and state.yes_key == state.no_key:
         add(name, "no_key", "yes and no need different keys")
     if state.skip_key is not None and state.skip_key in keys:
         add(name, "skip_key", f"key {state.skip_key} also chooses an option")

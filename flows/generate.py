@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flows.intake_parts import location_and_report, status_by_phone, status_option, welcome
+from flows.intake_parts import includes, report, status_by_phone, status_option, welcome
 from flows.loader import flow_from_document
 from flows.model import Flow
 from flows.speakable import service_vocabulary, speakable_service_name
@@ -98,14 +98,8 @@ def generate_intake(
     _menu(states, MAIN_MENU, top, intro=intro, by_voice=entries if grouped else ())
     states[MAIN_MENU]["options"].append(status_option(target=STATUS))
     states.update(welcome(languages, then=MAIN_MENU))
-    states.update(
-        location_and_report(
-            start=LOCATION,
-            restart=MAIN_MENU,
-            operator=OPERATOR,
-            offline=recognizer != "twilio",
-        )
-    )
+    offline = recognizer != "twilio"
+    states.update(report(restart=MAIN_MENU, operator=OPERATOR, offline=offline))
     states.update(status_by_phone(start=STATUS, main_menu=MAIN_MENU, operator=OPERATOR))
     return {
         "name": name,
@@ -113,6 +107,7 @@ def generate_intake(
         "start": "welcome",
         "operator": OPERATOR,
         "languages": list(languages),
+        "include": includes(location=LOCATION, operator=OPERATOR, offline=offline),
         "states": states,
     }
 

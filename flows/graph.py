@@ -10,19 +10,19 @@ flow's operator state: that edge is noted once rather than drawn from every stat
 
 from __future__ import annotations
 
-from flows.model import Flow, State
+from flows.model import Flow, State, StateType
 
 _SHAPES = {
-    "menu": ('{"', '"}'),
-    "confirm": ('{"', '"}'),
-    "ask_digits": ('[/"', '"/]'),
-    "ask_speech": ('[/"', '"/]'),
-    "record": ('[/"', '"/]'),
-    "lookup": ('[["', '"]]'),
-    "submit": ('[("', '")]'),
-    "hangup": ('(["', '"])'),
-    "transfer": ('(["', '"])'),
-    "say": ('("', '")'),
+    StateType.MENU: ('{"', '"}'),
+    StateType.CONFIRM: ('{"', '"}'),
+    StateType.ASK_DIGITS: ('[/"', '"/]'),
+    StateType.ASK_SPEECH: ('[/"', '"/]'),
+    StateType.RECORD: ('[/"', '"/]'),
+    StateType.LOOKUP: ('[["', '"]]'),
+    StateType.SUBMIT: ('[("', '")]'),
+    StateType.HANGUP: ('(["', '"])'),
+    StateType.TRANSFER: ('(["', '"])'),
+    StateType.SAY: ('("', '")'),
 }
 
 

@@ -1,11 +1,13 @@
-"""The fixed parts of the generated intake: the welcome, and everything after the service's
-questions (location, description, final confirm, submit, a person). Plain flow-document data.
+"""The fixed parts of the generated intake: the welcome, the fragments it includes (the location
+and a person), and the report (description, final confirm, submit). Plain flow-document data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+REPORT = "start_duplicate_check"  # the report's first state, where a confirmed place leads
 
 
 def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]:
@@ -31,146 +33,30 @@ def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]
     }
 
 
-def location_and_report(
-    *, start: str, restart: str, operator: str, offline: bool = False
-) -> dict[str, dict[str, Any]]:
-    """Where is it (said, read back, confirmed; else house number by keypad and street by voice;
-    an ambiguous street asks for the postal code), what is it (a recording, transcribed by a job),
-    then a final confirm and the report.
+def includes(*, location: str, operator: str, offline: bool) -> list[dict[str, Any]]:
+    """The fragments the intake shares with hand-written flows: the location sub-flow
+    (``flows/fragments/location.yaml``, starting at ``location``, leading to the report once
+    the place is confirmed) and the person (``flows/fragments/person.yaml``).
 
     ``offline``: the gateway recognises speech itself (``IVR_RECOGNIZER`` pocketsphinx or vosk):
-    the address and the street are short recordings transcribed by jobs (see
-    :func:`_spoken_offline`), and the report waits a moment for the description's transcript.
-    Otherwise they are ``<Gather input="speech">`` answers, recognised by Twilio."""
-    states = _location_and_report(start=start, restart=restart, operator=operator)
-    if offline:
-        states.update(_spoken_offline(start, restart, operator))
-    return states
+    the address and the street are short recordings transcribed by jobs. Otherwise they are
+    ``<Gather input="speech">`` answers, recognised by Twilio."""
+    values = {"start": location, "confirmed": REPORT, "operator": operator, "offline": offline}
+    return [
+        {"fragment": "location", "with": values},
+        {"fragment": "person", "with": {"operator": operator}},
+    ]
 
 
-def _spoken_offline(start: str, restart: str, operator: str) -> dict[str, dict[str, Any]]:
-    """The address said into a short ``<Record>``: no tone (the question asks), one second of
-    silence ends it (the caller hears the read-back soon after), at most ten seconds. After two
-    silences, the keypad path. The street alone, after a keyed house number, likewise; and the
-    report waits for the description's transcript (``await_description``) before it is filed."""
-    short = {"type": "record", "max_length": 10, "timeout": 1, "play_beep": False}
-    return {
-        start: {
-            **short,
-            "prompt": "location.ask",
-            "store_as": "location_words",
-            "transcribe": True,
-            "grammar": "streets",
-            "attempts": 2,
-            "after_last_attempt": "ask_house_number",
-            "transitions": {"done": "find_location"},
-        },
-        "ask_street": {
-            **short,
-            "max_length": 8,
-            "prompt": "location.street",
-            "store_as": "street_words",
-            "transcribe": True,
-            "grammar": "street_names",
-            "inputs": {"house_number": "house_number"},  # only streets with that number
-            "attempts": 2,
-            "after_last_attempt": operator,
-            "transitions": {"done": "find_house"},
-        },
-        "confirm_report": {
-            "type": "confirm",
-            "prompt": "report.confirm",
-            "attempts": 2,
-            "after_last_attempt": operator,
-            "transitions": {"yes": "await_description", "no": restart},
-        },
-        "await_description": {
-            "type": "lookup",
-            "behaviour": "await_transcripts",
-            "inputs": {"slots": "description"},
-            "transitions": {"done": "check_text", "failed": "check_text"},
-        },
-    }
-
-
-def _location_and_report(*, start: str, restart: str, operator: str) -> dict[str, dict[str, Any]]:
+def report(*, restart: str, operator: str, offline: bool = False) -> dict[str, dict[str, Any]]:
+    """What is it (a recording, transcribed by a job; an open request nearby is offered), then
+    a final confirm, a text message offered, and the report filed. ``offline``: the report
+    waits a moment for the description's transcript (``await_description``) before it is
+    filed, as the gateway's own recogniser may still be at work."""
     ask = {"attempts": 2, "after_last_attempt": operator}
-    return {
-        start: {
-            "type": "ask_speech",
-            "prompt": "location.ask",
-            "store_as": "location_words",
-            **ask,
-            "transitions": {"done": "find_location"},
-        },
-        "find_location": {
-            "type": "lookup",
-            "behaviour": "resolve_address",
-            "inputs": {"words": "location_words"},
-            "transitions": {
-                "done": "confirm_location",
-                "ambiguous": "ask_postal_code",
-                "failed": "ask_house_number",
-            },
-        },
-        "confirm_location": {
-            "type": "confirm",
-            "prompt": "location.confirm",
-            **ask,
-            "transitions": {"yes": "start_duplicate_check", "no": "ask_house_number"},
-        },
-        "ask_house_number": {
-            "type": "ask_digits",
-            "prompt": "location.house_number",
-            "store_as": "house_number",
-            "finish_on_key": "#",
-            "max_digits": 6,
-            **ask,
-            "transitions": {"done": "ask_street"},
-        },
-        "ask_street": {
-            "type": "ask_speech",
-            "prompt": "location.street",
-            "store_as": "street_words",
-            **ask,
-            "transitions": {"done": "find_house"},
-        },
-        "find_house": {
-            "type": "lookup",
-            "behaviour": "resolve_address",
-            "inputs": {"words": ["house_number", "street_words"]},
-            "transitions": {
-                "done": "confirm_location_again",
-                "ambiguous": "ask_postal_code",
-                "failed": operator,
-            },
-        },
-        "ask_postal_code": {
-            "type": "ask_digits",
-            "prompt": "location.postal_code",  # names the street heard: it may be misheard
-            "store_as": "postal_code",
-            "num_digits": 5,
-            "skip_key": "*",  # not my street: the house number by keys, the street said
-            **ask,
-            "transitions": {"done": "find_in_postal_code", "skip": "ask_house_number"},
-        },
-        "find_in_postal_code": {
-            "type": "lookup",
-            "behaviour": "resolve_address",
-            "inputs": {"postal_code": "postal_code"},
-            "transitions": {
-                "done": "confirm_location_again",
-                "ambiguous": operator,
-                "failed": operator,
-            },
-        },
-        "confirm_location_again": {
-            "type": "confirm",
-            "prompt": "location.confirm",
-            **ask,
-            "transitions": {"yes": "start_duplicate_check", "no": operator},
-        },
-        "start_duplicate_check": {
+    confirmed = "await_description" if offline else "check_text"
+    states: dict[str, dict[str, Any]] = {
+        REPORT: {
             "type": "lookup",
             "behaviour": "start_duplicate_check",
             "transitions": {"done": "ask_description"},
@@ -190,19 +76,20 @@ def _location_and_report(*, start: str, restart: str, operator: str) -> dict[str
             "type": "confirm",
             "prompt": "report.confirm",
             **ask,
-            "transitions": {"yes": "check_text", "no": restart},
+            "transitions": {"yes": confirmed, "no": restart},
         },
         **text_offer(then="submit"),
         "submit": {"type": "submit", "transitions": {"done": "goodbye"}},
         "goodbye": {"type": "hangup", "prompt": ["report.received", "common.goodbye"]},
-        operator: {
-            "type": "transfer",
-            "target": "operator",
-            "prompt": "common.transfer",
-            "transitions": {"failed": "nobody_free"},
-        },
-        "nobody_free": {"type": "hangup", "prompt": "common.transfer_failed"},
     }
+    if offline:
+        states["await_description"] = {
+            "type": "lookup",
+            "behaviour": "await_transcripts",
+            "inputs": {"slots": "description"},
+            "transitions": {"done": "check_text", "failed": "check_text"},
+        }
+    return states
 
 
 def duplicate_offer(*, then: str) -> dict[str, dict[str, Any]]:

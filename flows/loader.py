@@ -1,41 +1,34 @@
 """Read flow documents: YAML in, schema-validated :class:`flows.model.Flow` out.
 
-Errors name the file, the state and the field (``bike_rack.yaml, state 'ask_location', field
-'attempts': 0 is less than the minimum of 1``), all at once rather than the first only.
+A document's ``include`` list is expanded first (see :mod:`flows.include`), so the schema
+judges the flow as a caller meets it. Errors name the file, the state and the field
+(``bike_rack.yaml, state 'ask_location', field 'attempts': 0 is less than the minimum of 1``),
+all at once rather than the first only.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
-from flows.model import Flow, FlowError, Option, Problem, PromptRef, State
+from flows.include import expand_includes
+from flows.model import Flow, FlowError, Option, Problem, PromptRef, State, StateType
+from flows.schema import schema_problems
 from flows.yaml12 import load_yaml
 
 FLOWS_DIR = Path(__file__).resolve().parent
-SCHEMA_PATH = FLOWS_DIR / "schema.json"
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
 
 
 def shipped_flow_paths() -> list[Path]:
-    """The hand-written flows shipped beside the schema (the generated intake is not a file)."""
+    """The hand-written flows shipped beside the schema (the generated intake is not a file;
+    fragments live in ``fragments/`` and are no flows of their own)."""
     return sorted(FLOWS_DIR.glob("*.yaml"))
 
 
 def read_document(path: Path) -> Any:
+    """The document in ``path`` as written, its ``include`` list not yet expanded."""
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -43,32 +36,16 @@ def read_document(path: Path) -> Any:
 
 
 def load_flow(path: Path) -> Flow:
-    """Read, validate against the schema and build the flow in ``path``."""
+    """Read, expand, validate against the schema and build the flow in ``path``."""
     return flow_from_document(read_document(path), source=path.name)
 
 
-def schema_problems(doc: Any, source: str) -> list[Problem]:
-    """Every way ``doc`` breaks the schema, each naming its state and field."""
-    errors: Iterable[ValidationError] = _validator().iter_errors(doc)
-    problems = [_problem(source, error) for error in errors]
-    return sorted(problems, key=lambda p: (p.state, p.field, p.message))
-
-
-def _problem(source: str, error: ValidationError) -> Problem:
-    path = [str(part) for part in error.absolute_path]
-    state = ""
-    if len(path) >= 2 and path[0] == "states":
-        state, path = path[1], path[2:]
-    field = ".".join(path)
-    message = error.message
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        best = min(error.context, key=lambda e: len(list(e.absolute_path)))
-        message = f"{best.message} (or another accepted form)"
-    return Problem(source, state, field, message)
-
-
 def flow_from_document(doc: Any, source: str) -> Flow:
-    """Build a flow from a parsed document; raises :class:`FlowError` if it breaks the schema."""
+    """Build a flow from a parsed document; raises :class:`FlowError` if a fragment it includes
+    cannot be used or the expanded document breaks the schema."""
+    doc, problems = expand_includes(doc, source)
+    if problems:
+        raise FlowError(problems)
     problems = schema_problems(doc, source)
     if problems:
         raise FlowError(problems)
@@ -144,7 +121,7 @@ def _state(name: str, raw: dict[str, Any]) -> State:
     }
     return State(
         name=name,
-        type=raw["type"],
+        type=StateType(raw["type"]),
         prompt=_prompts(raw.get("prompt")),
         reprompt=_prompts(raw.get("reprompt")),
         options=tuple(_option(o) for o in raw.get("options", ())),

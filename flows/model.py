@@ -9,38 +9,62 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class StateType(StrEnum):
+    """What a state does with the caller; ``flows/schema.json`` admits exactly these values."""
+
+    MENU = "menu"
+    ASK_DIGITS = "ask_digits"
+    ASK_SPEECH = "ask_speech"
+    RECORD = "record"
+    CONFIRM = "confirm"
+    SAY = "say"
+    LOOKUP = "lookup"
+    SUBMIT = "submit"
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+
 
 # States that wait for the caller to press or say something.
-INPUT_TYPES = ("menu", "ask_digits", "ask_speech", "record", "confirm")
+INPUT_TYPES = frozenset(
+    {
+        StateType.MENU,
+        StateType.ASK_DIGITS,
+        StateType.ASK_SPEECH,
+        StateType.RECORD,
+        StateType.CONFIRM,
+    }
+)
 # States where every path through a flow may end.
-TERMINAL_TYPES = ("hangup", "transfer")
-STATE_TYPES = (*INPUT_TYPES, "say", "lookup", "submit", *TERMINAL_TYPES)
+TERMINAL_TYPES = frozenset({StateType.HANGUP, StateType.TRANSFER})
 
 # Events that leave a state, by state type. A state must route every event in ``REQUIRED``;
 # ``OPTIONAL`` ones are followed when present (``no_input``/``no_match`` replace the retry).
-REQUIRED_TRANSITIONS: Mapping[str, tuple[str, ...]] = {
-    "menu": (),
-    "ask_digits": ("done",),
-    "ask_speech": ("done",),
-    "record": ("done",),
-    "confirm": ("yes", "no"),
-    "say": ("done",),
-    "lookup": (),  # the behaviour names its outcomes: see flows.behaviours
-    "submit": ("done",),
-    "transfer": (),
-    "hangup": (),
+REQUIRED_TRANSITIONS: Mapping[StateType, tuple[str, ...]] = {
+    StateType.MENU: (),
+    StateType.ASK_DIGITS: ("done",),
+    StateType.ASK_SPEECH: ("done",),
+    StateType.RECORD: ("done",),
+    StateType.CONFIRM: ("yes", "no"),
+    StateType.SAY: ("done",),
+    StateType.LOOKUP: (),  # the behaviour names its outcomes: see flows.behaviour_specs
+    StateType.SUBMIT: ("done",),
+    StateType.TRANSFER: (),
+    StateType.HANGUP: (),
 }
-OPTIONAL_TRANSITIONS: Mapping[str, tuple[str, ...]] = {
-    "menu": ("no_input", "no_match", "skip"),
-    "ask_digits": ("no_input", "no_match", "skip"),
-    "ask_speech": ("no_input", "no_match", "skip"),
-    "record": ("no_input",),
-    "confirm": ("no_input", "no_match"),
-    "say": (),
-    "lookup": (),
-    "submit": (),
-    "transfer": ("done", "failed"),
-    "hangup": (),
+OPTIONAL_TRANSITIONS: Mapping[StateType, tuple[str, ...]] = {
+    StateType.MENU: ("no_input", "no_match", "skip"),
+    StateType.ASK_DIGITS: ("no_input", "no_match", "skip"),
+    StateType.ASK_SPEECH: ("no_input", "no_match", "skip"),
+    StateType.RECORD: ("no_input",),
+    StateType.CONFIRM: ("no_input", "no_match"),
+    StateType.SAY: (),
+    StateType.LOOKUP: (),
+    StateType.SUBMIT: (),
+    StateType.TRANSFER: ("done", "failed"),
+    StateType.HANGUP: (),
 }
 
 
@@ -82,7 +106,7 @@ class Option:
 @dataclass(frozen=True)
 class State:
     name: str
-    type: str
+    type: StateType
     prompt: tuple[PromptRef, ...] = ()
     reprompt: tuple[PromptRef, ...] = ()
     options: tuple[Option, ...] = ()

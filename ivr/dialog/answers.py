@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flows.model import Option, State
+from flows.model import Option, State, StateType
 from ivr.dialog.actions import Job
 from ivr.dialog.events import Event, EventKind
 from ivr.dialog.matching import best_choice, said_exactly, spoken_digits
@@ -37,7 +37,7 @@ def answer(turn: Turn, state: State, event: Event) -> Answered:
         return NO_INPUT
     if event.kind is EventKind.KEYPRESS:
         digits = event.digits.strip()
-        if state.type == "ask_digits" and state.finish_on_key:
+        if state.type is StateType.ASK_DIGITS and state.finish_on_key:
             digits = digits.rstrip(state.finish_on_key)
         if not digits:
             return NO_INPUT
@@ -57,7 +57,7 @@ def answer(turn: Turn, state: State, event: Event) -> Answered:
         if state.skip_key and said_exactly(text, turn.catalogue.words.get("skip", ())):
             return _go(state, "skip")
         return _SPEECH[state.type](turn, state, text)
-    if event.kind is EventKind.RECORDING and state.type == "record":
+    if event.kind is EventKind.RECORDING and state.type is StateType.RECORD:
         return _recording(turn, state, event)
     return NO_MATCH
 
@@ -70,9 +70,9 @@ def _asks_for_person(turn: Turn, state: State, text: str) -> bool:
     if not turn.flow.operator:
         return False
     person = turn.catalogue.words.get("operator", ())
-    if state.type in ("menu", "confirm"):
+    if state.type in (StateType.MENU, StateType.CONFIRM):
         choices = [("operator", person), *_option_choices(turn, state)]
-        if state.type == "confirm":
+        if state.type is StateType.CONFIRM:
             choices = [("operator", person), *_yes_no_choices(turn, state)]
         return best_choice(text, choices) == "operator"
     # In a free answer, "person" may be part of what they saw: only the bare request counts.
@@ -220,16 +220,16 @@ def _no_speech(turn: Turn, state: State, text: str) -> Answered:
 
 
 _KEYPRESS = {
-    "menu": _menu_key,
-    "confirm": _confirm_key,
-    "ask_digits": _digits_key,
-    "ask_speech": _speech_key,
-    "record": _no_keys,
+    StateType.MENU: _menu_key,
+    StateType.CONFIRM: _confirm_key,
+    StateType.ASK_DIGITS: _digits_key,
+    StateType.ASK_SPEECH: _speech_key,
+    StateType.RECORD: _no_keys,
 }
 _SPEECH = {
-    "menu": _menu_speech,
-    "confirm": _confirm_speech,
-    "ask_digits": _digits_speech,
-    "ask_speech": _speech_text,
-    "record": _no_speech,
+    StateType.MENU: _menu_speech,
+    StateType.CONFIRM: _confirm_speech,
+    StateType.ASK_DIGITS: _digits_speech,
+    StateType.ASK_SPEECH: _speech_text,
+    StateType.RECORD: _no_speech,
 }

@@ -12,7 +12,7 @@ from flows.graph import mermaid
 from flows.loader import read_document, shipped_flow_paths
 from flows.model import Flow, FlowError, Problem
 from flows.yaml12 import dump_yaml
-from ivr.cli import load_settings
+from ivr.cli_settings import load_settings
 
 INTAKE = "intake"
 
@@ -24,12 +24,12 @@ def flows() -> None:
 
 def _intake() -> Flow:
     from ivr.dialog.flow_library import intake_from_services
-    from ivr.open311.catalogue import CatalogueError, load_catalogue
+    from ivr.open311.catalogue import ServiceCatalogueError, load_service_catalogue
 
     settings = load_settings()
     try:
-        return intake_from_services(load_catalogue(settings.services_path))
-    except (CatalogueError, FlowError, ValueError) as error:
+        return intake_from_services(load_service_catalogue(settings.services_path))
+    except (ServiceCatalogueError, FlowError, ValueError) as error:
         raise click.ClickException(f"cannot generate the intake flow: {error}") from None
 
 
@@ -88,12 +88,12 @@ def graph_command(name: str) -> None:
 def generate_command(output: Path | None) -> None:
     """Write the intake flow generated from the configured services as YAML."""
     from flows.generate import generate_intake
-    from ivr.open311.catalogue import CatalogueError, load_catalogue
+    from ivr.open311.catalogue import ServiceCatalogueError, load_service_catalogue
 
     settings = load_settings()
     try:
-        services = load_catalogue(settings.services_path)
-    except CatalogueError as error:
+        services = load_service_catalogue(settings.services_path)
+    except ServiceCatalogueError as error:
         raise click.ClickException(str(error)) from None
     definitions = {d.service_code: d for d in services.definitions}
     intake = generate_intake(services.services, definitions, recognizer=settings.recognizer)

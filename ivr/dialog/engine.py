@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from flows.model import INPUT_TYPES, Flow, FlowError, Problem, State
+from flows.model import INPUT_TYPES, Flow, FlowError, Problem, State, StateType
 from ivr.dialog.actions import Action, Dial, Enqueue, Gather, Hangup, Job, Pause, Record, Redirect
 from ivr.dialog.answers import answer
 from ivr.dialog.behaviours import BEHAVIOURS, WAIT
@@ -145,15 +145,15 @@ def enter(turn: Turn, name: str, *, fresh: bool = True) -> None:
         if kind in INPUT_TYPES:
             ask(turn, state)
             return
-        if kind == "say":
+        if kind is StateType.SAY:
             turn.actions += turn.prompts(state.prompt)
             name, fresh = state.transitions["done"], True
-        elif kind == "hangup":
+        elif kind is StateType.HANGUP:
             turn.actions += turn.prompts(state.prompt)
             turn.actions.append(Hangup())
             turn.end(f"hung up at {name}")
             return
-        elif kind == "transfer":
+        elif kind is StateType.TRANSFER:
             if _transfer(turn, state):
                 return
             if "failed" not in state.transitions:
@@ -161,11 +161,11 @@ def enter(turn: Turn, name: str, *, fresh: bool = True) -> None:
                 turn.end(f"no transfer target {state.target!r}")
                 return
             name, fresh = state.transitions["failed"], True
-        elif kind == "submit":
+        elif kind is StateType.SUBMIT:
             turn.actions += turn.prompts(state.prompt)
             turn.jobs.append(_submit_job(turn, state))
             name, fresh = state.transitions["done"], True
-        elif kind == "lookup":
+        elif kind is StateType.LOOKUP:
             outcome = _lookup(turn, state, fresh)
             if outcome == WAIT:
                 return
@@ -180,13 +180,13 @@ def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
     intro = state.reprompt if apology and state.reprompt else state.prompt
     prompts = [turn.apology(apology)] if apology else []
     prompts += turn.prompts(intro)
-    if state.type == "menu":
+    if state.type is StateType.MENU:
         for option in state.options:
             if option.prompt is not None and option.key is not None:
                 extra = {"key": option.key, "name": option.name}
                 prompts.append(turn.prompt(option.prompt, extra))
     step = turn.next_step
-    if state.type == "record":
+    if state.type is StateType.RECORD:
         turn.actions += prompts
         turn.actions.append(
             Record(
@@ -204,7 +204,7 @@ def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
                 input=("dtmf", "speech"),
                 num_digits=_num_digits(state),
                 timeout=state.timeout,
-                finish_on_key=state.finish_on_key if state.type == "ask_digits" else "",
+                finish_on_key=state.finish_on_key if state.type is StateType.ASK_DIGITS else "",
                 hints=_hints(turn, state),
                 language=turn.language,
                 prompts=tuple(prompts),
@@ -214,7 +214,7 @@ def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
 
 
 def _num_digits(state: State) -> int | None:
-    if state.type in ("menu", "confirm", "ask_speech"):
+    if state.type in (StateType.MENU, StateType.CONFIRM, StateType.ASK_SPEECH):
         return 1  # one key chooses, presses 0 or skips; speech is not limited by it
     return state.num_digits
 
@@ -222,12 +222,12 @@ def _num_digits(state: State) -> int | None:
 def _hints(turn: Turn, state: State) -> tuple[str, ...]:
     words = turn.catalogue.words
     phrases: list[str] = list(state.hints)
-    if state.type == "menu":
+    if state.type is StateType.MENU:
         for option in state.options:
             phrases += option.phrases
             for key in option.words:
                 phrases += words.get(key, ())
-    elif state.type == "confirm":
+    elif state.type is StateType.CONFIRM:
         phrases += words.get("yes", ()) + words.get("no", ())
     unique = list(dict.fromkeys(p for p in phrases if p))
     return tuple(unique[:HINTS_LIMIT])
@@ -249,7 +249,7 @@ def _transfer(turn: Turn, state: State) -> bool:
 
 
 def _dial_result(turn: Turn, state: State, event: Event) -> None:
-    if state.type != "transfer":
+    if state.type is not StateType.TRANSFER:
         turn.result = "ignored dial result"
         enter(turn, state.name, fresh=False)
         return

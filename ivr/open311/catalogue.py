@@ -59,12 +59,12 @@ ATTRIBUTE_FIELDS = frozenset(
 VALUE_FIELDS = frozenset({"key", "name"})
 
 
-class CatalogueError(ValueError):
+class ServiceCatalogueError(ValueError):
     """The service file cannot be used; the message names the file, the service and the field."""
 
 
 @dataclass(frozen=True)
-class Catalogue:
+class ServiceCatalogue:
     """Services in the file's order, and the definition of every service that has attributes."""
 
     services: tuple[Service, ...]
@@ -91,32 +91,32 @@ class Catalogue:
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
 
 
-def load_catalogue(path: Path) -> Catalogue:
+def load_service_catalogue(path: Path) -> ServiceCatalogue:
     """Read and validate the services file at ``path`` (``.yaml``/``.yml`` as YAML, else JSON)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CatalogueError(f"{path}: no such services file") from None
+        raise ServiceCatalogueError(f"{path}: no such services file") from None
     except UnicodeDecodeError:
-        raise CatalogueError(f"{path}: not UTF-8 text") from None
+        raise ServiceCatalogueError(f"{path}: not UTF-8 text") from None
     except OSError as error:
-        raise CatalogueError(f"{path}: cannot be read ({error.strerror})") from None
-    return parse_catalogue(_decode(text, path), source=str(path))
+        raise ServiceCatalogueError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_service_catalogue(_decode(text, path), source=str(path))
 
 
-def parse_catalogue(document: Any, *, source: str = "services") -> Catalogue:
+def parse_service_catalogue(document: Any, *, source: str = "services") -> ServiceCatalogue:
     """Validate an already decoded services document (an array, or ``{"services": array}``)."""
     if isinstance(document, Mapping):
         extra = set(document) - {"services"}
         if extra:
-            raise CatalogueError(
+            raise ServiceCatalogueError(
                 f"{source}: unknown top-level field {sorted(map(str, extra))[0]!r}"
             )
         document = document.get("services")
     if not isinstance(document, list):
-        raise CatalogueError(f"{source}: expected an array of services")
+        raise ServiceCatalogueError(f"{source}: expected an array of services")
     if not document:
-        raise CatalogueError(f"{source}: the array of services is empty")
+        raise ServiceCatalogueError(f"{source}: the array of services is empty")
     services: list[Service] = []
     definitions: list[ServiceDefinition] = []
     seen: set[str] = set()
@@ -124,12 +124,14 @@ def parse_catalogue(document: Any, *, source: str = "services") -> Catalogue:
         where = f"{source}: services[{index}]"
         service, attributes = _service(raw, where)
         if service.service_code in seen:
-            raise CatalogueError(f"{where}: service_code {service.service_code!r} is repeated")
+            raise ServiceCatalogueError(
+                f"{where}: service_code {service.service_code!r} is repeated"
+            )
         seen.add(service.service_code)
         services.append(service)
         if attributes:
             definitions.append(ServiceDefinition(service.service_code, attributes))
-    return Catalogue(services=tuple(services), definitions=tuple(definitions))
+    return ServiceCatalogue(services=tuple(services), definitions=tuple(definitions))
 
 
 def _decode(text: str, path: Path) -> Any:
@@ -137,28 +139,28 @@ def _decode(text: str, path: Path) -> Any:
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise CatalogueError(f"{path}: not valid YAML ({error})") from None
+            raise ServiceCatalogueError(f"{path}: not valid YAML ({error})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise CatalogueError(
+        raise ServiceCatalogueError(
             f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
 
 
 def _service(raw: Any, where: str) -> tuple[Service, tuple[Attribute, ...]]:
     if not isinstance(raw, Mapping):
-        raise CatalogueError(f"{where}: expected an object")
+        raise ServiceCatalogueError(f"{where}: expected an object")
     code = _code(raw, "service_code", where)
     where = f"{where} (service {code!r})"
     _no_unknown_fields(raw, SERVICE_FIELDS, where)
     service_type = _text(raw, "type", where, default="realtime")
     if service_type not in SERVICE_TYPES:
-        raise CatalogueError(f"{where}: type must be one of {', '.join(SERVICE_TYPES)}")
+        raise ServiceCatalogueError(f"{where}: type must be one of {', '.join(SERVICE_TYPES)}")
     declared_metadata = _flag(raw, "metadata", where, default=False)
     attributes = _attributes(raw.get("attributes", []), where)
     if declared_metadata and not attributes:
-        raise CatalogueError(f"{where}: metadata is true but the service has no attributes")
+        raise ServiceCatalogueError(f"{where}: metadata is true but the service has no attributes")
     service = Service(
         service_code=code,
         service_name=_text(raw, "service_name", where, required=True),
@@ -173,34 +175,36 @@ def _service(raw: Any, where: str) -> tuple[Service, tuple[Attribute, ...]]:
 
 def _attributes(raw: Any, where: str) -> tuple[Attribute, ...]:
     if not isinstance(raw, list):
-        raise CatalogueError(f"{where}: attributes must be an array")
+        raise ServiceCatalogueError(f"{where}: attributes must be an array")
     attributes: list[Attribute] = []
     for index, item in enumerate(raw):
         attributes.append(_attribute(item, f"{where}: attributes[{index}]", index + 1))
     codes = [a.code for a in attributes]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:
-        raise CatalogueError(f"{where}: attribute code {repeated[0]!r} is repeated")
+        raise ServiceCatalogueError(f"{where}: attribute code {repeated[0]!r} is repeated")
     return tuple(sorted(attributes, key=lambda a: a.order))
 
 
 def _attribute(raw: Any, where: str, position: int) -> Attribute:
     if not isinstance(raw, Mapping):
-        raise CatalogueError(f"{where}: expected an object")
+        raise ServiceCatalogueError(f"{where}: expected an object")
     code = _code(raw, "code", where)
     where = f"{where} (attribute {code!r})"
     _no_unknown_fields(raw, ATTRIBUTE_FIELDS, where)
     datatype = _text(raw, "datatype", where, required=True)
     if datatype not in DATATYPES:
-        raise CatalogueError(f"{where}: datatype must be one of {', '.join(DATATYPES)}")
+        raise ServiceCatalogueError(f"{where}: datatype must be one of {', '.join(DATATYPES)}")
     order = raw.get("order", position)
     if isinstance(order, bool) or not isinstance(order, int):
-        raise CatalogueError(f"{where}: order must be a whole number")
+        raise ServiceCatalogueError(f"{where}: order must be a whole number")
     values = _values(raw.get("values", []), where)
     if datatype in LIST_DATATYPES and not values:
-        raise CatalogueError(f"{where}: values must list at least one value for a {datatype}")
+        raise ServiceCatalogueError(
+            f"{where}: values must list at least one value for a {datatype}"
+        )
     if datatype not in LIST_DATATYPES and values:
-        raise CatalogueError(
+        raise ServiceCatalogueError(
             f"{where}: values are only allowed for singlevaluelist and multivaluelist attributes"
         )
     return Attribute(
@@ -217,12 +221,12 @@ def _attribute(raw: Any, where: str, position: int) -> Attribute:
 
 def _values(raw: Any, where: str) -> tuple[AttributeValue, ...]:
     if not isinstance(raw, list):
-        raise CatalogueError(f"{where}: values must be an array")
+        raise ServiceCatalogueError(f"{where}: values must be an array")
     values: list[AttributeValue] = []
     for index, item in enumerate(raw):
         at = f"{where}: values[{index}]"
         if not isinstance(item, Mapping):
-            raise CatalogueError(f"{at}: expected an object with key and name")
+            raise ServiceCatalogueError(f"{at}: expected an object with key and name")
         _no_unknown_fields(item, VALUE_FIELDS, at)
         values.append(
             AttributeValue(key=_code(item, "key", at), name=_text(item, "name", at, required=True))
@@ -230,14 +234,14 @@ def _values(raw: Any, where: str) -> tuple[AttributeValue, ...]:
     keys = [v.key for v in values]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
-        raise CatalogueError(f"{where}: value key {repeated[0]!r} is repeated")
+        raise ServiceCatalogueError(f"{where}: value key {repeated[0]!r} is repeated")
     return tuple(values)
 
 
 def _no_unknown_fields(raw: Mapping[Any, Any], allowed: frozenset[str], where: str) -> None:
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
-        raise CatalogueError(f"{where}: unknown field {unknown[0]!r}")
+        raise ServiceCatalogueError(f"{where}: unknown field {unknown[0]!r}")
 
 
 def _code(raw: Mapping[Any, Any], name: str, where: str) -> str:
@@ -246,9 +250,9 @@ def _code(raw: Mapping[Any, Any], name: str, where: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where}: {name} is required (a non-empty string)")
+        raise ServiceCatalogueError(f"{where}: {name} is required (a non-empty string)")
     if value != value.strip() or has_forbidden_characters(value):
-        raise CatalogueError(
+        raise ServiceCatalogueError(
             f"{where}: {name} {value!r} has spaces at its ends or control characters"
         )
     return value
@@ -260,21 +264,21 @@ def _text(
     value = raw.get(name)
     if value is None:
         if required:
-            raise CatalogueError(f"{where}: {name} is required")
+            raise ServiceCatalogueError(f"{where}: {name} is required")
         return default
     if not isinstance(value, str):
-        raise CatalogueError(f"{where}: {name} must be a string")
+        raise ServiceCatalogueError(f"{where}: {name} must be a string")
     if required and not value.strip():
-        raise CatalogueError(f"{where}: {name} must not be empty")
+        raise ServiceCatalogueError(f"{where}: {name} must not be empty")
     if has_forbidden_characters(value):
-        raise CatalogueError(f"{where}: {name} contains control characters")
+        raise ServiceCatalogueError(f"{where}: {name} contains control characters")
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _flag(raw: Mapping[Any, Any], name: str, where: str, *, default: bool) -> bool:
     value = raw.get(name, default)
     if not isinstance(value, bool):
-        raise CatalogueError(f"{where}: {name} must be true or false")
+        raise ServiceCatalogueError(f"{where}: {name} must be true or false")
     return value
 
 
@@ -287,7 +291,7 @@ def _keywords(raw: Any, where: str) -> tuple[str, ...]:
     elif isinstance(raw, list):
         items = raw
     else:
-        raise CatalogueError(f"{where}: keywords must be a string or an array of strings")
+        raise ServiceCatalogueError(f"{where}: keywords must be a string or an array of strings")
     if not all(isinstance(item, str) for item in items):
-        raise CatalogueError(f"{where}: keywords must be a string or an array of strings")
+        raise ServiceCatalogueError(f"{where}: keywords must be a string or an array of strings")
     return tuple(item.strip() for item in items if item.strip())

@@ -36,7 +36,7 @@ import httpx
 
 from ivr.open311 import wire
 from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311Error
-from ivr.open311.exchange import FORMATS, Answer, judge, make_http_client, send
+from ivr.open311.exchange import FORMATS, CityAnswer, judge, make_http_client, send
 from ivr.open311.form import Pairs, request_form
 from ivr.open311.models import (
     Discovery,
@@ -340,7 +340,7 @@ class Open311Client:
         mine = next((e for e in found.endpoints if e.url.rstrip("/") == self.base_url), None)
         return found.changeset, mine.changeset if mine else ""
 
-    def _parse(self, parse: Callable[[Any], Any], answer: Answer, what: str) -> Any:
+    def _parse(self, parse: Callable[[Any], Any], answer: CityAnswer, what: str) -> Any:
         try:
             return parse(answer.document.tree)
         except wire.WireError as error:
@@ -359,13 +359,13 @@ class Open311Client:
         params: Pairs | None = None,
         form: Pairs | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Answer:
+    ) -> CityAnswer:
         response = self._send(method, url, what, params, form, headers)
         answer = judge(response, what)
         assert answer is not None  # judge returns None only when missing_ok
         return answer
 
-    def _call_or_none(self, url: str, *, what: str) -> Answer | None:
+    def _call_or_none(self, url: str, *, what: str) -> CityAnswer | None:
         """A GET where 404 means "no such thing" (an unknown id, a token not yet known)."""
         return judge(self._send("GET", url, what, None, None), what, missing_ok=True)
 

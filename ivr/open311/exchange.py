@@ -52,7 +52,7 @@ def make_http_client(settings: Settings) -> httpx.Client:
 
 
 @dataclass(frozen=True)
-class Answer:
+class CityAnswer:
     """A usable answer: its status and its decoded document."""
 
     status_code: int
@@ -90,7 +90,7 @@ def send(
     return response
 
 
-def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> Answer | None:
+def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> CityAnswer | None:
     """The usable answer in ``response``, None for a tolerated 404, or the right exception."""
     method = response.request.method
     status = response.status_code
@@ -117,7 +117,7 @@ def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> A
         raise Open311BadAnswer(
             f"{what} got {document.problem}", status_code=status, retryable=method == "GET"
         )
-    return Answer(status, document)
+    return CityAnswer(status, document)
 
 
 def _status_in(errors: tuple[ErrorDescription, ...]) -> int | None:

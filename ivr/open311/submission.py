@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from ivr.open311.catalogue import LIST_DATATYPES, Catalogue
+from ivr.open311.catalogue import LIST_DATATYPES, ServiceCatalogue
 from ivr.open311.models import DESCRIPTION_LIMIT, Attribute, NewRequest, Service
 from ivr.open311.server_input import FormFields, Refusal, field_label, parse_number
 
@@ -39,7 +39,7 @@ VALUE_LIMIT = 1000  # characters in one answer to a string, number, datetime or 
 TEXT_LIMIT = DESCRIPTION_LIMIT  # characters in one answer to a text attribute
 
 
-def read_submission(fields: FormFields, catalogue: Catalogue) -> tuple[Service, NewRequest]:
+def read_submission(fields: FormFields, catalogue: ServiceCatalogue) -> tuple[Service, NewRequest]:
     """The service and the request a POST form describes, or a :class:`Refusal`."""
     values = {name: fields.scalar(name, limit=limit) for name, limit in LIMITS.items()}
     code = values["service_code"]

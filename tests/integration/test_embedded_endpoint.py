@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.store.request_tables import ServiceRequestRecord
 from tests.support.embedded_endpoint import (
     POTHOLE_FORM,
@@ -84,7 +84,7 @@ def test_discovery_points_at_this_server(reader: LiveEndpoint) -> None:
     assert entry["url"] == reader.base_url + "/open311/v2"
     assert entry["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert set(entry["formats"]) == {"text/xml", "application/json"}
-    catalogue = load_catalogue(reader.runtime.settings.services_path)
+    catalogue = load_service_catalogue(reader.runtime.settings.services_path)
     assert discovery["changeset"] == entry["changeset"] == catalogue.changeset
     assert discovery["contact"]
     services = reader.http.get(entry["url"] + "/services.json")

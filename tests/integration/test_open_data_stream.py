@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.open311.models import NewRequest
 from ivr.open311.request_store import file_request
 from ivr.opendata.changes import Cursor
@@ -35,7 +35,7 @@ class Clock:
 
 
 def file_at(sessions: sessionmaker[Session], when: datetime) -> str:
-    service = load_catalogue(Settings().services_path).services[0]
+    service = load_service_catalogue(Settings().services_path).services[0]
     with transaction(sessions) as session:
         filed = file_request(session, service, NewRequest(service.service_code), now=when)
     return filed.service_request_id

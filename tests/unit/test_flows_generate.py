@@ -15,7 +15,7 @@ from flows.loader import flow_from_document
 from flows.model import Flow, State
 from flows.speakable import service_vocabulary, speakable_service_name
 from flows.yaml12 import dump_yaml, load_yaml
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.open311.models import Attribute, AttributeValue, Service, ServiceDefinition
 from ivr.settings import PACKAGE_DATA, Settings
 from tests.unit.call_driver import Call
@@ -25,7 +25,7 @@ SF_NAMES = [s["service_name"] for s in json.loads((PACKAGE_DATA / "services.json
 
 @pytest.fixture(scope="module")
 def sf() -> tuple[Service, ...]:
-    return load_catalogue(Settings().services_path).services
+    return load_service_catalogue(Settings().services_path).services
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from ivr.dialog.staff import StaffLink
 from ivr.dialog.state import CallState, Location
 from ivr.handoff.parts import PrefillError, checked_prefill, parts_of
 from ivr.handoff.whisper import whisper_text
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
 from tests.unit.call_driver import OPERATOR_NUMBER, Call, FakeResolver, place
 
@@ -34,7 +34,7 @@ def catalogues() -> dict[str, Catalogue]:
 
 @pytest.fixture(scope="module")
 def intake() -> Flow:
-    return intake_flow(load_catalogue(Settings().services_path).services, {})
+    return intake_flow(load_service_catalogue(Settings().services_path).services, {})
 
 
 def _resolver() -> FakeResolver:

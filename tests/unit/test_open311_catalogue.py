@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-from ivr.open311.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from ivr.open311.catalogue import (
+    ServiceCatalogueError,
+    load_service_catalogue,
+    parse_service_catalogue,
+)
 from ivr.settings import Settings
 
 POTHOLE: dict[str, Any] = {
@@ -46,7 +50,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_the_sample_city_loads_with_its_demonstration_definitions() -> None:
-    catalogue = load_catalogue(Settings().services_path)
+    catalogue = load_service_catalogue(Settings().services_path)
     assert len(catalogue.services) == 38
     with_attributes = [s.service_code for s in catalogue.services if s.metadata]
     assert with_attributes == ["13", "15", "21"]
@@ -59,7 +63,7 @@ def test_the_sample_city_loads_with_its_demonstration_definitions() -> None:
 
 def test_a_json_array_with_attributes(tmp_path: Path) -> None:
     path = write(tmp_path, "services.json", json.dumps([POTHOLE, LIGHT]))
-    catalogue = load_catalogue(path)
+    catalogue = load_service_catalogue(path)
 
     pothole, light = catalogue.services
     assert (pothole.service_code, pothole.metadata, pothole.keywords) == (
@@ -101,28 +105,28 @@ def test_yaml_as_an_array_or_under_a_services_key(tmp_path: Path) -> None:
         "b.yml",
         "# our city's services\nservices:\n  - service_code: '1'\n    service_name: Litter\n",
     )
-    first = load_catalogue(plain)
+    first = load_service_catalogue(plain)
     assert first.services[0].service_code == "007"
     assert first.services[0].type == "batch"
     assert first.services[0].keywords == ("paint", "tag")
     definition = first.definition("007")
     assert definition is not None and definition.attributes[0].datatype == "multivaluelist"
-    assert load_catalogue(wrapped).services[0].service_name == "Litter"
+    assert load_service_catalogue(wrapped).services[0].service_name == "Litter"
 
 
 def test_the_changeset_is_stable_and_follows_every_change() -> None:
-    base = parse_catalogue([POTHOLE, LIGHT])
-    again = parse_catalogue(json.loads(json.dumps([POTHOLE, LIGHT])))
-    renamed = parse_catalogue([POTHOLE, {**LIGHT, "service_name": "Streetlight dark"}])
+    base = parse_service_catalogue([POTHOLE, LIGHT])
+    again = parse_service_catalogue(json.loads(json.dumps([POTHOLE, LIGHT])))
+    renamed = parse_service_catalogue([POTHOLE, {**LIGHT, "service_name": "Streetlight dark"}])
     question = {**POTHOLE["attributes"][0], "description": "How wide, in metres?"}
-    reworded = parse_catalogue([{**POTHOLE, "attributes": [question]}, LIGHT])
+    reworded = parse_service_catalogue([{**POTHOLE, "attributes": [question]}, LIGHT])
     assert base.changeset == again.changeset
     assert len({base.changeset, renamed.changeset, reworded.changeset}) == 3
 
 
 def bad(document: Any) -> str:
-    with pytest.raises(CatalogueError) as caught:
-        parse_catalogue(document, source="city.json")
+    with pytest.raises(ServiceCatalogueError) as caught:
+        parse_service_catalogue(document, source="city.json")
     return str(caught.value)
 
 
@@ -192,7 +196,7 @@ def test_bad_files_name_the_file(tmp_path: Path) -> None:
         (broken_yaml, "not valid YAML"),
         (latin1, "not UTF-8"),
     ]:
-        with pytest.raises(CatalogueError) as caught:
-            load_catalogue(path)
+        with pytest.raises(ServiceCatalogueError) as caught:
+            load_service_catalogue(path)
         assert str(caught.value).startswith(str(path))
         assert words in str(caught.value)

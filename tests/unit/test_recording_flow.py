@@ -15,7 +15,7 @@ from flows.generate import intake_flow
 from flows.model import Flow
 from ivr.dialog.actions import Record
 from ivr.dialog.events import Event
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
 from ivr.webhooks.filing import description
 from ivr.webhooks.twiml import render
@@ -31,7 +31,7 @@ def catalogues() -> dict[str, Catalogue]:
 
 @pytest.fixture(scope="module")
 def offline() -> Flow:
-    services = load_catalogue(Settings().services_path)
+    services = load_service_catalogue(Settings().services_path)
     definitions = {d.service_code: d for d in services.definitions}
     return intake_flow(services.services, definitions, recognizer="pocketsphinx")
 
@@ -106,7 +106,7 @@ def test_the_street_alone_is_recognised_against_street_names(offline: Flow, cata
 
 
 def test_the_twilio_intake_keeps_speech_gathers() -> None:
-    services = load_catalogue(Settings().services_path)
+    services = load_service_catalogue(Settings().services_path)
     flow = intake_flow(services.services, {}, recognizer="twilio")
     assert flow.states["ask_location"].type == "ask_speech"
     assert "await_description" not in flow.states

@@ -14,7 +14,7 @@ from flows.loader import load_flow, shipped_flow_paths
 from flows.model import INPUT_TYPES, Flow
 from ivr.dialog.actions import Dial, Enqueue, Gather, Hangup, Pause, Record, Redirect, Say
 from ivr.dialog.events import Event
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
 from ivr.webhooks.twiml import RenderError, render
 from tests.unit.call_driver import Call, FakeResolver, place
@@ -36,7 +36,7 @@ def twiml(actions, catalogues) -> Element:
 
 
 def every_flow() -> list[Flow]:
-    services = load_catalogue(Settings().services_path)
+    services = load_service_catalogue(Settings().services_path)
     definitions = {d.service_code: d for d in services.definitions}
     flows = [intake_flow(services.services, definitions)]
     return flows + [load_flow(path) for path in shipped_flow_paths()]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flows.model import StateType
+
 
 @dataclass(frozen=True)
 class BehaviourSpec:
@@ -21,7 +23,7 @@ class BehaviourSpec:
     """
 
     name: str
-    state_type: str
+    state_type: StateType
     outcomes: tuple[str, ...]
     inputs: tuple[str, ...]
     required_inputs: tuple[str, ...]
@@ -32,7 +34,7 @@ class BehaviourSpec:
 BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     "resolve_address": BehaviourSpec(
         name="resolve_address",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("done", "ambiguous", "failed"),
         inputs=("words", "postal_code"),
         required_inputs=(),
@@ -47,7 +49,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     ),
     "request_status": BehaviourSpec(
         name="request_status",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("found", "received", "unknown", "failed"),
         inputs=("reference",),
         required_inputs=("reference",),
@@ -62,7 +64,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     ),
     "start_duplicate_check": BehaviourSpec(
         name="start_duplicate_check",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("done",),
         inputs=(),
         required_inputs=(),
@@ -73,7 +75,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     ),
     "find_duplicates": BehaviourSpec(
         name="find_duplicates",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("found", "none", "failed"),
         inputs=(),
         required_inputs=(),
@@ -87,7 +89,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     ),
     "offer_text": BehaviourSpec(
         name="offer_text",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("ask", "skip"),
         inputs=(),
         required_inputs=(),
@@ -98,7 +100,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     ),
     "await_transcripts": BehaviourSpec(
         name="await_transcripts",
-        state_type="lookup",
+        state_type=StateType.LOOKUP,
         outcomes=("done", "failed"),
         inputs=("slots",),
         required_inputs=("slots",),
