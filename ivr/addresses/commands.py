@@ -1,4 +1,8 @@
-"""``ivr gazetteer import|stats`` and ``ivr geocode``: the gazetteer from the command line."""
+"""``ivr gazetteer import|stats`` and ``ivr geocode``: addresses from the command line.
+
+``ivr geocode`` looks words up with the resolver ``IVR_GEOCODER`` names, built by the runtime
+as in service: the gazetteer, or a remote geocoder.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from ivr.addresses.types import GeocodeResult, Place
 
 
 def _engine() -> Engine:
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_settings
     from ivr.store.db import make_engine
 
     return make_engine(load_settings().database_url)
@@ -31,7 +35,7 @@ def import_command(file: Path, replace: bool, dataset: str | None) -> None:
     """Load the address points of FILE (AddressData or OpenAddresses CSV), all or nothing."""
     from ivr.addresses.address_files import AddressFileError
     from ivr.addresses.gazetteer import GazetteerError, import_file, neighbourhoods_of
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_settings
 
     settings = load_settings()
     engine = _engine()
@@ -81,22 +85,25 @@ def stats_command() -> None:
 @click.argument("words")
 @click.option("--postal-code", default=None, help="A postal code the caller keyed in.")
 def geocode(words: str, postal_code: str | None) -> None:
-    """Print the ranked places for spoken WORDS."""
-    from ivr.addresses.geocoder import CONFIDENT_SCORE, GazetteerGeocoder
-    from ivr.addresses.index_loading import load_index
+    """Print the ranked places for spoken WORDS, from the geocoder IVR_GEOCODER names."""
+    from ivr.addresses.scoring import CONFIDENT_SCORE
+    from ivr.cli_settings import load_runtime
 
-    engine = _engine()
+    rt = load_runtime()
     try:
+        resolver = rt.resolver
+        if resolver.remote:
+            click.echo(f"geocoder: {resolver.source}")
+        else:  # the gazetteer: its index is built now, so that the lookup is timed alone
+            started = time.perf_counter()
+            streets = len(rt.gazetteer.index.streets)
+            loaded = time.perf_counter() - started
+            click.echo(f"index: {streets} streets loaded in {loaded:.2f} s")
         started = time.perf_counter()
-        index = load_index(engine)
+        results = resolver.resolve(words, postal_code=postal_code)
+        took = (time.perf_counter() - started) * 1000
     finally:
-        engine.dispose()
-    loaded = time.perf_counter() - started
-    click.echo(f"index: {len(index.streets)} streets loaded in {loaded:.2f} s")
-    geocoder = GazetteerGeocoder(index)
-    started = time.perf_counter()
-    results = geocoder.resolve(words, postal_code=postal_code)
-    took = (time.perf_counter() - started) * 1000
+        rt.engine.dispose()
     click.echo(f"lookup: {took:.1f} ms; confident at score >= {CONFIDENT_SCORE}")
     for rank, result in enumerate(results, start=1):
         _echo_result(rank, result)
@@ -126,6 +133,6 @@ def _where(place: Place) -> str:
 
 
 def _confident(result: GeocodeResult) -> bool:
-    from ivr.addresses.geocoder import CONFIDENT_SCORE
+    from ivr.addresses.scoring import CONFIDENT_SCORE
 
     return result.matched and not result.ambiguous and result.score >= CONFIDENT_SCORE

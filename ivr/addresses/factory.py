@@ -1,9 +1,10 @@
-"""Choosing the geocoder the settings name: the gazetteer, or one of the remote adapters."""
+"""Choosing the address resolver ``IVR_GEOCODER`` names: the gazetteer, or a remote geocoder."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,8 +14,11 @@ from ivr.addresses.remote_arcgis import ArcGISGeocoder
 from ivr.addresses.remote_census import CensusGeocoder
 from ivr.addresses.remote_nominatim import NominatimGeocoder
 from ivr.addresses.remote_pelias import PeliasGeocoder
-from ivr.addresses.types import Geocoder
+from ivr.addresses.types import AddressResolver
 from ivr.settings import Settings
+
+if TYPE_CHECKING:
+    from ivr.addresses.geocoder import GazetteerGeocoder
 
 REMOTE_GEOCODERS: dict[str, type[RemoteGeocoder]] = {
     adapter.source: adapter
@@ -26,18 +30,18 @@ NOMINATIM_PUBLIC_HOST = "nominatim.openstreetmap.org"
 NOMINATIM_PUBLIC_INTERVAL = 1.0
 
 
-def make_geocoder(
+def make_resolver(
     settings: Settings,
     *,
-    http: httpx.Client | None,
-    gazetteer: Callable[[], Geocoder],
-) -> Geocoder:
-    """The geocoder ``settings.geocoder`` names.
+    gazetteer: Callable[[], GazetteerGeocoder],
+    http: httpx.Client | None = None,
+) -> AddressResolver:
+    """The address resolver ``settings.geocoder`` names.
 
-    ``gazetteer`` builds the gazetteer geocoder, and is only called when it is the one chosen.
-    A remote adapter uses ``http`` when given (its requests carry their own timeout and
-    User-Agent); otherwise a client of its own, which the caller may close through
-    ``geocoder.http``.
+    ``gazetteer`` returns the process's gazetteer geocoder, and is only called when it is the
+    one chosen. A remote geocoder uses ``http`` when given (its requests carry their own
+    timeout and User-Agent); otherwise a client of its own, which lives as long as the process
+    (the caller may close it through ``resolver.http``).
     """
     if settings.geocoder == "gazetteer":
         return gazetteer()

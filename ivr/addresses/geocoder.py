@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from ivr.addresses import scoring
+from ivr.addresses.area_words import split_area
 from ivr.addresses.crossings import find_crossings
 from ivr.addresses.geometry import distance_m, interpolate
 from ivr.addresses.index import GazetteerIndex, IndexedStreet, StreetMatch
 from ivr.addresses.ranking import MAX_ALTERNATIVES, distinct, rank_results
+from ivr.addresses.resolution import spoken_candidates
 from ivr.addresses.scoring import CONFIDENT_SCORE
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, Place, no_match
 
@@ -55,11 +57,16 @@ class _Found:
 
 
 class GazetteerGeocoder:
-    """:class:`~ivr.addresses.types.Geocoder` on the city's own address points.
+    """The :class:`~ivr.addresses.types.AddressResolver` on the city's own address points.
 
     ``index`` is either a built :class:`GazetteerIndex` or a callable returning the current one
-    (``IndexCache(engine).current``), so a long-running process picks up new imports.
+    (``IndexCache(engine).current``), so a long-running process picks up new imports. Reading
+    the index may query the database (and rebuild the index after an import), so the call
+    desk calls it before taking a call's row lock, as it does a remote geocoder.
     """
+
+    source = "gazetteer"
+    remote = False  # answers from memory; only an index reload touches the database
 
     def __init__(self, index: GazetteerIndex | Callable[[], GazetteerIndex]) -> None:
         self._index = index if callable(index) else (lambda: index)
@@ -91,23 +98,19 @@ class GazetteerGeocoder:
             return [no_match("the address could not be looked up (internal error)")]
 
     def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
-        """Parse spoken ``words`` and geocode them (``postal_code``: keyed in by the caller)."""
-        from ivr.addresses.area_words import split_area
-        from ivr.addresses.spoken import parse_spoken
+        """Parse spoken ``words`` and geocode them (``postal_code``: keyed in by the caller).
 
+        The index helps the parser: "in <neighbourhood>" becomes postal codes to prefer, and
+        readings naming a street the city has rank first."""
         try:
             index = self.index
             text, area = split_area(words, index)
-            parsed = parse_spoken(text, known_streets=index.knows)
-            candidates = list(parsed.candidates)
-            if postal_code and postal_code.strip():
-                code = postal_code.strip()[:10]
-                candidates = [dataclasses.replace(c, postal_code=code) for c in candidates]
         except Exception:
-            log.exception("parsing the spoken address failed")
+            log.exception("reading the spoken address failed")
             return [no_match("the words could not be read as an address (internal error)")]
-        if not candidates:
-            return [no_match(parsed.reason or "no address was heard")]
+        candidates = spoken_candidates(text, postal_code=postal_code, known_streets=index.knows)
+        if isinstance(candidates, GeocodeResult):
+            return [candidates]
         return self.geocode(candidates, area=area)
 
     def _geocode(

@@ -26,6 +26,7 @@ import httpx
 from ivr.addresses.bounds import Bounds
 from ivr.addresses.remote_answer import AnswerError, ServiceError, as_object
 from ivr.addresses.remote_ranking import RemoteHit, rank_hits
+from ivr.addresses.resolution import resolve_with
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, no_match
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,11 @@ class RequestPacer:
 
 
 class RemoteGeocoder(ABC):
-    """A :class:`ivr.addresses.types.Geocoder` over a remote service's HTTP API."""
+    """An :class:`~ivr.addresses.types.AddressResolver` over a remote service's HTTP API."""
 
     source: ClassVar[str]  # "nominatim": names the service in Place.source and in reasons
     default_url: ClassVar[str]  # the public service, used when no URL is configured
+    remote: ClassVar[bool] = True  # every lookup is a request: never made under a row lock
 
     def __init__(
         self, http: httpx.Client, config: RemoteConfig, *, pacer: RequestPacer | None = None
@@ -142,6 +144,11 @@ class RemoteGeocoder(ABC):
         if said:
             raise ServiceError(said)
         return answer
+
+    def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
+        """Parse what the caller said (the service knows the streets, the parser does not)
+        and look the best readings up; never raises."""
+        return resolve_with(self.geocode, words, postal_code=postal_code)
 
     def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
         if not candidates:

@@ -1,6 +1,11 @@
-"""The data that flows through address resolution, and the one interface every geocoder has.
+"""The data that flows through address resolution, and the one interface every resolver has.
 
-spoken words ──parse──▶ AddressCandidate (ranked) ──Geocoder.geocode──▶ GeocodeResult
+spoken words ──parse──▶ AddressCandidate (ranked) ──AddressResolver.geocode──▶ GeocodeResult
+
+:class:`AddressResolver` is implemented by the gazetteer (:mod:`ivr.addresses.geocoder`) and by
+every remote geocoder (:mod:`ivr.addresses.remote`); ``IVR_GEOCODER`` chooses one
+(:func:`ivr.addresses.factory.make_resolver`) and the call flow, the transcription job and
+``ivr geocode`` all use the one chosen.
 
 Street names travel as *keys*: the canonical form made by :func:`ivr.addresses.streets.street_key`
 (upper case, USPS Publication 28 abbreviations, numbered streets as ``5TH``), so that the parser,
@@ -93,8 +98,27 @@ def no_match(reason: str) -> GeocodeResult:
     return GeocodeResult(level=MatchLevel.NONE, score=0.0, reason=reason)
 
 
-class Geocoder(Protocol):
-    """Anything that turns parsed candidates into ranked results (best first, never empty:
-    a failure is one NONE result with a reason, never an exception)."""
+class AddressResolver(Protocol):
+    """Spoken words, or parsed candidates, to ranked results: best first, never empty, never
+    raising (a failure is one NONE result with a reason).
 
-    def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]: ...
+    ``source`` names the resolver ("gazetteer", "nominatim", …). ``remote`` says whether a
+    lookup asks a service over the network; either way a lookup may take longer than a row
+    lock should be held (the gazetteer reloads its index from the database after an import),
+    so the call desk looks addresses up only while it holds no call's lock
+    (:mod:`ivr.webhooks.calls`).
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def remote(self) -> bool: ...
+
+    def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
+        """Parse what the caller said and look it up (``postal_code``: keyed in by them)."""
+        ...
+
+    def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
+        """Look up readings already parsed, best first."""
+        ...

@@ -1,4 +1,4 @@
-"""The behaviours a ``lookup`` state may name, under the names ``flows.behaviours`` registers.
+"""The behaviours a ``lookup`` state may name, under the names ``flows.behaviour_specs`` registers.
 
 A behaviour reads the call's slots, does its work through the context's injected callables and
 returns the event that leaves the state — or :data:`WAIT` when an input it needs is still
@@ -43,10 +43,10 @@ def resolve_address(turn: Turn, state: State) -> str:
     if not words.strip():
         turn.set_location(Location(outcome="failed", query=words))
         return "failed"
-    resolver = turn.context.resolve_address
+    resolver = turn.context.resolver
     if resolver is None:
-        raise DialogSetupError("the flow looks an address up but no resolve_address was given")
-    results = list(resolver(words, postal_code=postal_code))
+        raise DialogSetupError("the flow looks an address up but no resolver was given")
+    results = list(resolver.resolve(words, postal_code=postal_code))
     best = next((r for r in results if r.matched), None)
     if best is None:
         turn.set_location(Location(outcome="failed", query=words))

@@ -1,29 +1,23 @@
 """What the dialog engine needs from outside, passed in as plain data and callables.
 
-The engine does no I/O of its own. The address lookup is called inline through
-``resolve_address`` (``GazetteerGeocoder.resolve`` fits it as it is): the gazetteer answers
-from memory in a few milliseconds, so a webhook can afford it. Anything slower (transcribing a
-recording, filing a report) is returned as a Job.
+The engine does no I/O of its own. The address lookup is called inline through ``resolver``
+(the :class:`~ivr.addresses.types.AddressResolver` ``IVR_GEOCODER`` names). The call desk
+gives a step under a call's row lock a resolver that answers only from lookups made outside
+the lock, and steps again once a new one is made (:mod:`ivr.webhooks.calls`), so a lookup
+never holds a call's row lock. Anything slower (transcribing a recording, filing a report) is
+returned as a Job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from flows.catalogue import Catalogue
 from ivr.addresses.readback import speak_result
 from ivr.addresses.scoring import CONFIDENT_SCORE
-from ivr.addresses.types import GeocodeResult
-
-
-class AddressResolver(Protocol):
-    """Spoken words (and a postal code the caller typed) to ranked results, best first."""
-
-    def __call__(
-        self, words: str, *, postal_code: str | None = None
-    ) -> Sequence[GeocodeResult]: ...
+from ivr.addresses.types import AddressResolver, GeocodeResult
 
 
 class ReadBack(Protocol):
@@ -44,8 +38,9 @@ class TransferTarget:
 @dataclass(frozen=True)
 class DialogContext:
     """``catalogues``: by language, for the words a caller may say at a menu.
-    ``resolve_address``: the address lookup, called inline. ``read_back``: how a result is
-    read back (``ivr.addresses.readback.speak_result`` unless a city prefers otherwise).
+    ``resolver``: the address lookup (its ``resolve``), called inline. ``read_back``: how a
+    result is read back (``ivr.addresses.readback.speak_result`` unless a city prefers
+    otherwise).
     ``confident_score``: results at or above it are read back; below it the caller is asked
     again. ``transfers``: transfer targets by name. ``max_wait_polls``: how many times a
     waiting caller hears "one moment" before the state gives up. ``texts``: the gateway can
@@ -54,7 +49,7 @@ class DialogContext:
     for (by a job) and offered to the caller."""
 
     catalogues: Mapping[str, Catalogue]
-    resolve_address: AddressResolver | None = None
+    resolver: AddressResolver | None = None
     read_back: ReadBack = speak_result
     confident_score: float = CONFIDENT_SCORE
     transfers: Mapping[str, TransferTarget] = field(default_factory=dict)

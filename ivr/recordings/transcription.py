@@ -22,10 +22,12 @@ only (the job's ``context`` carries the number; :mod:`ivr.addresses.number_stree
 grammar of a few streets, where the whole city's streets would leave a noisy line many to
 confuse. A number no street has falls back to every street.
 
-For an address the n-best list is read with the gazetteer: the first alternative that names a
-known address confidently is the one returned (the recogniser's best may have misheard the
-number as a word the gazetteer cannot place), else the recogniser's best. The flow's own lookup
-then resolves the returned text as it would any spoken answer, and reads it back.
+For an address the n-best list is read with the address resolver ``IVR_GEOCODER`` names (the
+gazetteer or a remote geocoder; the job runs outside any call's lock): the first alternative
+that names a known address confidently is the one returned (the recogniser's best may have
+misheard the number as a word the resolver cannot place), else the recogniser's best. The
+flow's own lookup then resolves the returned text as it would any spoken answer, and reads it
+back. The street grammars come from the gazetteer whichever resolver places the readings.
 
 Nothing here raises for bad audio: a corrupt file, silence or noise give an empty text and the
 flow's fallback (the keypad). A recording without speech (:mod:`speech.activity`) is not
@@ -40,12 +42,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ivr.addresses.types import MatchLevel
-from ivr.dialog.context import AddressResolver
+from ivr.addresses.types import AddressResolver, MatchLevel
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
 from ivr.recordings.download import (
@@ -64,7 +65,11 @@ from ivr.recordings.marks import (
     UNSURE,
 )
 from ivr.settings import Settings
-from speech.recognizer import FREE, Engine, Grammar, SpeechError, best_texts
+from speech.errors import SpeechError
+from speech.recognizer import FREE, Engine, Grammar, best_texts
+
+if TYPE_CHECKING:
+    from ivr.addresses.geocoder import GazetteerGeocoder
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +86,8 @@ class Transcriber:
     ``engine``: returns the loaded engine (loaded on first use, cached by ``speech.engines``).
     ``street_names``: returns the gazetteer's street names, as people say them; ``addresses``:
     its (house number, street) pairs; ``streets_at``: the streets that have a house number.
-    ``resolve``: the gazetteer lookup, to read an address's n-best list; ``confident_score``:
-    what counts as a confident place.
+    ``resolver``: the configured address resolver, to read an address's n-best list;
+    ``confident_score``: what counts as a confident place.
     """
 
     def __init__(
@@ -94,7 +99,7 @@ class Transcriber:
         street_names: Callable[[], Sequence[str]],
         addresses: Callable[[], Iterable[tuple[int, str]]] = lambda: (),
         streets_at: Callable[[int], Sequence[str]] | None = None,
-        resolve: AddressResolver | None = None,
+        resolver: AddressResolver | None = None,
         confident_score: float = 0.0,
     ) -> None:
         self._settings = settings
@@ -103,7 +108,7 @@ class Transcriber:
         self._street_names = street_names
         self._addresses = addresses
         self._streets_at = streets_at
-        self._resolve = resolve
+        self._resolver = resolver
         self._confident = confident_score
         self._grammars: dict[str, Grammar] = {}
         self._lock = threading.Lock()
@@ -227,17 +232,17 @@ class Transcriber:
         return numbered_street_grammar(streets) if streets else None
 
     def _placeable(self, texts: Sequence[str]) -> str | None:
-        """The alternative to pass on: the recogniser's best when the gazetteer finds an
+        """The alternative to pass on: the recogniser's best when the resolver finds an
         address in it (the flow then judges its score); else the first lower alternative the
-        gazetteer places confidently (or finds on a street of several places), if any.
+        resolver places confidently (or finds on a street of several places), if any.
 
         A lower alternative is read only when the best names no address: lower ones often add
         a stray word the parser drops ("twenty charles street wood"), and one of those read
         back with confidence was the evaluation's only confidently wrong address."""
-        if self._resolve is None:
+        if self._resolver is None:
             return None
         for rank, text in enumerate(texts):
-            results = self._resolve(text)
+            results = self._resolver.resolve(text)
             best = next((r for r in results if r.matched), None)
             if best is None or best.number_not_placed:
                 continue  # a number heard that the street found does not have
@@ -262,16 +267,18 @@ def _without_text(slot: str, source: str, *, engine: str = "") -> dict[str, Any]
     return {"text": "", "slots": slots}
 
 
-def transcriber_for(settings: Settings, rt: Any) -> Transcriber:
-    """The process's transcriber: the configured engine (loaded on the first job), the
-    gazetteer of ``rt``'s store for street names and n-best reading, an HTTP client for
+def transcriber_for(
+    settings: Settings, *, gazetteer: GazetteerGeocoder, resolver: AddressResolver
+) -> Transcriber:
+    """The process's transcriber: the configured engine (loaded on the first job), street
+    grammars from ``gazetteer`` (the call desk's index: one copy in memory), readings of an
+    address placed by ``resolver`` (what ``IVR_GEOCODER`` names), and an HTTP client for
     recordings (redirects are followed by hand, to allowed hosts only)."""
     from ivr.addresses.number_streets import StreetsByNumber, numbered_addresses
     from ivr.addresses.scoring import CONFIDENT_SCORE
     from ivr.addresses.streets import speakable_street
     from speech.engines import load_engine
 
-    geocoder = rt.gazetteer  # the call desk's index: one copy in memory
     streets_by_number = StreetsByNumber()
     spoken = lru_cache(maxsize=None)(speakable_street)  # "Washington St" → "Washington Street"
 
@@ -279,15 +286,27 @@ def transcriber_for(settings: Settings, rt: Any) -> Transcriber:
         return tuple(dict.fromkeys(spoken(name) for name in names))
 
     def addresses() -> Iterable[tuple[int, str]]:
-        return ((n, spoken(s)) for n, s in numbered_addresses(geocoder.index))
+        return ((n, spoken(s)) for n, s in numbered_addresses(gazetteer.index))
 
     return Transcriber(
         settings=settings,
         http=httpx.Client(timeout=settings.twilio_timeout, follow_redirects=False),
         engine=lambda: load_engine(settings.recognizer, model_dir=settings.vosk_model),
-        street_names=lambda: said(geocoder.index.street_names()),
+        street_names=lambda: said(gazetteer.index.street_names()),
         addresses=addresses,
-        streets_at=lambda number: said(streets_by_number(geocoder.index, number)),
-        resolve=geocoder.resolve,
+        streets_at=lambda number: said(streets_by_number(gazetteer.index, number)),
+        resolver=resolver,
         confident_score=CONFIDENT_SCORE,
     )
+
+
+def warm_up_in_background(handlers: Mapping[str, Any]) -> threading.Thread | None:
+    """Ready the recogniser of ``handlers["transcribe"]`` (model, the city's address grammar)
+    on a thread of its own, so the first caller does not wait seconds for it; jobs that come
+    sooner simply wait for the load. None when the handler is not a :class:`Transcriber`."""
+    transcriber = handlers.get("transcribe")
+    if not isinstance(transcriber, Transcriber):
+        return None
+    thread = threading.Thread(target=transcriber.warm_up, name="voice311-warm-up", daemon=True)
+    thread.start()
+    return thread

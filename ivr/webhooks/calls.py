@@ -7,6 +7,14 @@ since SQLite serialises writers), reads the ``CallState``, runs the dialog engin
 new state, step and status, and adds the report of a ``submit`` job to the outbox before the
 single commit. No process memory holds call state, so any worker can answer any webhook.
 
+An address lookup can take seconds (a remote geocoder) or reload the gazetteer's index from the
+database, and must not hold the row lock meanwhile. So the engine steps under the lock with a
+resolver that answers only from lookups already made
+(:class:`~ivr.addresses.prefetch.PrefetchedLookups`): asked anything new, it stops the step
+before anything is written, the transaction rolls back, the address is looked up with no lock
+held, and the step runs again (the engine is pure and sub-millisecond; most webhooks look
+nothing up and pay nothing for this).
+
 A Twilio retry of a step already answered is replayed by the engine (same actions, no jobs);
 the desk also never enqueues a second report for a call (``reports.call_sid`` is unique, and
 it looks before adding).
@@ -26,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.model import Flow
+from ivr.addresses.prefetch import LookupNeeded, PrefetchedLookups
 from ivr.dialog.actions import Action, Job
 from ivr.dialog.context import DialogContext
 from ivr.dialog.engine import start_call, step
@@ -43,6 +52,9 @@ from ivr.webhooks.filing import report_from_job
 log = logging.getLogger(__name__)
 
 IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
+# Steps retried after looking an address up outside the lock, before a lookup is allowed under
+# it: each retry means another webhook changed the call's state meanwhile, which is rare.
+LOOKUP_ROUNDS = 3
 Clock = Callable[[], datetime]
 
 
@@ -98,6 +110,21 @@ class CallDesk:
 
     def advance(self, call_sid: str, event: Event, *, caller: str | None = None) -> Answer:
         """Apply ``event`` to the call, committing the new state (and any report) at once."""
+        if self._context.resolver is None:
+            return self._advance(call_sid, event, caller, self._context)
+        lookups = PrefetchedLookups(self._context.resolver)
+        context = dataclasses.replace(self._context, resolver=lookups)
+        for _ in range(LOOKUP_ROUNDS):
+            try:
+                return self._advance(call_sid, event, caller, context)
+            except LookupNeeded as needed:  # rolled back: no lock is held here
+                lookups.fetch(needed.question)
+        lookups.allow_in_lock()
+        return self._advance(call_sid, event, caller, context)
+
+    def _advance(
+        self, call_sid: str, event: Event, caller: str | None, context: DialogContext
+    ) -> Answer:
         now = self._clock()
         with self._writer, self._sessions() as session, session.begin():
             row = _locked_call(session, call_sid)
@@ -107,7 +134,7 @@ class CallDesk:
                     return Answer((), self._flow.languages[0], known=False)
                 row = self._new_row(session, call_sid, caller, now)
             state = CallState.from_dict(row.state)
-            outcome = step(self._flow, state, event, self._context)
+            outcome = step(self._flow, state, event, context)
             if outcome.replayed:
                 return Answer(outcome.actions, state.language)
             filed = any(
@@ -174,9 +201,7 @@ class CallDesk:
     def _new_row(
         self, session: Session, call_sid: str, caller: str | None, now: datetime
     ) -> CallRecord:
-        state = start_call(self._flow, call_sid)
-        if self._context.texts and textable_number(caller):
-            state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
+        state = self._first_state(call_sid, caller)
         row = CallRecord(
             call_sid=call_sid,
             flow=self._flow.name,
@@ -191,6 +216,12 @@ class CallDesk:
         session.add(row)
         session.flush()
         return row
+
+    def _first_state(self, call_sid: str, caller: str | None) -> CallState:
+        state = start_call(self._flow, call_sid)
+        if self._context.texts and textable_number(caller):
+            state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
+        return state
 
     def _file(self, session: Session, job: Job, now: datetime, caller: str | None) -> bool:
         if job.name != "submit":

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
-from ivr.addresses.factory import NOMINATIM_PUBLIC_HOST, REMOTE_GEOCODERS, make_geocoder
+from ivr.addresses.factory import NOMINATIM_PUBLIC_HOST, REMOTE_GEOCODERS, make_resolver
+from ivr.addresses.geocoder import GazetteerGeocoder
+from ivr.addresses.index import build_index
 from ivr.addresses.remote import RemoteConfig, RemoteGeocoder, RequestPacer
 from ivr.addresses.remote_arcgis import ArcGISGeocoder
 from ivr.addresses.remote_census import CensusGeocoder
 from ivr.addresses.remote_nominatim import NominatimGeocoder
 from ivr.addresses.remote_pelias import PeliasGeocoder
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, no_match
+from ivr.cli import main
 from ivr.settings import GEOCODERS, Settings, SettingsError
 from tests.support.geocoder_bodies import (
     BRIGHTON_438,
@@ -69,7 +74,7 @@ class Running:
             "geocoder_timeout": 5.0,
         }
         values.update(settings)
-        made = make_geocoder(Settings(**values), http=self.http, gazetteer=_no_gazetteer)  # type: ignore[arg-type]
+        made = make_resolver(Settings(**values), http=self.http, gazetteer=_no_gazetteer)  # type: ignore[arg-type]
         assert isinstance(made, ADAPTERS[self.name])
         return made
 
@@ -82,7 +87,7 @@ class Running:
         return self.geocoder(**settings).geocode(candidates)
 
 
-def _no_gazetteer() -> NominatimGeocoder:
+def _no_gazetteer() -> GazetteerGeocoder:
     raise AssertionError("the gazetteer was built for a remote geocoder")
 
 
@@ -287,6 +292,48 @@ def test_nothing_to_look_up_asks_nothing(service: Running) -> None:
     assert service.fake.seen == []
 
 
+# --- spoken words: the one resolver interface ---------------------------------------------
+
+
+def test_spoken_words_are_parsed_and_looked_up(service: Running) -> None:
+    resolver = service.geocoder()
+    best = resolver.resolve("um it's at four thirty eight washington street")[0]
+    assert best.matched and best.place is not None
+    assert (best.place.lat, best.place.lon) == pytest.approx((BRIGHTON_438.lat, BRIGHTON_438.lon))
+    assert best.candidate is not None and best.candidate.house_number == "438"
+    assert service.fake.seen, "the service was asked"
+
+
+def test_a_keyed_postal_code_travels_with_the_spoken_words(service: Running) -> None:
+    best = service.geocoder().resolve("one thirty five washington street", postal_code="02121")[0]
+    assert best.place is not None and best.place.postal_code == "02121"
+
+
+def test_words_that_name_no_address_ask_the_service_nothing(service: Running) -> None:
+    (result,) = service.geocoder().resolve("um")
+    assert result.level is MatchLevel.NONE and result.reason
+    assert service.fake.seen == []
+
+
+def test_ivr_geocode_asks_the_configured_geocoder(service: Running, tmp_path: Path) -> None:
+    env = {
+        "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+        "IVR_GEOCODER": service.name,
+        "IVR_GEOCODER_URL": service.url,
+        "IVR_GEOCODER_API_KEY": KEYS.get(service.name, ""),
+        "IVR_GEOCODER_CITY": "Boston",
+        "IVR_GEOCODER_REGION": "MA",
+    }
+    printed = CliRunner().invoke(main, ["geocode", "four thirty eight washington street"], env=env)
+
+    assert printed.exit_code == 0, printed.output
+    assert f"geocoder: {service.name}" in printed.output
+    assert "1. " in printed.output and "confident" in printed.output
+    assert "four thirty eight Washington Street" in printed.output
+    assert f"lat {BRIGHTON_438.lat:.6f} lon {BRIGHTON_438.lon:.6f} 02135" in printed.output
+    assert len(service.fake.seen) == 1
+
+
 # --- failures: one NONE result with a reason, never an exception ---------------------------
 
 
@@ -372,8 +419,10 @@ def test_every_geocoder_the_settings_accept_can_be_made() -> None:
 
 
 def test_the_gazetteer_is_the_default() -> None:
-    sentinel = NominatimGeocoder(httpx.Client(), RemoteConfig(base_url="http://127.0.0.1:9"))
-    assert make_geocoder(Settings(), http=None, gazetteer=lambda: sentinel) is sentinel
+    gazetteer = GazetteerGeocoder(build_index([]))
+    made = make_resolver(Settings(), gazetteer=lambda: gazetteer)
+    assert made is gazetteer
+    assert (made.source, made.remote) == ("gazetteer", False)
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -381,8 +430,9 @@ def test_the_factory_makes_the_named_adapter_for_the_public_service(name: str) -
     settings = Settings.from_env(
         {"IVR_GEOCODER": name, "IVR_GEOCODER_BOUNDS": BOSTON_BOUNDS, "IVR_GEOCODER_CITY": "Boston"}
     )
-    made = make_geocoder(settings, http=None, gazetteer=_no_gazetteer)
+    made = make_resolver(settings, gazetteer=_no_gazetteer)
     assert isinstance(made, ADAPTERS[name])
+    assert (made.source, made.remote) == (name, True)
     try:
         assert made.config.base_url == ADAPTERS[name].default_url
         assert made.config.base_url.startswith("https://")
@@ -396,7 +446,7 @@ def test_the_factory_makes_the_named_adapter_for_the_public_service(name: str) -
 
 def test_a_citys_own_nominatim_is_not_paced(http: httpx.Client) -> None:
     settings = Settings(geocoder="nominatim", geocoder_url="http://127.0.0.1:8080")
-    made = make_geocoder(settings, http=http, gazetteer=_no_gazetteer)
+    made = make_resolver(settings, http=http, gazetteer=_no_gazetteer)
     assert isinstance(made, NominatimGeocoder) and made.pacer is None and made.http is http
 
 

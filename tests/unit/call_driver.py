@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from flows.catalogue import Catalogue
 from flows.model import Flow
-from ivr.addresses.types import GeocodeResult, MatchLevel, Place
+from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, Place
 from ivr.dialog.actions import Action, Gather, Job, Say
 from ivr.dialog.context import DialogContext, TransferTarget
 from ivr.dialog.engine import Outcome, start_call, step
@@ -35,15 +36,20 @@ def place(number: str, street: str, postal_code: str = "02118") -> Place:
 
 @dataclass
 class FakeResolver:
-    """Answers address look-ups from a table of words → results and records each call."""
+    """An address resolver answering from a table of words → results; records each lookup."""
 
     answers: dict[tuple[str, str | None], list[GeocodeResult]] = field(default_factory=dict)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    source: ClassVar[str] = "test"
+    remote: ClassVar[bool] = False
 
-    def __call__(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
+    def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
         self.calls.append((words, postal_code))
         found = self.answers.get((words.lower(), postal_code))
         return found or [GeocodeResult(level=MatchLevel.NONE, score=0.0, reason="unknown")]
+
+    def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
+        return [GeocodeResult(level=MatchLevel.NONE, score=0.0, reason="unknown")]
 
     def knows(
         self,
@@ -76,7 +82,7 @@ class Call:
         self.resolver = resolver or FakeResolver()
         self.context = DialogContext(
             catalogues=catalogues,
-            resolve_address=self.resolver,
+            resolver=self.resolver,
             transfers=(
                 transfers
                 if transfers is not None

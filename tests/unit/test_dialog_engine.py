@@ -16,7 +16,7 @@ from ivr.dialog.actions import Dial, Gather, Hangup, Record, Redirect
 from ivr.dialog.context import TransferTarget
 from ivr.dialog.events import Event
 from ivr.dialog.state import CallState
-from ivr.open311.catalogue import load_catalogue
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.open311.models import Attribute, AttributeValue, Service, ServiceDefinition
 from ivr.settings import Settings
 from tests.unit.call_driver import OPERATOR_NUMBER, Call, FakeResolver, place
@@ -29,7 +29,7 @@ def catalogues() -> dict[str, Catalogue]:
 
 @pytest.fixture(scope="module")
 def sf_services() -> tuple[Service, ...]:
-    return load_catalogue(Settings().services_path).services
+    return load_service_catalogue(Settings().services_path).services
 
 
 @pytest.fixture(scope="module")

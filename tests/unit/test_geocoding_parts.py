@@ -26,7 +26,7 @@ from ivr.addresses.geocoder import GazetteerGeocoder
 from ivr.addresses.geometry import Interpolation, NumberedPoint, distance_m, interpolate
 from ivr.addresses.index import PointRecord, build_index
 from ivr.addresses.number_streets import StreetsByNumber, numbered_addresses, streets_placing
-from ivr.addresses.resolution import resolve
+from ivr.addresses.resolution import resolve_with
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, no_match
 
 # ~ 1 m in degrees of latitude; and of longitude at 42.35° N
@@ -309,7 +309,9 @@ class RecordingGeocoder:
 def test_resolve_hands_any_geocoder_the_parsed_candidates_with_the_keyed_postal_code() -> None:
     recording = RecordingGeocoder()
 
-    results = resolve(recording, "twelve thirty four elm street", postal_code=" 02130 ")
+    results = resolve_with(
+        recording.geocode, "twelve thirty four elm street", postal_code=" 02130 "
+    )
 
     assert [r.level for r in results] == [MatchLevel.NONE]
     assert recording.asked and recording.asked[0].house_number == "1234"
@@ -317,9 +319,12 @@ def test_resolve_hands_any_geocoder_the_parsed_candidates_with_the_keyed_postal_
 
 
 def test_resolve_never_raises() -> None:
-    assert resolve(RecordingGeocoder(fail=True), "12 elm street")[0].level is MatchLevel.NONE
-    assert resolve(RecordingGeocoder(), "")[0].reason
-    assert resolve(GazetteerGeocoder(INDEX), "twelve maple street")[0].level is MatchLevel.ADDRESS
+    failing = RecordingGeocoder(fail=True)
+    assert resolve_with(failing.geocode, "12 elm street")[0].level is MatchLevel.NONE
+    assert resolve_with(RecordingGeocoder().geocode, "")[0].reason
+    gazetteer = GazetteerGeocoder(INDEX)
+    assert gazetteer.resolve("twelve maple street")[0].level is MatchLevel.ADDRESS
+    assert gazetteer.resolve("")[0].reason == "nothing was said"
 
 
 def test_a_keyed_number_narrows_the_streets_to_those_that_place_it() -> None:
