@@ -1,9 +1,10 @@
 """Sending the text messages callers agreed to, once the city's id is known.
 
-:func:`send_due_texts` is one round, called by the outbox worker's loop and by ``ivr worker``
-after each delivery round. A text waits while its report is on its way; once the outbox row is
-filed with the city's id, the text is claimed (a conditional update on its attempt count, as
-in the outbox, so two workers never send it both) and sent through Twilio's REST API. A report
+:func:`send_due_texts` is one round of the outbox's loop (``Runtime.work``, when
+``IVR_SMS_FROM`` is set), after each delivery round. A text waits while its report is on its
+way; once the outbox row is filed with the city's id, the text is claimed with a lease
+(:func:`ivr.leases.claim_rows`, as the outbox rows are, so two workers never both send it) and
+sent through Twilio's REST API. A report
 the city refused, or a blackbox service that gives no id, ends its text unsent. Twilio's 5xx,
 429 and connection failures are retried with back-off; any other refusal is final. When a text
 is sent or finally fails, the caller's number is erased. The number is never logged, and
@@ -18,20 +19,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.catalogue import Catalogue
+from ivr.clock import Clock, utc_now
 from ivr.followup.texts import FAILED, SENDING, SENT, WAITING
+from ivr.leases import Backoff, LeasePolicy, Take, claim_rows
 from ivr.outbox.queue import FILED, PARKED
 from ivr.store.call_tables import OutboxRecord
 from ivr.store.text_tables import TextRecord
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
+
+TEXT_POLICY = LeasePolicy(Backoff(10.0, 600.0), lease_seconds=120.0, max_attempts=6)
 
 
 class TextRefused(Exception):
@@ -40,17 +44,6 @@ class TextRefused(Exception):
 
 class TextNotSentYet(Exception):
     """Twilio could not be reached, or asked us to slow down: try again later."""
-
-
-@dataclass(frozen=True)
-class TextPolicy:
-    max_attempts: int = 6
-    base_seconds: float = 10.0
-    cap_seconds: float = 600.0
-    lease_seconds: float = 120.0
-
-    def delay(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1)))
 
 
 class TwilioTexts:
@@ -111,9 +104,9 @@ class TextCounts:
     retrying: int = 0
     failed: int = 0
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+    @property
+    def done(self) -> int:
+        return self.sent + self.retrying + self.failed
 
 
 def send_due_texts(
@@ -122,7 +115,7 @@ def send_due_texts(
     content: TextContent,
     *,
     clock: Clock = utc_now,
-    policy: TextPolicy = TextPolicy(),
+    policy: LeasePolicy = TEXT_POLICY,
     limit: int = 20,
 ) -> TextCounts:
     """One round: end the texts whose report can have none, send those whose id is known."""
@@ -136,46 +129,35 @@ def send_due_texts(
 def _claim(
     sessions: sessionmaker[Session],
     now: datetime,
-    policy: TextPolicy,
+    policy: LeasePolicy,
     limit: int,
     counts: dict[str, int],
 ) -> list[tuple[int, str, str]]:
     """Claim the due texts whose report is settled; end those that can never be sent."""
-    claimed: list[tuple[int, str, str]] = []
-    with sessions() as session, session.begin():
-        query = (
-            select(TextRecord, OutboxRecord)
-            .join(OutboxRecord, OutboxRecord.report_id == TextRecord.report_id)
-            .where(TextRecord.status.in_((WAITING, SENDING)))
-            .where(TextRecord.next_attempt_at <= now)
-            .where(OutboxRecord.status.in_((FILED, PARKED)))
-            .order_by(TextRecord.next_attempt_at, TextRecord.id)
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=TextRecord, skip_locked=True)
-        for text, outbox in session.execute(query).all():
-            if outbox.status == PARKED or not (outbox.service_request_id or outbox.token):
-                reason = "the city refused the report" if outbox.status == PARKED else "no id"
-                _end(text, FAILED, reason, now)
-                counts[FAILED] += 1
-                continue
-            if not outbox.service_request_id:
-                continue  # a token: the id comes later
-            attempts = text.attempts
-            taken = session.execute(
-                update(TextRecord)
-                .where(TextRecord.id == text.id, TextRecord.attempts == attempts)
-                .values(
-                    status=SENDING,
-                    attempts=attempts + 1,
-                    next_attempt_at=now + timedelta(seconds=policy.lease_seconds),
-                    updated_at=now,
-                )
-            )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((text.id, text.language, outbox.service_request_id))
-    return claimed
+    query = (
+        select(TextRecord, OutboxRecord)
+        .join(OutboxRecord, OutboxRecord.report_id == TextRecord.report_id)
+        .where(TextRecord.status.in_((WAITING, SENDING)))
+        .where(TextRecord.next_attempt_at <= now)
+        .where(OutboxRecord.status.in_((FILED, PARKED)))
+        .order_by(TextRecord.next_attempt_at, TextRecord.id)
+        .limit(limit)
+    )
+
+    def choose(session: Session, row: Any) -> Take[tuple[int, str, str]] | None:
+        text, outbox = row
+        if outbox.status == PARKED or not (outbox.service_request_id or outbox.token):
+            reason = "the city refused the report" if outbox.status == PARKED else "no id"
+            _end(text, FAILED, reason, now)
+            counts[FAILED] += 1
+            return None
+        if not outbox.service_request_id:
+            return None  # a token: the id comes later
+        values = {"status": SENDING, "next_attempt_at": policy.lease_until(now), "updated_at": now}
+        claimed = (text.id, text.language, outbox.service_request_id)
+        return Take(TextRecord, text.id, text.attempts, values, result=claimed)
+
+    return claim_rows(sessions, query, choose, lock_of=TextRecord)
 
 
 def _send_one(
@@ -186,7 +168,7 @@ def _send_one(
     language: str,
     city_id: str,
     clock: Clock,
-    policy: TextPolicy,
+    policy: LeasePolicy,
 ) -> str:
     with sessions() as session:
         row = session.get(TextRecord, text_id)
@@ -202,7 +184,7 @@ def _send_one(
             status, reason = FAILED, str(refused)
         except TextNotSentYet as later:
             status, reason = WAITING, str(later)
-            if attempts >= policy.max_attempts:
+            if policy.gives_up_after(attempts):
                 status = FAILED
     now = clock()
     with sessions() as session, session.begin():
@@ -210,7 +192,7 @@ def _send_one(
         assert row is not None
         if status == WAITING:
             row.status, row.last_error, row.updated_at = WAITING, reason[:2000], now
-            row.next_attempt_at = now + policy.delay(attempts)
+            row.next_attempt_at = now + policy.backoff.delay(attempts)
         else:
             row.message_sid = sid
             _end(row, status, reason, now)
@@ -224,21 +206,3 @@ def _end(row: TextRecord, status: str, reason: str, now: datetime) -> None:
     row.last_error = reason[:2000]
     row.phone_number = None
     row.updated_at = now
-
-
-def text_round(settings: Any, sessions: sessionmaker[Session]) -> Callable[[], int] | None:
-    """The round a worker loop calls, for this gateway's settings; None when it sends no
-    texts (``IVR_SMS_FROM`` unset)."""
-    if not settings.sms_from:
-        return None
-    from flows.catalogue import load_catalogues
-    from ivr.twilio_rest import make_twilio_client
-
-    send = TwilioTexts(make_twilio_client(settings), settings.sms_from)
-    content = TextContent(load_catalogues(), settings.status_link, settings.public_base_url)
-
-    def one_round() -> int:
-        counts = send_due_texts(sessions, send, content)
-        return counts.sent + counts.retrying + counts.failed
-
-    return one_round

@@ -139,3 +139,19 @@ def _delivery(row: OutboxRecord) -> Delivery:
         last_error_kind=row.last_error_kind,
         unknown_attempts=row.unknown_attempts,
     )
+
+
+class RetryRefused(ValueError):
+    """The outbox row cannot be sent again now; the message says why."""
+
+
+def mark_for_retry(session: Session, outbox_id: int, now: datetime) -> OutboxRecord:
+    """Make a parked or waiting row due at once (``ivr outbox retry`` and the dashboard)."""
+    row = session.get(OutboxRecord, outbox_id)
+    if row is None:
+        raise RetryRefused(f"no outbox row {outbox_id}")
+    if row.status not in (PARKED, PENDING):
+        raise RetryRefused(f"outbox row {outbox_id} is {row.status}, not waiting")
+    row.status = PENDING
+    row.next_attempt_at = now
+    return row

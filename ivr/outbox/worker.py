@@ -1,10 +1,9 @@
-"""Delivering the outbox to the city.
+"""Delivering the outbox to the city: what one report's delivery does.
 
-A worker claims due rows, files each report through the Open311 client, and records the
-answer. A claimed row is marked ``sending`` with a lease: if the worker dies mid-delivery the
-lease runs out and another worker claims the row again. On PostgreSQL rows are claimed with
-``SELECT … FOR UPDATE SKIP LOCKED`` so several workers on several machines share the work; on
-SQLite one worker runs (SQLite serialises writers anyway).
+A due row is claimed with a lease through :func:`ivr.leases.claim_rows` (marked ``sending``;
+if the worker dies mid-delivery the lease runs out and another worker claims it again), filed
+through the Open311 client, and its answer recorded. The loop that calls :func:`deliver_due`
+round after round is ``Runtime.work`` (:class:`ivr.leases.WorkLoop`).
 
 Never filed twice (docs/outbox.md): every POST carries the row's key (``Idempotency-Key``
 header and the description's last line, see :mod:`ivr.outbox.lookup`), and a row with an
@@ -20,17 +19,16 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.clock import Clock, utc_now
+from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
 from ivr.open311.client import brief
 from ivr.open311.errors import Open311Error
 from ivr.open311.models import NewRequest, SubmitResult
@@ -41,9 +39,9 @@ from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING, to_new_request
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord, ReportRecord
 
-log = logging.getLogger(__name__)
+__all__ = ["CityClient", "deliver_due", "outbox_policy", "utc_now"]
 
-Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 class CityClient(RequestFinder, Protocol):
@@ -54,26 +52,15 @@ class CityClient(RequestFinder, Protocol):
     def token_id(self, token: str) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    base_seconds: float = 5.0
-    cap_seconds: float = 900.0
-    lease_seconds: float = 120.0
-    token_checks: int = 30
+# The values of ``IVR_OUTBOX_RETRY_BASE``, ``IVR_OUTBOX_RETRY_CAP`` and ``IVR_OUTBOX_LEASE``.
+OUTBOX_POLICY = LeasePolicy(Backoff(5.0, 900.0, jitter=0.2), lease_seconds=120.0)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(
-            base_seconds=settings.outbox_retry_base,
-            cap_seconds=settings.outbox_retry_cap,
-            lease_seconds=settings.outbox_lease,
-            token_checks=settings.outbox_token_checks,
-        )
 
-    def delay(self, attempts: int) -> timedelta:
-        """Exponential back-off with jitter, so a recovering city is not hit all at once."""
-        seconds = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+def outbox_policy(settings: Settings) -> LeasePolicy:
+    """Deliveries back off within ±20 % (a recovering city is not hit all at once) and are
+    retried until delivered or parked: a report is never given up on."""
+    backoff = Backoff(settings.outbox_retry_base, settings.outbox_retry_cap, jitter=0.2)
+    return LeasePolicy(backoff, lease_seconds=settings.outbox_lease)
 
 
 @dataclass(frozen=True)
@@ -81,11 +68,10 @@ class RoundCounts:
     filed: int = 0
     retrying: int = 0
     parked: int = 0
-    ids_found: int = 0  # batch tokens exchanged for ids
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+    @property
+    def done(self) -> int:
+        return self.filed + self.retrying + self.parked
 
 
 def worker_name() -> str:
@@ -98,50 +84,51 @@ def claim_due(
     *,
     now: datetime,
     limit: int,
-    policy: RetryPolicy,
+    policy: LeasePolicy = OUTBOX_POLICY,
     worker: str = "",
 ) -> list[int]:
-    """Claim up to ``limit`` due rows (pending, or sending with an expired lease).
+    """Claim up to ``limit`` due rows (pending, or sending with an expired lease); their ids.
 
-    Each claim is a conditional update on the status and attempt count the row had when it was
-    read, so two workers that read the same row cannot both claim it, even on SQLite where there
-    is no ``SKIP LOCKED``. A row taken back from an expired lease counts an unknown outcome.
+    A row taken back from an expired lease counts an attempt of unknown outcome, and its lost
+    attempt is closed in the attempt history before the new one opens.
     """
     worker = worker or worker_name()
-    with sessions() as session, session.begin():
-        query = (
-            select(OutboxRecord.id, OutboxRecord.attempts, OutboxRecord.status)
-            .where(OutboxRecord.status.in_((PENDING, SENDING)))
-            .where(OutboxRecord.next_attempt_at <= now)
-            .order_by(OutboxRecord.next_attempt_at, OutboxRecord.id)
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for outbox_id, tries, status in session.execute(query).all():
-            values: dict[str, object] = {
-                "status": SENDING,
-                "attempts": tries + 1,
-                "next_attempt_at": now + timedelta(seconds=policy.lease_seconds),
-                "updated_at": now,
-            }
+    query = (
+        select(OutboxRecord.id, OutboxRecord.attempts, OutboxRecord.status)
+        .where(OutboxRecord.status.in_((PENDING, SENDING)))
+        .where(OutboxRecord.next_attempt_at <= now)
+        .order_by(OutboxRecord.next_attempt_at, OutboxRecord.id)
+        .limit(limit)
+    )
+
+    def choose(session: Session, row: Any) -> Take[int]:
+        outbox_id, tries, status = row
+        values: dict[str, object] = {
+            "status": SENDING,
+            "next_attempt_at": policy.lease_until(now),
+            "updated_at": now,
+        }
+        if status == SENDING:
+            values["unknown_attempts"] = OutboxRecord.unknown_attempts + 1
+            values["last_error_kind"] = "worker_lost"
+            values["last_error"] = "outcome unknown: the worker delivering it stopped"
+
+        def opened(session: Session) -> None:
             if status == SENDING:
-                values["unknown_attempts"] = OutboxRecord.unknown_attempts + 1
-                values["last_error_kind"] = "worker_lost"
-                values["last_error"] = "outcome unknown: the worker delivering it stopped"
-            result = session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id == outbox_id)
-                .where(OutboxRecord.attempts == tries, OutboxRecord.status == status)
-                .values(**values)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                if status == SENDING:
-                    attempts.close_lost_attempts(session, outbox_id, now)
-                attempts.open_attempt(session, outbox_id, tries + 1, worker, now)
-                claimed.append(outbox_id)
-        return claimed
+                attempts.close_lost_attempts(session, outbox_id, now)
+            attempts.open_attempt(session, outbox_id, tries + 1, worker, now)
+
+        return Take(
+            OutboxRecord,
+            outbox_id,
+            tries,
+            values,
+            result=outbox_id,
+            guard=(OutboxRecord.status == status,),
+            then=opened,
+        )
+
+    return claim_rows(sessions, query, choose)
 
 
 def deliver_one(
@@ -150,7 +137,7 @@ def deliver_one(
     outbox_id: int,
     *,
     clock: Clock = utc_now,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: LeasePolicy = OUTBOX_POLICY,
 ) -> str:
     """File one claimed row; returns its new status."""
     with sessions() as session:
@@ -197,7 +184,7 @@ def _record_filed(
     result: SubmitResult,
     outcome: str,
     clock: Clock,
-    policy: RetryPolicy,
+    policy: LeasePolicy,
 ) -> str:
     """The city has the report. A success is recorded even if the lease ran out meanwhile:
     it is the truth, whoever holds the row now."""
@@ -220,7 +207,7 @@ def _record_filed(
             row.last_error = ""
             row.last_error_kind = ""
             row.token_checks = checks
-            row.next_attempt_at = now + policy.delay(checks) if checks else now
+            row.next_attempt_at = now + policy.backoff.delay(checks) if checks else now
             row.updated_at = now
         attempts.close_attempt(session, outbox_id, number, outcome, now)
     log.info(
@@ -236,7 +223,7 @@ def _record_failure(
     number: int,
     failure: Failure,
     clock: Clock,
-    policy: RetryPolicy,
+    policy: LeasePolicy,
 ) -> str:
     """The attempt failed. The row changes only while this attempt still holds it."""
     now = clock()
@@ -254,7 +241,7 @@ def _record_failure(
                 last_error=failure.message[:2000],
                 last_error_kind=failure.kind,
                 unknown_attempts=OutboxRecord.unknown_attempts + int(failure.maybe_filed),
-                next_attempt_at=now + policy.delay(number),
+                next_attempt_at=now + policy.backoff.delay(number),
                 updated_at=now,
             )
         )
@@ -273,83 +260,19 @@ def deliver_due(
     client: CityClient,
     *,
     clock: Clock = utc_now,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: LeasePolicy = OUTBOX_POLICY,
     limit: int = 20,
     worker: str = "",
 ) -> RoundCounts:
-    """One round: deliver up to ``limit`` due rows, then exchange due tokens for ids.
-
-    Rows are claimed one at a time, so that a lease only has to cover one delivery (a lookup,
-    a POST and a token exchange: three timeouts) and other workers take the rest meanwhile.
-    """
-    from ivr.outbox.tokens import exchange_tokens
-
-    counts = {FILED: 0, PENDING: 0, PARKED: 0}
-    for _ in range(limit):
-        claimed = claim_due(sessions, now=clock(), limit=1, policy=policy, worker=worker)
-        if not claimed:
-            break
-        counts[deliver_one(sessions, client, claimed[0], clock=clock, policy=policy)] += 1
-    ids_found = exchange_tokens(sessions, client, clock=clock, policy=policy, limit=limit)
-    return RoundCounts(
-        filed=counts[FILED], retrying=counts[PENDING], parked=counts[PARKED], ids_found=ids_found
+    """One round: deliver up to ``limit`` due rows, claimed one at a time (a lease then only
+    has to cover one delivery: a lookup, a POST and a token exchange, three timeouts)."""
+    statuses = one_at_a_time(
+        lambda: claim_due(sessions, now=clock(), limit=1, policy=policy, worker=worker),
+        lambda outbox_id: deliver_one(sessions, client, outbox_id, clock=clock, policy=policy),
+        limit=limit,
     )
-
-
-class OutboxWorker:
-    """A thread that delivers the outbox; ``wake()`` makes it look at once (a call just ended)."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        client: CityClient,
-        *,
-        interval: float = 2.0,
-        clock: Clock = utc_now,
-        policy: RetryPolicy = RetryPolicy(),
-        after_round: Callable[[], int] | None = None,
-    ) -> None:
-        self._after_round = after_round  # e.g. the text messages whose id is now known
-        self._sessions = sessions
-        self._client = client
-        self._interval = interval
-        self._clock = clock
-        self._policy = policy
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                counts = deliver_due(
-                    self._sessions, self._client, clock=self._clock, policy=self._policy
-                )
-            except Exception:  # the store is briefly unreachable: try again next round
-                log.exception("outbox round failed")
-                counts = RoundCounts()
-            if self._after_round is not None and _run_after(self._after_round):
-                continue
-            if counts == RoundCounts():
-                self._wake.wait(self._interval)
-                self._wake.clear()
-
-
-def _run_after(step: Callable[[], int]) -> int:
-    """A step that follows each delivery round; how much it did (0 if it failed)."""
-    try:
-        return step()
-    except Exception:
-        log.exception("a step after the outbox round failed")
-        return 0
+    return RoundCounts(
+        filed=statuses.count(FILED),
+        retrying=statuses.count(PENDING),
+        parked=statuses.count(PARKED),
+    )

@@ -17,14 +17,15 @@ from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
 from ivr.dialog.state import CallState
 from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, jobs_of_call
-from ivr.jobs.runner import JobPolicy, RetryLater, claim_job, run_due_jobs
+from ivr.jobs.runner import RetryLater, claim_job, run_due_jobs
+from ivr.leases import Backoff, LeasePolicy
 from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.webhooks.calls import CallDesk
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-POLICY = JobPolicy(max_attempts=3, base_seconds=1, cap_seconds=4, lease_seconds=30)
+POLICY = LeasePolicy(Backoff(1, 4), lease_seconds=30, max_attempts=3)
 FLOW = {
     "name": "note",
     "start": "ask_note",
@@ -119,14 +120,14 @@ def test_a_job_that_cannot_be_done_yet_is_retried_then_reports_a_failure(
         raise RetryLater("recording not stored yet")
 
     handlers = {"transcribe": not_there_yet}
-    for _ in range(POLICY.max_attempts):
+    for _ in range(3):  # POLICY's attempts
         run_due_jobs(sessions, handlers, desk.report_job, clock=clock, policy=POLICY)
         with sessions() as session:
             status = jobs_of_call(session, "CA2")[0].status
         if status != PENDING:
             break
         assert claim_job(sessions, now=clock(), policy=POLICY) is None  # not due yet
-        clock.now += timedelta(seconds=POLICY.cap_seconds)
+        clock.now += timedelta(seconds=POLICY.backoff.cap_seconds)
     assert tries == [1, 2, 3]
     with sessions() as session:
         job = jobs_of_call(session, "CA2")[0]

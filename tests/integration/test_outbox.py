@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Request, Response
 
+from ivr.leases import Backoff, LeasePolicy
 from ivr.open311.client import Open311Client
 from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING, Report, delivery_for_report, enqueue
-from ivr.outbox.worker import RetryPolicy, RoundCounts, claim_due, deliver_due
+from ivr.outbox.worker import RoundCounts, claim_due, deliver_due
 from ivr.store.call_tables import OutboxRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from tests.integration.open311_city import City, as_json
@@ -24,7 +25,7 @@ from tests.support.live_server import serve_wsgi
 
 SERVICES = [{"service_code": "pothole", "service_name": "Pothole", "type": "realtime"}]
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-POLICY = RetryPolicy(base_seconds=10, cap_seconds=60, lease_seconds=120)
+POLICY = LeasePolicy(Backoff(10, 60, jitter=0.2), lease_seconds=120)
 
 
 class Clock:
@@ -113,7 +114,7 @@ def test_a_server_error_is_retried_after_a_back_off_then_filed(
         assert "503" in waiting.last_error
         # not due yet: nothing is sent before the back-off has passed
         assert deliver_due(sessions, client, clock=clock, policy=POLICY).filed == 0
-        clock.now += timedelta(seconds=POLICY.base_seconds * 1.3)
+        clock.now += timedelta(seconds=POLICY.backoff.base_seconds * 1.3)
         assert deliver_due(sessions, client, clock=clock, policy=POLICY).filed == 1
     assert sum(1 for r in city.received if r.method == "POST") == 2
     with sessions() as session:

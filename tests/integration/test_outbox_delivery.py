@@ -19,12 +19,14 @@ from werkzeug.wrappers import Request, Response
 from flows.catalogue import load_catalogues
 from ivr.app import create_app
 from ivr.dialog.actions import Say
+from ivr.leases import Backoff, LeasePolicy
 from ivr.open311.client import Open311Client
 from ivr.open311.models import NewRequest
 from ivr.outbox.attempts import attempts_of
 from ivr.outbox.lookup import key_line
 from ivr.outbox.queue import FILED, Report, delivery_for_report, enqueue
-from ivr.outbox.worker import RetryPolicy, claim_due, deliver_due
+from ivr.outbox.tokens import exchange_tokens
+from ivr.outbox.worker import claim_due, deliver_due
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord
 from ivr.store.db import make_engine, make_sessionmaker
@@ -33,7 +35,7 @@ from tests.integration.open311_city import City, as_json
 from tests.support.live_server import serve_wsgi
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-POLICY = RetryPolicy(base_seconds=10, cap_seconds=60, lease_seconds=120, token_checks=5)
+POLICY = LeasePolicy(Backoff(10, 60, jitter=0.2), lease_seconds=120)
 
 
 class Clock:
@@ -42,6 +44,11 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def _exchange(sessions: sessionmaker[Session], client: Open311Client, clock: Clock) -> int:
+    """One round of token checks, as the outbox's loop runs it after each delivery round."""
+    return exchange_tokens(sessions, client, backoff=POLICY.backoff, clock=clock, max_checks=5)
 
 
 @pytest.fixture
@@ -184,9 +191,9 @@ def test_a_batch_token_is_told_to_the_caller_and_exchanged_for_an_id_later(
             "The city will give your report a number later. For now, your tracking code is T - 4 2."
         )
         known.append("311-77")
-        assert deliver_due(sessions, client, clock=clock, policy=POLICY).ids_found == 0  # not due
-        clock.now += timedelta(seconds=POLICY.cap_seconds)
-        assert deliver_due(sessions, client, clock=clock, policy=POLICY).ids_found == 1
+        assert _exchange(sessions, client, clock) == 0  # not due yet
+        clock.now += timedelta(seconds=POLICY.backoff.cap_seconds)
+        assert _exchange(sessions, client, clock) == 1
     with sessions() as session:
         delivery = delivery_for_report(session, report_id)
     assert delivery is not None

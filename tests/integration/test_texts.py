@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flows.catalogue import load_catalogues
 from ivr.app import create_app
-from ivr.followup.text_sender import TextContent, TextPolicy, TwilioTexts, send_due_texts
+from ivr.followup.text_sender import TEXT_POLICY, TextContent, TwilioTexts, send_due_texts
 from ivr.followup.texts import record_follow_up
 from ivr.open311.client import Open311Client
 from ivr.outbox.queue import Report, enqueue
@@ -57,7 +57,7 @@ class Texting:
             return row.report_id
 
     def texts_round(self) -> None:
-        send_due_texts(self.sessions, self.send, self.content, policy=TextPolicy())
+        send_due_texts(self.sessions, self.send, self.content, policy=TEXT_POLICY)
 
     def text(self, report_id: int) -> TextRecord | None:
         with self.sessions() as session:
