@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ivr.settings import Settings, SettingsError
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+from ivr.cli_settings import load_settings
 
 
 @click.group()

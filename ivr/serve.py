@@ -29,46 +29,16 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         from ivr.app import create_app
+        from ivr.runtime import Runtime
 
-        app = create_app(self._settings)
+        rt = Runtime(self._settings)
+        app = create_app(runtime=rt)
         if self._settings.outbox_worker == "thread":
-            app.extensions["voice311.outbox"] = start_outbox_thread(app)
-            app.extensions["voice311.jobs"] = start_job_threads(app)
+            # The embedded default: this process also runs the leased work (the outbox, batch
+            # tokens, text messages and jobs) on threads of its own.
+            rt.warm_up()
+            rt.work.start()
         return app
-
-
-def start_outbox_thread(app: Any) -> Any:
-    """Deliver the outbox from a thread of this process (the embedded default)."""
-    from ivr.app import Runtime
-    from ivr.followup.text_sender import text_round
-    from ivr.open311.client import Open311Client, make_http_client
-    from ivr.outbox.worker import OutboxWorker, RetryPolicy
-
-    rt: Runtime = app.extensions["voice311"]
-    client = Open311Client.from_settings(rt.settings, make_http_client(rt.settings))
-    worker = OutboxWorker(
-        rt.sessions,
-        client,
-        policy=RetryPolicy.from_settings(rt.settings),
-        after_round=text_round(rt.settings, rt.sessions),
-    )
-    worker.start()
-    return worker
-
-
-def start_job_threads(app: Any) -> Any:
-    """Run jobs (transcriptions, questions to the city) from threads of this process."""
-    from ivr.app import Runtime
-    from ivr.jobs.handlers import build_handlers, warm_up_in_background
-    from ivr.jobs.runner import JobRunner
-
-    rt: Runtime = app.extensions["voice311"]
-    desk = app.extensions["voice311.desk"]
-    handlers = build_handlers(rt.settings, rt)
-    warm_up_in_background(handlers)
-    runner = JobRunner(rt.sessions, handlers, desk.report_job)
-    runner.start()
-    return runner
 
 
 def prepare(settings: Settings) -> None:

@@ -9,7 +9,6 @@ which names exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,8 +29,6 @@ LONGEST_LOCK = timedelta(minutes=15)
 HASH_METHOD = "scrypt"
 # Checked against when the user name is unknown, so that a miss costs a real hash check.
 _UNKNOWN_USER_HASH = generate_password_hash("no such user, no such password", HASH_METHOD)
-
-Clock = Callable[[], datetime]
 
 
 class AccountError(ValueError):
@@ -59,10 +56,6 @@ class LoginResult:
 
     user: StaffUser | None
     locked: bool = False
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _user(row: StaffUserRecord) -> StaffUser:

@@ -7,16 +7,16 @@ import os
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.dashboard.accounts import ROLES, AccountError, add_user, list_users, set_disabled, utc_now
-from ivr.store.db import make_engine, make_sessionmaker
+from ivr.clock import utc_now
+from ivr.dashboard.accounts import ROLES, AccountError, add_user, list_users, set_disabled
 
 PASSWORD_ENV = "IVR_STAFF_PASSWORD"
 
 
 def _sessions() -> sessionmaker[Session]:
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_runtime
 
-    return make_sessionmaker(make_engine(load_settings().database_url))
+    return load_runtime().sessions
 
 
 @click.group("staff")

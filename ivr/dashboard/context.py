@@ -1,5 +1,6 @@
-"""What the staff pages share: the gateway's runtime, a clock, an HTTP client for fetching
-recordings, the session limits and the failed log-in counter. Made once per app."""
+"""What the staff pages keep per process: the HTTP client that fetches recordings, the session
+limits and the failed log-in counter. Built once by ``Runtime.staff``; views read it through
+``current_runtime().staff``."""
 
 from __future__ import annotations
 
@@ -9,15 +10,21 @@ from datetime import datetime
 
 import httpx
 
-from ivr.app import Runtime
 from ivr.dashboard.guard import SessionLimits
 from ivr.dashboard.login_throttle import AddressThrottle
+from ivr.settings import Settings
 
 
 @dataclass(frozen=True)
-class Dashboard:
-    rt: Runtime
-    clock: Callable[[], datetime]
-    http: httpx.Client
+class StaffState:
+    http: httpx.Client  # fetches recordings; follows no redirects (fetch_recording checks hosts)
     limits: SessionLimits
     throttle: AddressThrottle
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Callable[[], datetime]) -> StaffState:
+        return cls(
+            http=httpx.Client(timeout=settings.twilio_timeout, follow_redirects=False),
+            limits=SessionLimits.from_settings(settings),
+            throttle=AddressThrottle(clock),
+        )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import session
+from flask import abort, g, session
 
 from ivr.settings import Settings
 
@@ -133,3 +133,9 @@ def cookie_config(settings: Settings) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": settings.public_base_url.startswith("https://"),
         "SESSION_COOKIE_NAME": "voice311_staff",
     }
+
+
+def require_admin() -> None:
+    """Refuse (403) a page that only admins may see, when the person is an agent."""
+    if not g.staff.is_admin:
+        abort(403, "this page is for admins")

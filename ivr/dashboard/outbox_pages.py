@@ -1,5 +1,6 @@
 """The outbox for admins: every report on its way to the city, failures first, and a button
-that sends a parked or waiting report again at once."""
+that sends a parked or waiting report again at once. Nested in the ``staff`` blueprint, whose
+guard runs first."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from ivr.dashboard.blueprint import require_admin
 from ivr.dashboard.call_view import aware, city_side
-from ivr.dashboard.context import Dashboard
-from ivr.outbox.commands import RetryRefused, mark_for_retry
-from ivr.outbox.queue import PARKED, PENDING
+from ivr.dashboard.guard import require_admin
+from ivr.outbox.queue import PARKED, PENDING, RetryRefused, mark_for_retry
+from ivr.runtime import current_runtime
 from ivr.store.call_tables import OutboxRecord, ReportRecord
 
 LIMIT = 200
+
+bp = Blueprint("outbox", __name__)
 
 
 @dataclass(frozen=True)
@@ -71,22 +73,23 @@ def outbox_lines(session: Session, limit: int = LIMIT) -> list[OutboxLine]:
     ]
 
 
-def add_outbox_pages(bp: Blueprint, dash: Dashboard) -> None:
-    @bp.get("/outbox")
-    def outbox() -> str:
-        require_admin()
-        with dash.rt.sessions() as session:
-            lines = outbox_lines(session)
-        return render_template("staff/outbox.html", lines=lines)
+@bp.get("/outbox")
+def index() -> str:
+    require_admin()
+    with current_runtime().sessions() as session:
+        lines = outbox_lines(session)
+    return render_template("staff/outbox.html", lines=lines)
 
-    @bp.post("/outbox/<int:outbox_id>/retry")
-    def outbox_retry(outbox_id: int) -> BaseResponse:
-        require_admin()
-        try:
-            with dash.rt.sessions() as session, session.begin():
-                mark_for_retry(session, outbox_id, dash.clock())
-        except RetryRefused as error:
-            flash(str(error), "error")
-        else:
-            flash(f"Report {outbox_id} will be sent again now.", "info")
-        return redirect(url_for("staff.outbox"))
+
+@bp.post("/outbox/<int:outbox_id>/retry")
+def retry(outbox_id: int) -> BaseResponse:
+    require_admin()
+    rt = current_runtime()
+    try:
+        with rt.sessions() as session, session.begin():
+            mark_for_retry(session, outbox_id, rt.clock())
+    except RetryRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Report {outbox_id} will be sent again now.", "info")
+    return redirect(url_for("staff.outbox.index"))

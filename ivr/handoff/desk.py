@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
-from flask import Flask, current_app
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from ivr.clock import utc_now
 from ivr.handoff.book import CODE, LIVE, HandoffBook, expiry
 from ivr.handoff.parts import Part, PrefillError, checked_prefill, part_at, parts_of
 from ivr.settings import Settings, env_name
@@ -29,7 +29,6 @@ from ivr.webhooks.calls import CallDesk
 
 log = logging.getLogger(__name__)
 
-EXTENSION = "voice311.handoffs"
 HANDOFF_PATH = "/twilio/voice/handoff"
 MAX_AGENT = 120
 
@@ -47,7 +46,7 @@ class HandoffDesk:
         twilio: Callable[[], Client],
         *,
         languages: tuple[str, ...],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._settings = settings
         self._calls = calls
@@ -55,11 +54,6 @@ class HandoffDesk:
         self._twilio = twilio
         self._languages = languages
         self._clock = clock
-
-    @classmethod
-    def from_app(cls, app: Flask) -> HandoffDesk:
-        desk: HandoffDesk = app.extensions[EXTENSION]
-        return desk
 
     @property
     def book(self) -> HandoffBook:
@@ -152,11 +146,6 @@ class HandoffDesk:
             return checked_prefill(self._calls.flow, self._languages, prefill)
         except PrefillError as error:
             raise HandoffError(f"What was filled in cannot be used: {error}.") from None
-
-
-def current_handoffs() -> HandoffDesk:
-    """The handoff desk of the current Flask app."""
-    return HandoffDesk.from_app(current_app)
 
 
 def _agent(agent: str) -> str:

@@ -19,154 +19,142 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.dialog.actions import Action, Gather, Hangup, Redirect, Say
+from ivr.dialog.actions import Gather, Hangup, Redirect, Say
 from ivr.dialog.events import Event
-from ivr.dialog.flow_library import FlowLibrary
 from ivr.dialog.staff import TO_STAFF, WITH_STAFF, StaffLink
 from ivr.dialog.state import CallState
-from ivr.handoff.book import HandoffBook
 from ivr.handoff.whisper import whisper_text
-from ivr.settings import Settings
+from ivr.runtime import current_runtime
 from ivr.store.call_tables import CallRecord
 from ivr.webhooks import twilio_form as form
-from ivr.webhooks.calls import IN_PROGRESS, CallDesk
-from ivr.webhooks.security import SignatureCheck, install_signature_check
-from ivr.webhooks.twiml import render, render_take_next, render_whisper
-from ivr.webhooks.voice import JOBS_EXTENSION, PREFIX, step_urls
+from ivr.webhooks.calls import IN_PROGRESS
+from ivr.webhooks.replies import PREFIX, bad_form, base_url, signature_refusal, twiml, xml
+from ivr.webhooks.twiml import render_take_next, render_whisper
 
 log = logging.getLogger(__name__)
 
 CODE_ATTEMPTS = 3
 
+bp = Blueprint("handoff", __name__)
+bp.before_request(signature_refusal)
+bp.register_error_handler(form.FormError, bad_form)
 
-def make_handoff_blueprint(
-    settings: Settings,
-    calls: CallDesk,
-    book: HandoffBook,
-    library: FlowLibrary,
-    sessions: sessionmaker[Session],
-    *,
-    clock: Callable[[], datetime],
-) -> Blueprint:
-    bp = Blueprint("handoff", __name__)
-    install_signature_check(bp, SignatureCheck.from_settings(settings))
-    catalogues = library.catalogues
-    urls = step_urls(settings)
-    language = calls.flow.languages[0]
 
-    def base() -> str:
-        return settings.public_base_url.rstrip("/") or request.script_root
-
-    def twiml(actions: tuple[Action, ...], step_url: Callable[[str, int], str] = urls) -> Response:
-        body = render(actions, catalogues=catalogues, urls=step_url)
-        return Response(body, mimetype="text/xml")
-
-    def xml(body: str) -> Response:
-        return Response(body, mimetype="text/xml")
-
-    def resumed(sid: str, event: Event, caller: str | None = None) -> Response:
-        result = calls.advance(sid, event, caller=caller)
-        if not result.known:
+@bp.post("/handoff/<token>")
+def live(token: str) -> Response:
+    rt = current_runtime()
+    values = form.checked(request.form)
+    sid = form.call_sid(values)
+    handoff = rt.handoff_book.take_live(token[:64], sid, rt.clock())
+    if handoff is None:
+        # Not this call's, used, or expired: the caller goes on where they were.
+        log.info("a live handoff was refused: unknown, used or expired")
+        state = rt.desk.state(sid)
+        if state is None:
             return twiml((Hangup(),))
-        if result.queued and (runner := current_app.extensions.get(JOBS_EXTENSION)):
-            runner.wake()
-        return twiml(result.actions)
+        return _resumed(sid, Event.redirect(step=state.step, at=rt.clock()))
+    return _resumed(sid, Event.resume(handoff.target, handoff.resume_data(), at=rt.clock()))
 
-    @bp.post("/handoff/<token>")
-    def live(token: str) -> Response:
-        values = form.checked(request.form)
-        sid = form.call_sid(values)
-        handoff = book.take_live(token[:64], sid, clock())
-        if handoff is None:
-            # Not this call's, used, or expired: the caller goes on where they were.
-            log.info("a live handoff was refused: unknown, used or expired")
-            state = calls.state(sid)
-            if state is None:
-                return twiml((Hangup(),))
-            return resumed(sid, Event.redirect(step=state.step, at=clock()))
-        event = Event.resume(handoff.target, handoff.resume_data(), at=clock())
-        return resumed(sid, event)
 
-    def code_urls(_event: str, attempt: int) -> str:
-        return f"{base()}{PREFIX}/handoff/code/{attempt}"
+@bp.route("/handoff", methods=["GET", "POST"])
+def handoff_line() -> Response:
+    form.call_sid(form.checked(request.values))
+    return _ask_code(1)
 
-    def ask_code(attempt: int, apology: str = "") -> Response:
-        prompts = [Say(apology, language=language)] if apology else []
-        prompts.append(Say("handoff.enter_code", language=language))
-        gather = Gather(
-            step=attempt, input=("dtmf",), num_digits=6, timeout=8, prompts=tuple(prompts)
+
+@bp.post("/handoff/code/<raw_attempt>")
+def handoff_code(raw_attempt: str) -> Response:
+    rt = current_runtime()
+    values = form.checked(request.form)
+    sid, attempt = form.call_sid(values), form.step_number(raw_attempt)
+    digits = values.get("Digits", "")
+    problem = "unknown"
+    if len(digits) == 6 and digits.isdigit():
+        taken = rt.handoff_book.take_code(digits, sid, rt.clock())
+        if taken.handoff is not None:
+            event = Event.resume(taken.handoff.target, taken.handoff.resume_data(), at=rt.clock())
+            return _resumed(sid, event, values.get("From"))
+        problem = taken.problem
+    elif not digits:
+        problem = "none"
+    log.info("a handoff code was refused", extra={"reason": problem})
+    apology = {
+        "expired": "handoff.expired_code",
+        "none": "common.no_input",
+    }.get(problem, "handoff.unknown_code")
+    if attempt >= CODE_ATTEMPTS:
+        language = _line_language()
+        closing = (
+            Say(apology, language=language),
+            Say("handoff.no_code_goodbye", language=language),
+            Hangup(),
         )
-        return twiml((gather, Redirect(step=attempt, event="no_input")), code_urls)
+        return twiml(closing)
+    return _ask_code(attempt + 1, apology)
 
-    @bp.route("/handoff", methods=["GET", "POST"])
-    def handoff_line() -> Response:
-        form.call_sid(form.checked(request.values))
-        return ask_code(1)
 
-    @bp.post("/handoff/code/<raw_attempt>")
-    def handoff_code(raw_attempt: str) -> Response:
-        values = form.checked(request.form)
-        sid, attempt = form.call_sid(values), form.step_number(raw_attempt)
-        digits = values.get("Digits", "")
-        problem = "unknown"
-        if len(digits) == 6 and digits.isdigit():
-            taken = book.take_code(digits, sid, clock())
-            if taken.handoff is not None:
-                event = Event.resume(taken.handoff.target, taken.handoff.resume_data(), at=clock())
-                return resumed(sid, event, values.get("From"))
-            problem = taken.problem
-        elif not digits:
-            problem = "none"
-        log.info("a handoff code was refused", extra={"reason": problem})
-        apology = {
-            "expired": "handoff.expired_code",
-            "none": "common.no_input",
-        }.get(problem, "handoff.unknown_code")
-        if attempt >= CODE_ATTEMPTS:
-            closing = (
-                Say(apology, language=language),
-                Say("handoff.no_code_goodbye", language=language),
-                Hangup(),
-            )
-            return twiml(closing)
-        return ask_code(attempt + 1, apology)
+@bp.post("/whisper/<caller_sid>")
+def whisper(caller_sid: str) -> Response:
+    rt = current_runtime()
+    values = form.checked(request.form)
+    person = form.call_sid(values)
+    sid = form.call_sid({"CallSid": caller_sid})
+    rt.desk.amend(sid, _taken_by(person, rt.clock()))
+    return xml(render_whisper(whisper_text(rt.desk.state(sid))))
 
-    @bp.post("/whisper/<caller_sid>")
-    def whisper(caller_sid: str) -> Response:
-        values = form.checked(request.form)
-        person = form.call_sid(values)
-        sid = form.call_sid({"CallSid": caller_sid})
-        calls.amend(sid, _taken_by(person, clock()))
-        return xml(render_whisper(whisper_text(calls.state(sid))))
 
-    @bp.route("/agent", methods=["GET", "POST"])
-    def agent() -> Response:
-        form.call_sid(form.checked(request.values))
-        queue = settings.operator_queue
-        if not queue:
-            return xml(render_whisper("No staff queue is set up on the 311 line. Goodbye."))
-        head = _head_of_queue(sessions, queue)
-        text = whisper_text(head) if head is not None else ""
-        return xml(render_take_next(text, queue, f"{base()}{PREFIX}/dequeued"))
+@bp.route("/agent", methods=["GET", "POST"])
+def agent() -> Response:
+    rt = current_runtime()
+    form.call_sid(form.checked(request.values))
+    queue = rt.settings.operator_queue
+    if not queue:
+        return xml(render_whisper("No staff queue is set up on the 311 line. Goodbye."))
+    head = _head_of_queue(rt.sessions, queue)
+    text = whisper_text(head) if head is not None else ""
+    return xml(render_take_next(text, queue, f"{base_url()}{PREFIX}/dequeued"))
 
-    @bp.post("/dequeued")
-    def dequeued() -> Response:
-        values = form.checked(request.form)
-        sid = form.call_sid(values)
-        person = values.get("DequeingCallSid", "")[:64]
-        calls.amend(sid, _taken_by(person, clock()))
-        return xml(render_whisper(""))
 
-    @bp.errorhandler(form.FormError)
-    def bad_form(error: form.FormError) -> Response:
-        log.info("webhook refused: bad form", extra={"reason": str(error)})
-        return Response(f"bad request: {error}\n", status=400, mimetype="text/plain")
+@bp.post("/dequeued")
+def dequeued() -> Response:
+    rt = current_runtime()
+    values = form.checked(request.form)
+    sid = form.call_sid(values)
+    person = values.get("DequeingCallSid", "")[:64]
+    rt.desk.amend(sid, _taken_by(person, rt.clock()))
+    return xml(render_whisper(""))
 
-    return bp
+
+def _resumed(sid: str, event: Event, caller: str | None = None) -> Response:
+    """The call stepped by a handoff's event (resumed at a step, or back where it was)."""
+    rt = current_runtime()
+    result = rt.desk.advance(sid, event, caller=caller)
+    if not result.known:
+        return twiml((Hangup(),))
+    if result.queued:
+        rt.wake_work()
+    return twiml(result.actions)
+
+
+def _line_language() -> str:
+    """The handoff line speaks the flow's first language: no caller has chosen one yet."""
+    return current_runtime().desk.flow.languages[0]
+
+
+def _code_url(_event: str, attempt: int) -> str:
+    return f"{base_url()}{PREFIX}/handoff/code/{attempt}"
+
+
+def _ask_code(attempt: int, apology: str = "") -> Response:
+    language = _line_language()
+    prompts = [Say(apology, language=language)] if apology else []
+    prompts.append(Say("handoff.enter_code", language=language))
+    gather = Gather(step=attempt, input=("dtmf",), num_digits=6, timeout=8, prompts=tuple(prompts))
+    return twiml((gather, Redirect(step=attempt, event="no_input")), _code_url)
 
 
 def _taken_by(person: str, at: datetime) -> Callable[[CallState], CallState]:

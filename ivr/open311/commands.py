@@ -36,7 +36,7 @@ def endpoint_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def connected(
     url: str, format_: str | None, jurisdiction: str | None, api_key: str | None = None
 ) -> Iterator[Open311Client]:
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_settings
 
     settings = load_settings()
     with make_http_client(settings) as http:

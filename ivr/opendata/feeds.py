@@ -1,6 +1,7 @@
 """The live feeds' views: Server-Sent Events and Atom, beside the GeoReport v2 GET side.
 
-Mounted by :func:`ivr.app.create_app` at ``/open311/v2``:
+The module's ``bp`` is mounted by the app factory at ``/open311/v2``; its views read the store,
+the clock, the settings and the per-process cap on streams from the runtime:
 
 - ``GET requests/events``: the event stream (:mod:`ivr.opendata.event_stream`). It starts after
   ``Last-Event-ID`` (sent by a reconnecting browser), else after the ``after`` query parameter
@@ -16,9 +17,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request, url_for
@@ -27,70 +27,59 @@ from ivr.opendata.atom import MIMETYPE as ATOM_MIMETYPE
 from ivr.opendata.atom import FeedLinks, atom_feed
 from ivr.opendata.changes import Cursor, CursorError, latest_changes
 from ivr.opendata.event_stream import StreamTiming, event_stream, tail_cursor, timing_of
-from ivr.opendata.stream_slots import StreamSlots
+from ivr.runtime import current_runtime
+from ivr.settings import Settings
 from ivr.store.db import transaction
-
-if TYPE_CHECKING:
-    from ivr.app import Runtime
 
 ATOM_DEFAULT_LIMIT = 50
 ATOM_MAX_LIMIT = 500
 _ID = "__id__"  # stands for a request's id in a URL built once for every entry
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+bp = Blueprint("open_data_feeds", __name__)
 
 
-def make_feeds_blueprint(
-    rt: Runtime,
-    *,
-    timing: StreamTiming | None = None,
-    clock: Callable[[], datetime] = utc_now,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Blueprint:
-    timing = timing or timing_of(rt.settings)
-    slots = StreamSlots(rt.settings.feed_max_streams)
-    bp = Blueprint("open_data_feeds", __name__)
+@bp.get("/requests/events")
+def events() -> Response:
+    rt = current_runtime()
+    timing = timing_of(rt.settings)
+    try:
+        after = _start_cursor(rt.clock(), timing)
+    except CursorError as error:
+        return _error(400, str(error))
+    slot = rt.stream_slots.take()
+    if slot is None:
+        response = _error(503, "too many live streams are open; try again shortly")
+        response.headers["Retry-After"] = str(max(1, int(timing.retry)))
+        return response
 
-    @bp.get("/requests/events")
-    def events() -> Response:
+    def body() -> Iterator[bytes]:
         try:
-            after = _start_cursor(clock(), timing)
-        except CursorError as error:
-            return _error(400, str(error))
-        slot = slots.take()
-        if slot is None:
-            response = _error(503, "too many live streams are open; try again shortly")
-            response.headers["Retry-After"] = str(max(1, int(timing.retry)))
-            return response
+            yield from event_stream(
+                rt.sessions, after, timing=timing, clock=rt.clock, sleep=time.sleep
+            )
+        finally:
+            slot.release()
 
-        def body() -> Iterator[bytes]:
-            try:
-                yield from event_stream(rt.sessions, after, timing=timing, clock=clock, sleep=sleep)
-            finally:
-                slot.release()
+    response = Response(body(), mimetype="text/event-stream")
+    response.call_on_close(slot.release)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
-        response = Response(body(), mimetype="text/event-stream")
-        response.call_on_close(slot.release)
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
 
-    @bp.get("/requests.atom")
-    def atom() -> Response:
-        limit_text = request.args.get("limit", str(ATOM_DEFAULT_LIMIT))
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= ATOM_MAX_LIMIT:
-            return _error(400, f"limit must be a whole number from 1 to {ATOM_MAX_LIMIT}")
-        with transaction(rt.sessions) as session:
-            changes = latest_changes(session, limit=int(limit_text))
-        body = atom_feed(changes, _feed_links(rt), now=clock())
-        response = Response(body, content_type=ATOM_MIMETYPE)
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
-
-    return bp
+@bp.get("/requests.atom")
+def atom() -> Response:
+    limit_text = request.args.get("limit", str(ATOM_DEFAULT_LIMIT))
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= ATOM_MAX_LIMIT:
+        return _error(400, f"limit must be a whole number from 1 to {ATOM_MAX_LIMIT}")
+    rt = current_runtime()
+    with transaction(rt.sessions) as session:
+        changes = latest_changes(session, limit=int(limit_text))
+    body = atom_feed(changes, _feed_links(rt.settings), now=rt.clock())
+    response = Response(body, content_type=ATOM_MIMETYPE)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _start_cursor(now: datetime, timing: StreamTiming) -> Cursor:
@@ -103,8 +92,8 @@ def _start_cursor(now: datetime, timing: StreamTiming) -> Cursor:
     return tail_cursor(now, timing)
 
 
-def _feed_links(rt: Runtime) -> FeedLinks:
-    base = rt.settings.public_base_url.rstrip("/") or request.url_root.rstrip("/")
+def _feed_links(settings: Settings) -> FeedLinks:
+    base = settings.public_base_url.rstrip("/") or request.url_root.rstrip("/")
     api = base + request.path.rsplit("/", 1)[0]
     page = base + url_for("open_data_pages.request_page", service_request_id=_ID)
     return FeedLinks(

@@ -8,27 +8,19 @@ the tile host. The pages show only what the GeoReport v2 GET side publishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, Response, render_template, url_for
 
 from ivr.open311.render import has_forbidden_characters
 from ivr.open311.request_store import published_request
-from ivr.opendata.event_stream import StreamTiming, tail_cursor, timing_of
+from ivr.opendata.event_stream import tail_cursor, timing_of
 from ivr.opendata.map_view import tile_source
+from ivr.runtime import current_runtime
 from ivr.settings import Settings
 from ivr.store.db import transaction
 
-if TYPE_CHECKING:
-    from ivr.app import Runtime
-
 MAX_ID = 64  # characters: longer than any published id
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+bp = Blueprint("open_data_pages", __name__)
 
 
 def request_page_url(settings: Settings, service_request_id: str) -> str:
@@ -46,61 +38,53 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
-def make_pages_blueprint(
-    rt: Runtime,
-    *,
-    timing: StreamTiming | None = None,
-    clock: Callable[[], datetime] = utc_now,
-) -> Blueprint:
-    timing = timing or timing_of(rt.settings)
-    settings = rt.settings
-    bp = Blueprint("open_data_pages", __name__)
-    policy = content_security_policy(settings)
-
-    def map_config() -> dict[str, object]:
-        view = settings.map_view
-        return {
-            "lat": view.lat,
-            "long": view.long,
-            "zoom": view.zoom,
-            "tiles": settings.map_tile_url,
-            "attribution": settings.map_attribution,
-        }
-
-    @bp.get("/map")
-    def public_map() -> Response:
-        html = render_template(
-            "public/map.html",
-            map=map_config(),
-            requests_url=url_for("open311.requests", fmt="json"),
-            events_url=url_for("open_data_feeds.events"),
-            atom_url=url_for("open_data_feeds.atom"),
-            cursor=str(tail_cursor(clock(), timing)),
-        )
-        return _page(html, 200, policy)
-
-    @bp.get("/requests/<service_request_id>")
-    def request_page(service_request_id: str) -> Response:
-        found = None
-        if len(service_request_id) <= MAX_ID and not has_forbidden_characters(service_request_id):
-            with transaction(rt.sessions) as session:
-                found = published_request(session, service_request_id)
-        if found is None:
-            return _page(render_template("public/not_found.html"), 404, policy)
-        html = render_template(
-            "public/request.html",
-            item=found,
-            map=map_config(),
-            api_url=url_for("open311.request", name=f"{found.service_request_id}.json"),
-        )
-        return _page(html, 200, policy)
-
-    return bp
+def map_config(settings: Settings) -> dict[str, object]:
+    """Where the map opens and whose tiles it draws, for the page's script."""
+    view = settings.map_view
+    return {
+        "lat": view.lat,
+        "long": view.long,
+        "zoom": view.zoom,
+        "tiles": settings.map_tile_url,
+        "attribution": settings.map_attribution,
+    }
 
 
-def _page(html: str, status: int, policy: str) -> Response:
+@bp.get("/map")
+def public_map() -> Response:
+    rt = current_runtime()
+    html = render_template(
+        "public/map.html",
+        map=map_config(rt.settings),
+        requests_url=url_for("open311.requests", fmt="json"),
+        events_url=url_for("open_data_feeds.events"),
+        atom_url=url_for("open_data_feeds.atom"),
+        cursor=str(tail_cursor(rt.clock(), timing_of(rt.settings))),
+    )
+    return _page(html, 200, rt.settings)
+
+
+@bp.get("/requests/<service_request_id>")
+def request_page(service_request_id: str) -> Response:
+    rt = current_runtime()
+    found = None
+    if len(service_request_id) <= MAX_ID and not has_forbidden_characters(service_request_id):
+        with transaction(rt.sessions) as session:
+            found = published_request(session, service_request_id)
+    if found is None:
+        return _page(render_template("public/not_found.html"), 404, rt.settings)
+    html = render_template(
+        "public/request.html",
+        item=found,
+        map=map_config(rt.settings),
+        api_url=url_for("open311.request", name=f"{found.service_request_id}.json"),
+    )
+    return _page(html, 200, rt.settings)
+
+
+def _page(html: str, status: int, settings: Settings) -> Response:
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = policy
+    response.headers["Content-Security-Policy"] = content_security_policy(settings)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -2,71 +2,55 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
-from typing import Any
-
 import click
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING
+from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING, RetryRefused, mark_for_retry
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord, ReportRecord
-from ivr.store.db import make_engine, make_sessionmaker
 
 
 def _settings() -> Settings:
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_settings
 
     return load_settings()
 
 
+def _sessions() -> sessionmaker[Session]:
+    from ivr.cli_settings import load_runtime
+
+    return load_runtime().sessions
+
+
 @click.command()
-@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
-@click.option("--interval", type=float, default=2.0, show_default=True)
-def worker(once: bool, interval: float) -> None:
-    """Deliver the outbox to the city and run jobs (run as many as you like on PostgreSQL)."""
-    from ivr.followup.text_sender import text_round
+@click.option("--once", is_flag=True, help="Do what is due now, then stop.")
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    help="Most seconds to idle when nothing is due [default: outbox 2, jobs 0.5].",
+)
+def worker(once: bool, interval: float | None) -> None:
+    """Run every kind of leased work: deliver the outbox to the city, exchange batch tokens,
+    send text messages and run jobs (run as many as you like on PostgreSQL)."""
+    import signal
+    import threading
+
     from ivr.logs import configure
-    from ivr.open311.client import Open311Client, make_http_client
-    from ivr.outbox.worker import RetryPolicy, RoundCounts, deliver_due
+    from ivr.runtime import Runtime
 
     settings = _settings()
     configure(settings.log_level)
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
-    client = Open311Client.from_settings(settings, make_http_client(settings))
-    policy = RetryPolicy.from_settings(settings)
-    jobs = worker_jobs(settings, engine, sessions)
-    texts = text_round(settings, sessions) or (lambda: 0)
-    while True:
-        counts = deliver_due(sessions, client, policy=policy)
-        ran = jobs() + texts()
-        if once:
-            click.echo(
-                f"filed {counts.filed}, retrying {counts.retrying}, parked {counts.parked}, "
-                f"ids for tokens {counts.ids_found}"
-            )
-            click.echo(f"jobs run {ran}")
-            return
-        if counts == RoundCounts() and not ran:
-            time.sleep(interval)
-
-
-def worker_jobs(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> Any:
-    """A callable that runs the jobs due now (transcriptions, questions to the city) and
-    reports each result to its call, as a webhook would."""
-    from ivr.app import Runtime
-    from ivr.jobs.handlers import build_handlers, warm_up_in_background
-    from ivr.jobs.runner import run_due_jobs
-    from ivr.webhooks.voice import voice_desk
-
-    rt = Runtime(settings=settings, engine=engine, sessions=sessions)
-    desk, _ = voice_desk(settings, rt)
-    handlers = build_handlers(settings, rt)
-    warm_up_in_background(handlers)
-    return lambda: run_due_jobs(sessions, handlers, desk.report_job)
+    rt = Runtime(settings)
+    if once:
+        click.echo(f"work done {rt.work.run_once()}")
+        return
+    rt.warm_up()  # the first recording need not wait for the model
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # finish the round in hand, then exit
+        signal.signal(signum, lambda *_: stop.set())
+    rt.work.run_forever(stop, interval=interval)
 
 
 @click.group()
@@ -108,7 +92,7 @@ def outbox_retry(outbox_id: int) -> None:
     """Send a parked or waiting report again at once."""
     from ivr.outbox.worker import utc_now
 
-    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    sessions = _sessions()
     with sessions() as session, session.begin():
         try:
             row = mark_for_retry(session, outbox_id, utc_now())
@@ -126,7 +110,7 @@ def outbox_show(outbox_id: int) -> None:
     """One report's delivery: every attempt, by which worker, and how it ended."""
     from ivr.outbox.attempts import attempts_of
 
-    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    sessions = _sessions()
     with sessions() as session:
         row = session.get(OutboxRecord, outbox_id)
         if row is None:
@@ -141,24 +125,8 @@ def outbox_show(outbox_id: int) -> None:
         )
 
 
-class RetryRefused(ValueError):
-    """The outbox row cannot be sent again now; the message says why."""
-
-
-def mark_for_retry(session: Session, outbox_id: int, now: datetime) -> OutboxRecord:
-    """Make a parked or waiting row due at once (``ivr outbox retry`` and the dashboard)."""
-    row = session.get(OutboxRecord, outbox_id)
-    if row is None:
-        raise RetryRefused(f"no outbox row {outbox_id}")
-    if row.status not in (PARKED, PENDING):
-        raise RetryRefused(f"outbox row {outbox_id} is {row.status}, not waiting")
-    row.status = PENDING
-    row.next_attempt_at = now
-    return row
-
-
 def _print_rows(query: object) -> None:
-    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    sessions = _sessions()
     with sessions() as session:
         rows = session.execute(
             query.add_columns(ReportRecord.service_code).join(  # type: ignore[attr-defined]

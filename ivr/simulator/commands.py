@@ -77,7 +77,7 @@ def call(
     verbose: bool,
 ) -> None:
     """Call the gateway's voice webhook at URL as Twilio would, with a scripted caller."""
-    from ivr.cli import load_settings
+    from ivr.cli_settings import load_settings
 
     settings = load_settings()
     try:

@@ -19,11 +19,11 @@ import httpx
 import pytest
 from flask import Flask
 
-from ivr.app import Runtime, create_app
+from ivr.app import create_app
 from ivr.dialog.state import CallState
 from ivr.handoff.desk import HandoffDesk, HandoffError
 from ivr.open311.client import Open311Client
-from ivr.outbox.worker import OutboxWorker
+from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import (
     AnswerDial,
@@ -40,7 +40,6 @@ from ivr.simulator import (
 )
 from ivr.simulator.call import CallResult
 from ivr.simulator.sids import new_sid
-from ivr.webhooks.voice import DESK_EXTENSION
 from tests.calls.phone import AUTH_TOKEN, prepared_store
 from tests.calls.test_whole_calls import PAVEMENT_DEFECT, published, reference_heard
 from tests.support.live_server import serve_wsgi
@@ -68,7 +67,7 @@ class Line:
 
     @property
     def handoffs(self) -> HandoffDesk:
-        return HandoffDesk.from_app(self.app)
+        return self.app.extensions["voice311"].handoffs
 
     def call(self, script: list[Any], *, path: str = "", call_sid: str = "") -> CallResult:
         options = CallOptions(
@@ -99,7 +98,7 @@ class Line:
         self.threads.clear()
 
     def state(self, sid: str) -> CallState:
-        state = self.app.extensions[DESK_EXTENSION].state(sid)
+        state = self.app.extensions["voice311"].desk.state(sid)
         assert state is not None
         return state
 
@@ -125,17 +124,14 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
         app = create_app(settings)
         rt: Runtime = app.extensions["voice311"]
         with serve_wsgi(app) as base, httpx.Client(timeout=15) as http, MediaServer() as media:
-            worker = OutboxWorker(
-                rt.sessions, Open311Client(http, f"{base}/open311/v2"), interval=0.2
-            )
-            app.extensions["voice311.outbox"] = worker
-            worker.start()
+            rt.city = Open311Client(http, f"{base}/open311/v2")  # its port is known only now
+            rt.work.start(interval=0.2)
             staffed = Line(app, base, http, media, twilio, live)
             try:
                 yield staffed
             finally:
                 staffed.finish()
-                worker.stop()
+                rt.work.stop()
                 rt.engine.dispose()
 
 
@@ -247,7 +243,7 @@ def test_a_handoff_code_starts_the_flow_at_the_agents_step_and_files_the_report(
 
 def test_an_expired_code_is_refused_and_the_caller_may_try_another(line: Line) -> None:
     desk = line.handoffs
-    calls = line.app.extensions[DESK_EXTENSION]
+    calls = line.app.extensions["voice311"].desk
     past = datetime.now(UTC) - timedelta(hours=2)
     stale = HandoffDesk(
         line.app.extensions["voice311"].settings,

@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 
 from ivr.app import create_app
+from ivr.clock import utc_now
 from ivr.dashboard import accounts
-from ivr.dashboard.accounts import add_user, set_disabled, utc_now
+from ivr.dashboard.accounts import add_user, set_disabled
 from ivr.dashboard.guard import LOGIN_AT_KEY, SEEN_AT_KEY, USER_KEY
 from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker

@@ -16,8 +16,10 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from ivr.app import Runtime, create_app
-from ivr.dashboard.accounts import add_user, utc_now
+from ivr.app import create_app
+from ivr.clock import utc_now
+from ivr.dashboard.accounts import add_user
+from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import (
     CallOptions,

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ivr.dashboard.accounts import add_user, utc_now
+from ivr.clock import utc_now
+from ivr.dashboard.accounts import add_user
 from ivr.dialog.state import new_call
 from ivr.outbox.queue import FILED, PARKED, Report, enqueue
 from ivr.simulator import Press, Silence, Speak

@@ -12,11 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ivr.app import Runtime, create_app
+from ivr.app import create_app
 from ivr.open311.client import Open311Client
 from ivr.open311.errors import Open311AuthError
 from ivr.open311.models import NewRequest
 from ivr.open311.request_store import update_status
+from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.store.db import transaction
 from tests.support.live_server import serve_wsgi

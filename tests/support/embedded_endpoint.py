@@ -17,10 +17,11 @@ from typing import Any
 import defusedxml.ElementTree as SafeElementTree
 import httpx
 
-from ivr.app import Runtime, create_app
-from ivr.open311.catalogue import load_catalogue
+from ivr.app import create_app
+from ivr.open311.catalogue import load_service_catalogue
 from ivr.open311.models import NewRequest
 from ivr.open311.request_store import file_request, update_status
+from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.store.db import transaction, upgrade
 from tests.support.databases import fresh_database
@@ -89,7 +90,7 @@ class LiveEndpoint:
         self, service_code: str, when: datetime, *, status: str = "open", **fields: Any
     ) -> str:
         """File a request dated ``when`` straight into the store; its published id."""
-        catalogue = load_catalogue(self.runtime.settings.services_path)
+        catalogue = load_service_catalogue(self.runtime.settings.services_path)
         service = catalogue.service(service_code)
         assert service is not None
         request = NewRequest(service_code=service_code, address_string="1 Main St", **fields)

@@ -1,8 +1,8 @@
 """A whole gateway with everything the follow-up features need: the app on a live HTTP server,
-an outbox worker filing to that server's embedded endpoint and sending the text messages
-callers agreed to (through a local stand-in of Twilio's REST API), and job runner threads that
-ask the embedded endpoint about requests (status by phone, the duplicate check), as
-``ivr serve`` runs them.
+its leased work running as ``ivr serve`` runs it: the outbox filing to that server's embedded
+endpoint and sending the text messages callers agreed to (through a local stand-in of Twilio's
+REST API), and jobs that ask the embedded endpoint about requests (status by phone, the
+duplicate check).
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ from typing import Any
 
 import httpx
 
-from flows.catalogue import load_catalogues
-from ivr.app import Runtime, create_app
+from ivr.app import create_app
 from ivr.followup.handlers import follow_up_handlers
-from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
-from ivr.jobs.runner import JobRunner
 from ivr.open311.client import Open311Client
 from ivr.open311.models import NewRequest
 from ivr.open311.request_store import update_status
-from ivr.outbox.worker import OutboxWorker
+from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import CallOptions, MediaServer, place_call
 from ivr.simulator.call import CallResult
-from ivr.twilio_rest import make_twilio_client
 from tests.calls.phone import AUTH_TOKEN, Gateway
 from tests.support.live_server import serve_wsgi
 from tests.support.twilio_api import TwilioApi
@@ -106,28 +102,15 @@ def follow_up_gateway(
             httpx.Client(timeout=15) as http,
             MediaServer() as media,
         ):
-            city = Open311Client(http, f"{base_url}/open311/v2")
-            send = TwilioTexts(make_twilio_client(settings), settings.sms_from)
-            content = TextContent(load_catalogues(), settings.status_link)
-
-            def text_round() -> int:
-                counts = send_due_texts(rt.sessions, send, content)
-                return counts.sent + counts.retrying + counts.failed
-
-            worker = OutboxWorker(
-                rt.sessions, city, interval=0.2, after_round=text_round if texts else None
-            )
-            asked = Open311Client(http, handlers_city) if handlers_city else city
-            handlers = follow_up_handlers(settings, asked, rt.sessions, load_catalogues())
-            desk = app.extensions["voice311.desk"]
-            runner = JobRunner(rt.sessions, handlers, desk.report_job, interval=0.2)
-            app.extensions["voice311.outbox"] = worker
-            app.extensions["voice311.jobs"] = runner
-            worker.start()
-            runner.start()
+            # The embedded endpoint's port is known only now: the city client is set before the
+            # job handlers and the work loops that use it are built.
+            city = rt.city = Open311Client(http, f"{base_url}/open311/v2")
+            if handlers_city:
+                asked = Open311Client(http, handlers_city)
+                rt.job_handlers = follow_up_handlers(settings, asked, rt.sessions, rt.catalogues)
+            rt.work.start(interval=0.2)
             try:
                 yield FollowUpGateway(base_url, rt.sessions, http, media, twilio, city)
             finally:
-                runner.stop()
-                worker.stop()
+                rt.work.stop()
                 rt.engine.dispose()

@@ -1,0 +1,31 @@
+"""The settings of an ``ivr`` command: read from the environment, or a clear error and exit 2.
+
+Every command module loads its settings here rather than from ``ivr.cli``, so the command
+group can import the commands without a circle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ivr.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from ivr.runtime import Runtime
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def load_runtime() -> Runtime:
+    """The gateway's runtime for a command: its collaborators are built as in service, and
+    only those the command uses."""
+    from ivr.runtime import Runtime
+
+    return Runtime(load_settings())

@@ -1,0 +1,274 @@
+"""The gateway built in one place: every collaborator, made once per process from the settings.
+
+``Runtime`` is what the web app, ``ivr serve`` and ``ivr worker`` share. Each collaborator is a
+cached property, built on first use, so a command that needs only the store builds only the
+store; a web process and a worker process build the same things the same way. Nothing here
+imports a blueprint or the app: views reach the runtime through :func:`current_runtime`.
+
+Tests give a collaborator of their own (a clock, the HTTP client that reaches the city) as a
+keyword of the constructor; everything else is built from the settings as in service.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from flask import current_app
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.clock import utc_now
+from ivr.settings import Settings
+from ivr.store.db import make_engine, make_sessionmaker
+
+if TYPE_CHECKING:
+    from flows.catalogue import Catalogue
+    from ivr.addresses.geocoder import GazetteerGeocoder
+    from ivr.addresses.types import AddressResolver
+    from ivr.dashboard.context import StaffState
+    from ivr.dialog.flow_library import FlowLibrary
+    from ivr.handoff.book import HandoffBook
+    from ivr.handoff.desk import HandoffDesk
+    from ivr.jobs.runner import Handler
+    from ivr.leases import WorkLoops
+    from ivr.open311.catalogue import ServiceCatalogue
+    from ivr.open311.client import Open311Client
+    from ivr.opendata.stream_slots import StreamSlots
+    from ivr.webhooks.calls import CallDesk
+    from ivr.webhooks.security import SignatureCheck
+
+EXTENSION = "voice311"  # the key of the runtime in ``app.extensions``
+
+
+class Runtime:
+    """The settings, the store, and every collaborator built from them (once each)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        city_http: httpx.Client | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self.clock = clock
+        self._city_http = city_http
+
+    # -- prompts, flows and the call desk ------------------------------------------------------
+
+    @functools.cached_property
+    def catalogues(self) -> Mapping[str, Catalogue]:
+        """The prompt catalogues, by language (loaded once)."""
+        from flows.catalogue import load_catalogues
+
+        return load_catalogues()
+
+    @functools.cached_property
+    def flows(self) -> FlowLibrary:
+        """Every flow; with a city endpoint, the intake is generated from the city's own
+        service list, fetched once here (a webhook never waits on the network)."""
+        from ivr.dialog.flow_library import city_flow_library
+
+        return city_flow_library(self.settings, self.catalogues, self.city)
+
+    @functools.cached_property
+    def gazetteer(self) -> GazetteerGeocoder:
+        """The process's gazetteer geocoder: one index in memory (built on first use, rebuilt
+        after an import), shared by the address resolver and the transcription jobs."""
+        from ivr.addresses.geocoder import GazetteerGeocoder
+
+        return GazetteerGeocoder.from_engine(self.engine)
+
+    @functools.cached_property
+    def resolver(self) -> AddressResolver:
+        """The address resolver ``IVR_GEOCODER`` names: the gazetteer or a remote geocoder."""
+        from ivr.addresses.factory import make_resolver
+
+        return make_resolver(self.settings, gazetteer=lambda: self.gazetteer)
+
+    @functools.cached_property
+    def desk(self) -> CallDesk:
+        """Steps every call of this process through the configured flow."""
+        from ivr.dialog.context import DialogContext, TransferTarget
+        from ivr.webhooks.calls import CallDesk
+
+        settings = self.settings
+        context = DialogContext(
+            catalogues=self.flows.catalogues,
+            resolver=self.resolver,
+            transfers={
+                "operator": TransferTarget(
+                    number=settings.operator_number, queue=settings.operator_queue
+                )
+            },
+            texts=bool(settings.sms_from),
+            duplicates=settings.duplicate_radius_metres > 0,
+        )
+        return CallDesk(
+            self.sessions,
+            self.flows.flow(settings.flow),
+            context,
+            city=settings.geocoder_city,
+            region=settings.geocoder_region,
+            clock=self.clock,
+        )
+
+    # -- the city and Twilio -------------------------------------------------------------------
+
+    @functools.cached_property
+    def city(self) -> Open311Client:
+        """The Open311 client of the city's endpoint (or the embedded one when none is set)."""
+        from ivr.open311.client import Open311Client, make_http_client
+
+        http = self._city_http or make_http_client(self.settings)
+        return Open311Client.from_settings(self.settings, http)
+
+    def twilio(self) -> Any:
+        """A twilio REST ``Client`` (made when needed: a gateway without an account has none;
+        ``TwilioNotConfigured`` says so)."""
+        from ivr.twilio_rest import make_twilio_client
+
+        return make_twilio_client(self.settings)
+
+    # -- staff handoffs ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def handoff_book(self) -> HandoffBook:
+        from ivr.handoff.book import HandoffBook
+
+        return HandoffBook(self.sessions)
+
+    @functools.cached_property
+    def handoffs(self) -> HandoffDesk:
+        from ivr.handoff.desk import HandoffDesk
+
+        return HandoffDesk(
+            self.settings,
+            self.desk,
+            self.handoff_book,
+            self.twilio,
+            languages=tuple(self.flows.catalogues),
+            clock=self.clock,
+        )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def job_handlers(self) -> Mapping[str, Handler]:
+        """Every job handler this gateway runs, by job name: status by phone and the duplicate
+        check ask the city; recordings are transcribed by the configured recogniser (with
+        Twilio's cloud speech, the job only records why there is no transcript)."""
+        from ivr.followup.handlers import follow_up_handlers
+        from ivr.recordings.transcription import not_transcribed, transcriber_for
+
+        handlers: dict[str, Handler] = dict(
+            follow_up_handlers(self.settings, self.city, self.sessions, self.catalogues)
+        )
+        if self.settings.recognizer == "twilio":
+            handlers["transcribe"] = not_transcribed
+        else:
+            handlers["transcribe"] = transcriber_for(
+                self.settings, gazetteer=self.gazetteer, resolver=self.resolver
+            )
+        return handlers
+
+    def warm_up(self) -> None:
+        """Ready the recogniser (its model, the city's address grammar) on a thread of its own,
+        so the first caller does not wait seconds for it; jobs that come sooner wait for the
+        load. Nothing to do with Twilio's cloud speech."""
+        from ivr.recordings.transcription import warm_up_in_background
+
+        warm_up_in_background(self.job_handlers)
+
+    # -- the web side ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def signature_check(self) -> SignatureCheck:
+        """How every Twilio webhook's signature is checked."""
+        from ivr.webhooks.security import SignatureCheck
+
+        return SignatureCheck.from_settings(self.settings)
+
+    def wake_work(self) -> None:
+        """A webhook queued a job or filed a report: the leased-work loops of this process, if
+        it runs them, look at once. Nothing is built here for a process that runs none."""
+        work = self.__dict__.get("work")
+        if work is not None:
+            work.wake()
+
+    # -- the web pages' per-process state ------------------------------------------------------
+
+    @functools.cached_property
+    def staff(self) -> StaffState:
+        """The staff dashboard's per-process state: the failed log-in counter, the session
+        limits and the HTTP client that fetches recordings (it follows no redirects)."""
+        from ivr.dashboard.context import StaffState
+
+        return StaffState.from_settings(self.settings, self.clock)
+
+    @functools.cached_property
+    def embedded_services(self) -> ServiceCatalogue:
+        """The services the embedded GeoReport v2 endpoint offers (``IVR_SERVICES_FILE``, read
+        once)."""
+        from ivr.open311.catalogue import load_service_catalogue
+
+        return load_service_catalogue(self.settings.services_path)
+
+    @functools.cached_property
+    def stream_slots(self) -> StreamSlots:
+        """The cap on the open data event streams this process holds open at once."""
+        from ivr.opendata.stream_slots import StreamSlots
+
+        return StreamSlots(self.settings.feed_max_streams)
+
+    # -- leased work ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def work(self) -> WorkLoops:
+        """Every kind of leased work, as this process runs it (``ivr serve`` on the embedded
+        default, ``ivr worker``): one thread delivers the outbox to :attr:`city`, exchanges
+        batch tokens for ids and, with ``IVR_SMS_FROM``, sends the text messages whose id is
+        now known; two threads run jobs (a caller may be waiting on one, so they never wait
+        behind a delivery). Built on first use; nothing runs until ``start()``."""
+        from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
+        from ivr.jobs.runner import run_due_jobs
+        from ivr.leases import Round, WorkLoop, WorkLoops
+        from ivr.outbox.tokens import exchange_tokens
+        from ivr.outbox.worker import deliver_due, outbox_policy
+
+        settings, sessions, clock = self.settings, self.sessions, self.clock
+        policy, city = outbox_policy(settings), self.city
+        outbox: list[Round] = [
+            lambda: deliver_due(sessions, city, clock=clock, policy=policy).done,
+            lambda: exchange_tokens(
+                sessions,
+                city,
+                backoff=policy.backoff,
+                clock=clock,
+                max_checks=settings.outbox_token_checks,
+            ),
+        ]
+        if settings.sms_from:
+            send = TwilioTexts(self.twilio(), settings.sms_from)
+            content = TextContent(self.catalogues, settings.status_link, settings.public_base_url)
+            outbox.append(lambda: send_due_texts(sessions, send, content, clock=clock).done)
+        jobs = functools.partial(
+            run_due_jobs, sessions, self.job_handlers, self.desk.report_job, clock=clock
+        )
+        return WorkLoops(
+            WorkLoop("outbox", outbox, threads=1, interval=2.0),
+            WorkLoop("jobs", [jobs], threads=2, interval=0.5),
+        )
+
+
+def current_runtime() -> Runtime:
+    """The runtime of the app serving this request."""
+    rt: Runtime = current_app.extensions[EXTENSION]
+    return rt
