@@ -231,9 +231,12 @@ class WorkLoops:
         for loop in self.loops:
             loop.start(interval)
 
-    def wake(self) -> None:
+    def wake(self, name: str | None = None) -> None:
+        """Wake the loop called ``name`` (every loop when None): a webhook that queued a job
+        wakes the jobs, one that filed a report the outbox, and no other loop polls for it."""
         for loop in self.loops:
-            loop.wake()
+            if name is None or loop.name == name:
+                loop.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
         for loop in self.loops:

@@ -196,12 +196,13 @@ class Runtime:
 
         return SignatureCheck.from_settings(self.settings)
 
-    def wake_work(self) -> None:
-        """A webhook queued a job or filed a report: the leased-work loops of this process, if
-        it runs them, look at once. Nothing is built here for a process that runs none."""
+    def wake_work(self, loop: str) -> None:
+        """A webhook queued a job (``loop="jobs"``) or filed a report (``"outbox"``): that loop
+        of this process, if it runs one, looks at once. Nothing is built here for a process
+        that runs none."""
         work = self.__dict__.get("work")
         if work is not None:
-            work.wake()
+            work.wake(loop)
 
     # -- the web pages' per-process state ------------------------------------------------------
 

@@ -34,6 +34,7 @@ from ivr.webhooks import twilio_form as form
 from ivr.webhooks.calls import IN_PROGRESS
 from ivr.webhooks.replies import PREFIX, bad_form, base_url, signature_refusal, twiml, xml
 from ivr.webhooks.twiml import render_take_next, render_whisper
+from ivr.webhooks.voice import answer
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,8 @@ def live(token: str) -> Response:
         state = rt.desk.state(sid)
         if state is None:
             return twiml((Hangup(),))
-        return _resumed(sid, Event.redirect(step=state.step, at=rt.clock()))
-    return _resumed(sid, Event.resume(handoff.target, handoff.resume_data(), at=rt.clock()))
+        return answer(sid, Event.redirect(step=state.step, at=rt.clock()))
+    return answer(sid, Event.resume(handoff.target, handoff.resume_data(), at=rt.clock()))
 
 
 @bp.route("/handoff", methods=["GET", "POST"])
@@ -77,7 +78,7 @@ def handoff_code(raw_attempt: str) -> Response:
         taken = rt.handoff_book.take_code(digits, sid, rt.clock())
         if taken.handoff is not None:
             event = Event.resume(taken.handoff.target, taken.handoff.resume_data(), at=rt.clock())
-            return _resumed(sid, event, values.get("From"))
+            return answer(sid, event, values.get("From"))
         problem = taken.problem
     elif not digits:
         problem = "none"
@@ -127,17 +128,6 @@ def dequeued() -> Response:
     person = values.get("DequeingCallSid", "")[:64]
     rt.desk.amend(sid, _taken_by(person, rt.clock()))
     return xml(render_whisper(""))
-
-
-def _resumed(sid: str, event: Event, caller: str | None = None) -> Response:
-    """The call stepped by a handoff's event (resumed at a step, or back where it was)."""
-    rt = current_runtime()
-    result = rt.desk.advance(sid, event, caller=caller)
-    if not result.known:
-        return twiml((Hangup(),))
-    if result.queued:
-        rt.wake_work()
-    return twiml(result.actions)
 
 
 def _line_language() -> str:

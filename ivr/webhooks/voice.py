@@ -32,7 +32,7 @@ from ivr.webhooks import filing
 from ivr.webhooks import twilio_form as form
 from ivr.webhooks.replies import PREFIX, bad_form, signature_refusal, twiml
 
-__all__ = ["PREFIX", "bp"]
+__all__ = ["PREFIX", "answer", "bp"]
 
 HOLD_POLL_SECONDS = 0.05  # how often a holding webhook looks at the call's row
 
@@ -45,7 +45,7 @@ bp.register_error_handler(form.FormError, bad_form)
 def incoming() -> Response:
     values = form.checked(request.values)
     now = current_runtime().clock()
-    return _answer(form.call_sid(values), Event.start(at=now), values.get("From"))
+    return answer(form.call_sid(values), Event.start(at=now), values.get("From"))
 
 
 @bp.post("/step/<raw_step>/<kind>")
@@ -58,9 +58,9 @@ def step(raw_step: str, kind: str) -> Response:
         url, duration = values.get("RecordingUrl", ""), values.get("RecordingDuration", "")
         rt.desk.record_recording(sid, status, url, duration[:20])
         if status == "completed":
-            rt.wake_work()
+            rt.wake_work("jobs")
         return Response(status=204)
-    return _answer(sid, form.step_event(kind, number, values, rt.clock()))
+    return answer(sid, form.step_event(kind, number, values, rt.clock()))
 
 
 @bp.post("/filing/<raw_poll>")
@@ -88,22 +88,22 @@ def status() -> Response:
     return Response(status=204)
 
 
-def _answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = True) -> Response:
-    """Step the call and answer with its actions; a caller about to wait on a job is held
-    first (see the module's docstring), a caller whose report was just enqueued waits for
-    its reference number."""
+def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = True) -> Response:
+    """Step the call and answer with its actions (every voice webhook, and a handoff resuming
+    a call). A caller about to wait on a job is held first (see the module's docstring); a
+    caller whose report was just enqueued waits for its reference number."""
     rt = current_runtime()
     result = rt.desk.advance(sid, event, caller=caller)
     if not result.known:
         return twiml((Hangup(),))
     if result.queued:
-        rt.wake_work()
+        rt.wake_work("jobs")
     waiting = _waiting_redirect(result.actions)
     if hold and waiting is not None and _held_until_ready(sid):
         # The transcript came in while this webhook held: answer as the redirect would.
-        return _answer(sid, Event.redirect(step=waiting.step, at=rt.clock()), hold=False)
+        return answer(sid, Event.redirect(step=waiting.step, at=rt.clock()), hold=False)
     if result.filed:
-        rt.wake_work()
+        rt.wake_work("outbox")
         if result.actions and isinstance(result.actions[-1], Hangup):
             return twiml(filing.waiting(result.language, 1))
     return twiml(result.actions)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Integer, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from ivr.leases import Backoff, LeasePolicy, Take, WorkLoop, WorkLoops, claim_rows
+from ivr.leases import Backoff, LeasePolicy, Round, Take, WorkLoop, WorkLoops, claim_rows
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -183,3 +183,34 @@ def test_run_forever_returns_when_told_to_stop() -> None:
     runner.join(10)
     assert not runner.is_alive()
     assert loops.run_once() == 0
+
+
+def test_a_named_wake_wakes_only_that_loop() -> None:
+    ran: dict[str, int] = {"outbox": 0, "jobs": 0}
+
+    def counted(name: str) -> Round:
+        def one_round() -> int:
+            ran[name] += 1
+            return 0
+
+        return one_round
+
+    loops = WorkLoops(
+        WorkLoop("outbox", [counted("outbox")], interval=60),
+        WorkLoop("jobs", [counted("jobs")], interval=60),
+    )
+    loops.start()
+    try:
+        deadline = time.monotonic() + 5
+        while min(ran.values()) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # each loop's first pass, then both idle for a minute
+        before = dict(ran)
+        loops.wake("jobs")
+        deadline = time.monotonic() + 5
+        while ran["jobs"] == before["jobs"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert ran["jobs"] == before["jobs"] + 1
+        assert ran["outbox"] == before["outbox"]
+    finally:
+        loops.stop()
