@@ -28,7 +28,7 @@ from ivr.dialog.flow_library import intake_from_services
 from ivr.dialog.state import CallState
 from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
-from ivr.webhooks.twiml import render
+from ivr.webhooks.twiml import render_twiml
 
 
 class _TableResolver:
@@ -94,7 +94,7 @@ def main() -> None:
             begin = time.perf_counter()
             state = CallState.from_dict(json.loads(stored))
             outcome = step(flow, state, make(state.step), context)
-            render(outcome.actions, catalogues=catalogues, urls=_urls)
+            render_twiml(outcome.actions, catalogues=catalogues, urls=_urls)
             stored = json.dumps(outcome.state.to_dict())
             timings.append(time.perf_counter() - begin)
         assert outcome.state.ended, "the scripted call did not reach its end"

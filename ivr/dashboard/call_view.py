@@ -132,7 +132,7 @@ class RecordingLine:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class CallReport:
     """The report the call produced and where its outbox row stands."""
 
     report_id: int
@@ -155,7 +155,7 @@ class CallDetail:
     location: Location | None
     jobs: tuple[JobLine, ...]
     recordings: tuple[RecordingLine, ...]
-    delivery: Delivery | None
+    delivery: CallReport | None
     end_reason: str
     service_code: str
 
@@ -205,14 +205,14 @@ def _recording_line(number: int, raw: Any) -> RecordingLine:
     return RecordingLine(number, status, duration, status == "completed" and bool(entry.get("url")))
 
 
-def _delivery(session: Session, call_sid: str) -> Delivery | None:
+def _delivery(session: Session, call_sid: str) -> CallReport | None:
     report = session.scalars(select(ReportRecord).where(ReportRecord.call_sid == call_sid)).first()
     if report is None:
         return None
     outbox = session.scalars(
         select(OutboxRecord).where(OutboxRecord.report_id == report.id)
     ).first()
-    return Delivery(
+    return CallReport(
         report_id=report.id,
         service_code=report.service_code,
         address=report.address_string,

@@ -1,6 +1,6 @@
 """The call simulator: Twilio's side of a phone call, played against any TwiML gateway."""
 
-from ivr.simulator.call import CallOptions, CallResult, Place, place_call
+from ivr.simulator.call import CallerPlace, CallOptions, CallResult, place_call
 from ivr.simulator.caller_turns import RecordingInfo
 from ivr.simulator.live_calls import LiveCalls
 from ivr.simulator.media import MediaServer
@@ -18,11 +18,29 @@ from ivr.simulator.script import (
     load_script,
     parse_script,
 )
-from ivr.simulator.transcript import Line, LineKind, Transcript
+from ivr.simulator.transcript import CallTranscript, Line, LineKind
 
 __all__ = [
-    "AnswerDial", "CallOptions", "CallResult", "HangUp", "Hold", "Line", "LineKind", "LiveCalls",
+    "AnswerDial",
+    "CallOptions",
+    "CallResult",
+    "CallTranscript",
+    "CallerPlace",
+    "HangUp",
+    "Hold",
+    "Line",
+    "LineKind",
+    "LiveCalls",
     "MediaServer",
-    "Place", "Press", "QueueOutcome", "RecordingInfo", "Script", "ScriptError", "Silence",
-    "Speak", "SpeakAudio", "Transcript", "load_script", "parse_script", "place_call",
+    "Press",
+    "QueueOutcome",
+    "RecordingInfo",
+    "Script",
+    "ScriptError",
+    "Silence",
+    "Speak",
+    "SpeakAudio",
+    "load_script",
+    "parse_script",
+    "place_call",
 ]  # fmt: skip

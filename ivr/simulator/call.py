@@ -35,7 +35,7 @@ from ivr.simulator.live_calls import LiveCalls, LiveLine, RestRedirect
 from ivr.simulator.media import MediaServer
 from ivr.simulator.script import Script, Step, as_script
 from ivr.simulator.sids import new_sid
-from ivr.simulator.transcript import LineKind, Transcript, TranscriptWriter
+from ivr.simulator.transcript import CallTranscript, LineKind, TranscriptWriter
 from ivr.simulator.twiml_reader import (
     Dial,
     Document,
@@ -57,7 +57,7 @@ APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
 
 
 @dataclass(frozen=True)
-class Place:
+class CallerPlace:
     """Where a phone number is, as Twilio reports it beside the number."""
 
     city: str = "BOSTON"
@@ -75,8 +75,8 @@ class CallOptions:
     transport_url: str = ""  # where that URL is reached from here; empty: the voice URL itself
     from_number: str = field(default="+16175550123", repr=False)
     to_number: str = field(default="+16175550311", repr=False)
-    from_place: Place = Place()
-    to_place: Place = Place()
+    from_place: CallerPlace = CallerPlace()
+    to_place: CallerPlace = CallerPlace()
     account_sid: str = ""  # empty: a random one
     auth_token: str = field(default="", repr=False)  # empty: requests are not signed
     status_callback: str = ""
@@ -92,7 +92,7 @@ class CallOptions:
 class CallResult:
     call_sid: str
     account_sid: str
-    transcript: Transcript
+    transcript: CallTranscript
     ended_by: str  # gateway, caller, rejected, error, step-limit, script
     call_status: str  # what the status callback says: completed, busy, no-answer
     duration: int  # seconds, as CallDuration
@@ -346,7 +346,7 @@ class _Call:
         )
 
 
-def _place(prefix: str, place: Place) -> dict[str, str]:
+def _place(prefix: str, place: CallerPlace) -> dict[str, str]:
     return {
         f"{prefix}City": place.city,
         f"{prefix}State": place.state,

@@ -29,8 +29,8 @@ from typing import Protocol
 from urllib.parse import urljoin
 
 from ivr.simulator.media import (
-    AudioError,
     MediaServer,
+    ScriptAudioError,
     spoken_recording,
     truncate_wav,
     wav_duration,
@@ -265,7 +265,7 @@ class CallerTurns:
             try:
                 audio = step.path.read_bytes()
                 wav_duration(audio)
-            except (OSError, AudioError) as error:
+            except (OSError, ScriptAudioError) as error:
                 return End("script", f"The simulator ended the call: {step.path.name}: {error}")
             source = step.path.name
             if step.then == "hangup":

@@ -28,7 +28,7 @@ _PATH = re.compile(
 )
 
 
-class AudioError(ValueError):
+class ScriptAudioError(ValueError):
     """A file the caller's script names is not a WAV the simulator can play."""
 
 
@@ -65,7 +65,7 @@ def wav_duration(data: bytes) -> float:
         with wave.open(io.BytesIO(data), "rb") as audio:
             return audio.getnframes() / audio.getframerate()
     except (wave.Error, EOFError) as error:
-        raise AudioError(f"not a PCM WAV file: {error}") from None
+        raise ScriptAudioError(f"not a PCM WAV file: {error}") from None
 
 
 def truncate_wav(data: bytes, seconds: float) -> bytes:
@@ -75,7 +75,7 @@ def truncate_wav(data: bytes, seconds: float) -> bytes:
             params = audio.getparams()
             frames = audio.readframes(round(seconds * audio.getframerate()))
     except (wave.Error, EOFError) as error:
-        raise AudioError(f"not a PCM WAV file: {error}") from None
+        raise ScriptAudioError(f"not a PCM WAV file: {error}") from None
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setparams(params)

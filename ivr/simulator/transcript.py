@@ -1,7 +1,7 @@
 """What the caller heard and did, in order: the record a simulated call leaves behind.
 
 Lines hold personal data (what the caller said, numbers dialled), so their ``repr`` hides the
-text; :meth:`Transcript.render` is the one way to print them, on purpose.
+text; :meth:`CallTranscript.render` is the one way to print them, on purpose.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Transcript:
+class CallTranscript:
     lines: tuple[Line, ...] = ()
 
     def heard(self) -> list[str]:
@@ -73,5 +73,5 @@ class TranscriptWriter:
     def note(self, text: str) -> None:
         self.add(LineKind.NOTE, text)
 
-    def transcript(self) -> Transcript:
-        return Transcript(tuple(self._lines))
+    def transcript(self) -> CallTranscript:
+        return CallTranscript(tuple(self._lines))

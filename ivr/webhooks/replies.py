@@ -14,7 +14,7 @@ from ivr.dialog.actions import Action
 from ivr.runtime import current_runtime
 from ivr.webhooks import filing
 from ivr.webhooks import twilio_form as form
-from ivr.webhooks.twiml import render
+from ivr.webhooks.twiml import render_twiml
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def step_url(event: str, step: int) -> str:
 
 def twiml(actions: tuple[Action, ...], urls: StepUrls = step_url) -> Response:
     """The actions as TwiML, in the words of the runtime's prompt catalogues."""
-    body = render(actions, catalogues=current_runtime().flows.catalogues, urls=urls)
+    body = render_twiml(actions, catalogues=current_runtime().flows.catalogues, urls=urls)
     return Response(body, mimetype="text/xml")
 
 

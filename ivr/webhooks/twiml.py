@@ -11,7 +11,7 @@ input. Every Gather and Record the engine emits is followed by a ``<Redirect>`` 
 between asking again and handing the caller to a person. (``actionOnEmptyResult`` is left off:
 one silence path, the same for Gather and Record.)
 
-URLs come from the caller of :func:`render` as ``urls(event, step)``, with ``event`` one of
+URLs come from the caller of :func:`render_twiml` as ``urls(event, step)``, with ``event`` one of
 ``gather``, ``no_input``, ``recording``, ``recording_status``, ``dial``, ``whisper`` (a Dial's
 ``<Number url>``, played to the person who answers) and ``redirect``. Every verb posts back
 (``method="POST"``) so that webhooks are signed alike.
@@ -50,7 +50,7 @@ class RenderError(ValueError):
     """An action cannot be rendered (a prompt missing from a catalogue)."""
 
 
-def render(
+def render_twiml(
     actions: Sequence[Action], *, catalogues: Mapping[str, Catalogue], urls: StepUrls
 ) -> str:
     """The TwiML document for ``actions``."""

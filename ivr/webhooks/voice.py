@@ -49,7 +49,7 @@ def incoming() -> Response:
 
 
 @bp.post("/step/<raw_step>/<kind>")
-def step(raw_step: str, kind: str) -> Response:
+def step_webhook(raw_step: str, kind: str) -> Response:
     rt = current_runtime()
     values = form.checked(request.form)
     sid, number = form.call_sid(values), form.step_number(raw_step)

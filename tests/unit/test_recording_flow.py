@@ -18,7 +18,7 @@ from ivr.dialog.events import Event
 from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
 from ivr.webhooks.filing import description
-from ivr.webhooks.twiml import render
+from ivr.webhooks.twiml import render_twiml
 from tests.unit.call_driver import Call, FakeResolver, place
 
 URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
@@ -56,7 +56,7 @@ def test_the_address_is_a_short_recording_without_a_tone(offline: Flow, catalogu
     call = at_location(offline, catalogues)
     record = next(a for a in call.actions if isinstance(a, Record))
     root: Element = fromstring(
-        render(call.actions, catalogues=catalogues, urls=lambda e, s: f"https://gw/{s}/{e}")
+        render_twiml(call.actions, catalogues=catalogues, urls=lambda e, s: f"https://gw/{s}/{e}")
     )
     verb = root.find("Record")
     assert verb is not None

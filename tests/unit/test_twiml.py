@@ -16,7 +16,7 @@ from ivr.dialog.actions import Dial, Enqueue, Gather, Hangup, Pause, Record, Red
 from ivr.dialog.events import Event
 from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
-from ivr.webhooks.twiml import RenderError, render
+from ivr.webhooks.twiml import RenderError, render_twiml
 from tests.unit.call_driver import Call, FakeResolver, place
 
 
@@ -30,7 +30,7 @@ def urls(event: str, step: int) -> str:
 
 
 def twiml(actions, catalogues) -> Element:
-    root: Element = fromstring(render(actions, catalogues=catalogues, urls=urls))
+    root: Element = fromstring(render_twiml(actions, catalogues=catalogues, urls=urls))
     assert root.tag == "Response"
     return root
 
@@ -177,4 +177,4 @@ def test_menus_take_one_key_and_questions_of_digits_end_with_pound(catalogues):
 
 def test_an_unknown_prompt_is_an_error_not_silence(catalogues):
     with pytest.raises(RenderError, match=r"no\.such\.prompt"):
-        render([Say("no.such.prompt")], catalogues=catalogues, urls=urls)
+        render_twiml([Say("no.such.prompt")], catalogues=catalogues, urls=urls)
