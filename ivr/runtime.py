@@ -6,7 +6,9 @@ store; a web process and a worker process build the same things the same way. No
 imports a blueprint or the app: views reach the runtime through :func:`current_runtime`.
 
 Tests give a collaborator of their own (a clock, the HTTP client that reaches the city) as a
-keyword of the constructor; everything else is built from the settings as in service.
+keyword of the constructor, or set a cached property before its first use (the city's client
+of a test server whose port is known only once the app serves); everything else is built from
+the settings as in service.
 """
 
 from __future__ import annotations
