@@ -38,6 +38,7 @@ def create_app(
     """The gateway's WSGI app on ``runtime`` (or one built from ``settings``, read from the
     environment when not given)."""
     rt = runtime or Runtime(settings or Settings.from_env(), engine=engine)
+    rt.build_for_web()
 
     app = Flask("voice311", root_path=str(PACKAGE_ROOT))  # static/ and templates/ under ivr/
     app.config["SECRET_KEY"] = rt.settings.secret_key or secrets.token_hex(32)

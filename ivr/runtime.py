@@ -189,6 +189,13 @@ class Runtime:
 
         warm_up_in_background(self.job_handlers)
 
+    def build_for_web(self) -> None:
+        """Build now what the webhooks and the embedded endpoint use, so that no caller's first
+        webhook waits for it: the flows (with a city endpoint, its service list comes over the
+        network), the call desk, the signature check, and the embedded endpoint's services (a
+        bad services file stops the start instead of answering a 500 later)."""
+        _ = (self.desk, self.signature_check, self.embedded_services)
+
     # -- the web side ---------------------------------------------------------------------------
 
     @functools.cached_property

@@ -16,10 +16,9 @@ from ivr.addresses.types import GeocodeResult, Place
 
 
 def _engine() -> Engine:
-    from ivr.cli_settings import load_settings
-    from ivr.store.db import make_engine
+    from ivr.cli_settings import load_runtime
 
-    return make_engine(load_settings().database_url)
+    return load_runtime().engine
 
 
 @click.group()
