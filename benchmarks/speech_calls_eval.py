@@ -1,84 +1,176 @@
-"""Whole simulated calls for random Boston addresses, spoken by synthetic voices through a
-telephone channel, recognised on this machine: how often the right place is found.
+"""Whole simulated calls, recognised on this machine: random addresses of Boston and Miami said
+by synthetic voices through a telephone line (clean, white or brown noise), the caller reacting
+to what the gateway says — confirming a right read-back, repairing a wrong one in the same call.
 
-Run: PYTHONPATH=. .venv/bin/python benchmarks/speech_calls_eval.py [--calls 40] [--seed 311]
-     [--voices flite:rms,flite:awb] [--snr 20] [--recognizer pocketsphinx]
+Run: PYTHONPATH=. .venv/bin/python benchmarks/speech_calls_eval.py [--calls-per-condition 10]
+     [--cities boston,miami] [--conditions clean,white20,white15,brown20,brown15]
+     [--voices flite:rms,flite:slt,flite:awb,espeak:en-us] [--recognizer pocketsphinx]
+     [--seed 311] [--jobs 2] [--lead-in-share 0.5] [--results FILE] [--verbose]
 
-Each address is said by the next voice, alternately clean and with noise at ``--snr`` dB. A call
-says the address at the gateway's ``<Record>`` and listens to the read-back. When the read-back
-is wrong (or the gateway cannot place the words), a second call answers as the flow offers: "2"
-(try again), the house number on the keypad, the street name said; an ambiguous street gets the
-ZIP code when it is theirs (else star, and the keypad path). A miss prints the street heard.
-Printed: within 50 m on the first try and after the confirmation turn; confident
-wrong (read back as found, more than 50 m off); recognition real-time factor (decode seconds /
-audio seconds, per recording); seconds from the end of the caller's speech to the read-back
-(the ``<Record>``'s silence timeout plus the gateway's real answer time, p50/p95); peak memory
-(max RSS of this process: gateway, recogniser, simulator).
+Each call is one person (``eval_callers.EvalCaller``): an address drawn with the seed from the
+city's address file (the same addresses under every condition, so conditions compare pairwise),
+a problem, a voice (in turn), a lead-in for ``--lead-in-share`` of the calls. A gateway per
+city runs on a store holding that city's gazetteer, with the recogniser ``--recognizer``
+names. Each finished call is appended to ``--results`` (JSON lines); a run started again with
+the same options skips the calls already there, so a stopped run resumes. The figures
+(``eval_figures``) cover every call in the file for the options given.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import json
 import logging
 import math
 import random
-import re
 import resource
-import statistics
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ivr.addresses.readback import speak_house_number
-from ivr.dialog.state import CallState
-from ivr.jobs.queue import jobs_of_call
-from ivr.settings import Settings
-from ivr.simulator import CallOptions, HangUp, MediaServer, Press, Silence, SpeakAudio, place_call
-from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
-from tests.support.speech_audio import spoken_wav
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-MENU = [Silence(), Press("2"), Press("1")]  # English; street defects; construction plate
+from benchmarks.eval_callers import (
+    LEAD_INS,
+    PROBLEMS,
+    Address,
+    Condition,
+    EvalCaller,
+    Voice,
+)
+from benchmarks.eval_figures import CallRecord, print_figures
+from ivr.addresses.address_files import load_neighbourhoods
+from ivr.jobs.queue import jobs_of_call
+from ivr.settings import PACKAGE_DATA
+from ivr.simulator import CallOptions, MediaServer, Respond, place_call
+from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
+
 RECORD_SILENCE_TIMEOUT = 1.0  # the location <Record>'s timeout: Twilio's wait after speech
-ANSWERS = re.compile(rb"I heard|Enter the house number|ZIP code|connect you")
+ASKS = (b"<Gather", b"<Record", b"<Dial", b"<Enqueue", b"<Hangup")  # the caller is answered
 
 
 @dataclass(frozen=True)
-class Address:
-    number: str
-    street: str
-    postal_code: str
-    lat: float
-    lon: float
-
-    @property
-    def spoken(self) -> str:
-        return f"{speak_house_number(self.number)} {self.street}"
+class City:
+    name: str
+    addresses: Path
+    neighbourhoods: Path | None  # postal code → district; None: read-backs say the ZIP code
+    geocoder_city: str
+    region: str
 
 
-@dataclass
+CITIES = {
+    "boston": City(
+        "boston",
+        PACKAGE_DATA / "boston-addresses.csv",
+        PACKAGE_DATA / "boston-neighbourhoods.csv",
+        "Boston",
+        "MA",
+    ),
+    "miami": City("miami", PACKAGE_DATA / "miami-addresses.csv", None, "Miami", "FL"),
+}
+# Noise on the line is heard at the SNR named; brown noise in the caller's room (-room) loses
+# most of its power to the line's 300 Hz cut (20 dB in the room is about 38 dB on the line).
+CONDITIONS = {
+    "clean": Condition("clean"),
+    "white20": Condition("white20", "white", 20.0),
+    "white15": Condition("white15", "white", 15.0),
+    "brown20": Condition("brown20", "brown", 20.0),
+    "brown15": Condition("brown15", "brown", 15.0),
+    "brown20-room": Condition("brown20-room", "brown", 20.0, in_room=True),
+    "white20-room": Condition("white20-room", "white", 20.0, in_room=True),
+}
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    key: str  # city/condition/index/address: what a resumed run skips
+    city: str
+    condition: str
+    voice: str
+    address: Address
+    problem: int
+    lead_in: str
+    seed: int
+
+
+def sample_addresses(city: City, count: int, seed: int) -> list[Address]:
+    districts: dict[str, str] = {}
+    if city.neighbourhoods is not None:
+        with city.neighbourhoods.open(encoding="utf-8-sig", newline="") as stream:
+            districts = load_neighbourhoods(stream)
+    with city.addresses.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["House number"].isdigit()]
+    chosen = random.Random(f"{seed}/{city.name}").sample(rows, count)
+    return [
+        Address(
+            r["House number"],
+            r["Street name"],
+            r["Postal code"],
+            float(r["Latitude"]),
+            float(r["Longitude"]),
+            districts.get(r["Postal code"], ""),
+        )
+        for r in chosen
+    ]
+
+
+def plan(args: argparse.Namespace) -> list[PlannedCall]:
+    voices = args.voices.split(",")
+    calls = []
+    for city_name in args.cities.split(","):
+        addresses = sample_addresses(CITIES[city_name], args.calls_per_condition, args.seed)
+        for condition in args.conditions.split(","):
+            for index, address in enumerate(addresses):
+                rng = random.Random(f"{args.seed}/{city_name}/{index}")
+                lead_in = rng.choice(LEAD_INS) if rng.random() < args.lead_in_share else ""
+                calls.append(
+                    PlannedCall(
+                        f"{city_name}/{condition}/{index}/{address.number} {address.street}",
+                        city_name,
+                        condition,
+                        voices[index % len(voices)],
+                        address,
+                        rng.randrange(len(PROBLEMS)),
+                        lead_in,
+                        rng.randrange(1 << 30),
+                    )
+                )
+    return calls
+
+
 class Timer:
-    """Times from a location recording's action request to the first answer that tells the
-    caller what was understood (a read-back, the keypad, the ZIP code, a person)."""
+    """Times each recording that carries the address or the street, from its action request
+    to the first answer that asks the caller something (a read-back, a repair, a person)."""
 
-    sent: float | None = None
-    latency: float | None = None
+    def __init__(self, caller: EvalCaller) -> None:
+        self._caller = caller
+        self._timed = 0
+        self._sent: float | None = None
+        self.latencies: list[float] = []
 
     def on_request(self, request: httpx.Request) -> None:
-        if self.sent is None and request.url.path.endswith("/recording"):
-            self.sent = time.perf_counter()
+        if request.url.path.endswith("/recording") and self._caller.address_turns > self._timed:
+            self._timed = self._caller.address_turns
+            self._sent = time.perf_counter()
 
     def on_response(self, response: httpx.Response) -> None:
-        if self.sent is None or self.latency is not None:
+        if self._sent is None:
             return
         response.read()
-        if ANSWERS.search(response.content):
-            self.latency = time.perf_counter() - self.sent
+        if any(verb in response.content for verb in ASKS):
+            self.latencies.append(time.perf_counter() - self._sent + RECORD_SILENCE_TIMEOUT)
+            self._sent = None
 
 
 def metres(lat: float, lon: float, address: Address) -> float:
@@ -87,160 +179,166 @@ def metres(lat: float, lon: float, address: Address) -> float:
     return math.hypot(north, east)
 
 
-def sample_addresses(path: Path, count: int, seed: int) -> list[Address]:
-    with path.open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["House number"].isdigit()]
-    chosen = random.Random(seed).sample(rows, count)
-    return [
-        Address(
-            r["House number"],
-            r["Street name"],
-            r["Postal code"],
-            float(r["Latitude"]),
-            float(r["Longitude"]),
-        )
-        for r in chosen
-    ]
-
-
-def call(gateway: Gateway, script: list[Any], timer: Timer | None = None) -> Any:
-    hooks = {"request": [timer.on_request], "response": [timer.on_response]} if timer else {}
-    with httpx.Client(timeout=30, event_hooks=hooks) as client:  # type: ignore[arg-type]
+def one_call(gateway: Gateway, planned: PlannedCall, audio: Path) -> CallRecord:
+    voice = Voice(planned.voice, CONDITIONS[planned.condition], audio)
+    problem = PROBLEMS[planned.problem]
+    caller = EvalCaller(planned.address, problem, voice, planned.lead_in, planned.seed)
+    timer = Timer(caller)
+    began = time.perf_counter()
+    hooks: dict[str, Any] = {"request": [timer.on_request], "response": [timer.on_response]}
+    with httpx.Client(timeout=60, event_hooks=hooks) as client:
         options = CallOptions(
             voice_url=gateway.voice_url,
             auth_token=AUTH_TOKEN,
             status_callback=f"{gateway.base_url}/twilio/voice/status",
             pause_pace=1.0,  # "one moment" pauses take real time, as on a phone
         )
-        return place_call(client, options, script, media=gateway.media)
+        result = place_call(client, options, [Respond(caller)], media=gateway.media)
+    reports = gateway.reports_of(result.call_sid)
+    decode: list[float] = []
+    with gateway.sessions() as session:
+        for job in jobs_of_call(session, result.call_sid):
+            slots = (job.result or {}).get("slots", {})
+            decode += [float(v) for k, v in slots.items() if k.endswith("_decode_seconds")]
+    outcome, off, filed = "no report", None, ""
+    if reports:
+        report = reports[0]
+        filed = report.description
+        if report.lat is None or report.long is None:
+            outcome = "no point"
+        else:
+            off = metres(report.lat, report.long, planned.address)
+            outcome = "within 50 m" if off <= 50 else "off"
+    notes = caller.notes
+    return CallRecord(
+        key=planned.key,
+        city=planned.city,
+        condition=planned.condition,
+        voice=planned.voice,
+        said=notes.said or planned.address.spoken,
+        expected=planned.address.read_back,
+        read_backs=[heard for heard, _ in notes.read_backs],
+        first_answer=notes.first_answer,
+        first_try_right=notes.first_try_right,
+        repairs=notes.repairs,
+        not_confirmed=notes.not_confirmed,
+        outcome=outcome,
+        metres_off=off,
+        description=problem.description,
+        filed_description=filed,
+        latencies=timer.latencies,
+        decode_seconds=decode,
+        unknown=notes.unknown,
+        ended_by=result.ended_by,
+        seconds=time.perf_counter() - began,
+        transcript=result.transcript.render(),
+    )
 
 
-def location_of(gateway: Gateway, call_sid: str) -> tuple[str, float, float, str] | None:
-    """The call's location: outcome, latitude, longitude, street heard."""
-    row = gateway.call_row(call_sid)
-    assert row is not None
-    place = CallState.from_dict(row.state).location
-    if place is None or place.lat is None or place.lon is None:
-        return None
-    return place.outcome, place.lat, place.lon, place.street
+@contextmanager
+def city_gateway(city: City, args: argparse.Namespace, folder: Path) -> Iterator[Gateway]:
+    began = time.perf_counter()
+    url = f"sqlite:///{folder / f'{city.name}.db'}"
+    if city.name == "boston":
+        store = prepared_store(url)
+    else:
+        store = prepared_store(url, gazetteer_file=city.addresses)
+    with (
+        MediaServer(auth_token=AUTH_TOKEN) as media,
+        running_gateway(
+            store,
+            media=media,
+            recognizer=args.recognizer,
+            geocoder_city=city.geocoder_city,
+            geocoder_region=city.region,
+        ) as gateway,
+    ):
+        print(f"{city.name}: gateway ready in {time.perf_counter() - began:.1f} s", flush=True)
+        yield gateway
+
+
+def results_path(args: argparse.Namespace) -> Path:
+    if args.results:
+        return Path(args.results)
+    options = f"{args.seed}|{args.voices}|{args.recognizer}|{args.lead_in_share}"
+    digest = hashlib.sha1(options.encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / "voice311-eval" / f"calls-{digest}.jsonl"
+
+
+def read_results(path: Path) -> dict[str, CallRecord]:
+    if not path.exists():
+        return {}
+    records = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = CallRecord(**json.loads(line))
+            records[record.key] = record
+    return records
 
 
 def run(args: argparse.Namespace) -> None:
-    settings = Settings()
-    addresses = sample_addresses(settings.gazetteer_path, args.calls, args.seed)
-    voices = args.voices.split(",")
-    folder = Path(tempfile.mkdtemp(prefix="voice311-eval-"))
-    store = prepared_store(f"sqlite:///{folder / 'voice311.db'}")
-    first = after = confident_wrong = 0
-    latencies: list[float] = []
-    ratios: list[float] = []
-    with (
-        MediaServer(auth_token=AUTH_TOKEN) as media,
-        running_gateway(store, media=media, recognizer=args.recognizer) as gateway,
-    ):
-        for index, address in enumerate(addresses):
-            voice = voices[index % len(voices)]
-            snr = args.snr if (index // len(voices)) % 2 else None
-            wav = folder / f"address-{index}.wav"
-            wav.write_bytes(spoken_wav(address.spoken, voice, snr_db=snr))
-            timer = Timer()
-            result = call(gateway, [*MENU, SpeakAudio(wav), HangUp()], timer)
-            if timer.latency is not None:
-                latencies.append(timer.latency + RECORD_SILENCE_TIMEOUT)
-            found = location_of(gateway, result.call_sid)
-            right = found is not None and metres(found[1], found[2], address) <= 50
-            read_back = found is not None and found[0] == "done"
-            first += right and read_back
-            confident_wrong += read_back and not right
-            if not (right and read_back):
-                right = retry(gateway, folder, index, address, voice, snr, wav, found)
-            after += right
-            with gateway.sessions() as session:
-                for job in jobs_of_call(session, result.call_sid):
-                    slots = (job.result or {}).get("slots", {})
-                    audio = float(slots.get("location_words_audio_seconds", 0) or 0)
-                    if audio:
-                        ratios.append(float(slots["location_words_decode_seconds"]) / audio)
-            mark = "ok" if right else f"MISS (said {address.street}, heard {found and found[3]})"
-            print(f"{index + 1:3d} {voice:14s} snr={snr or 'clean':>5} {mark}", flush=True)
-    report(args, first, after, confident_wrong, ratios, latencies)
+    path = results_path(args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    audio = path.parent / "audio"
+    audio.mkdir(exist_ok=True)
+    done = read_results(path)
+    calls = plan(args)
+    todo = [c for c in calls if c.key not in done]
+    print(f"{len(calls)} calls, {len(calls) - len(todo)} already in {path}", flush=True)
+    began, cpu = time.perf_counter(), time.process_time()
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="voice311-eval-") as folder:
+        for city_name in args.cities.split(","):
+            mine = [c for c in todo if c.city == city_name]
+            if not mine:
+                continue
+            with city_gateway(CITIES[city_name], args, Path(folder)) as gateway:
 
+                def call_and_keep(planned: PlannedCall) -> None:
+                    record = one_call(gateway, planned, audio)
+                    with lock:
+                        done[record.key] = record
+                        with path.open("a", encoding="utf-8") as out:
+                            out.write(json.dumps(asdict(record)) + "\n")
+                        print(record.line(), flush=True)
 
-def retry(
-    gateway: Gateway,
-    folder: Path,
-    index: int,
-    address: Address,
-    voice: str,
-    snr: float | None,
-    wav: Path,
-    found: tuple[str, float, float, str] | None,
-) -> bool:
-    """The confirmation turn: "no" to a wrong read-back, then the keypad path the flow offers
-    (the house number keyed, the street said). Asked for the ZIP code of a street, the caller
-    gives it when the street named is theirs, else presses star for the keypad path."""
-    street = folder / f"street-{index}.wav"
-    street.write_bytes(spoken_wav(address.street, voice, snr_db=snr))
-    script: list[Any] = [*MENU, SpeakAudio(wav)]
-    outcome = found[0] if found else "failed"
-    if outcome == "ambiguous" and found is not None and found[3] == address.street:
-        script += [Press(address.postal_code)]
-    else:
-        if outcome == "done":
-            script += [Press("2")]
-        elif outcome == "ambiguous":
-            script += [Press("*")]
-        script += [Press(f"{address.number}#"), SpeakAudio(street)]
-    result = call(gateway, [*script, HangUp()])
-    again = location_of(gateway, result.call_sid)
-    return again is not None and again[0] == "done" and metres(again[1], again[2], address) <= 50
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
-
-
-def report(
-    args: argparse.Namespace,
-    first: int,
-    after: int,
-    confident_wrong: int,
-    ratios: list[float],
-    latencies: list[float],
-) -> None:
-    n = args.calls
+                with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                    list(pool.map(call_and_keep, mine))
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines = [
-        f"{n} addresses, voices {args.voices}, clean and {args.snr} dB SNR, {args.recognizer}",
-        f"within 50 m, first try:          {first}/{n} = {100 * first / n:.1f}%",
-        f"within 50 m, after confirmation: {after}/{n} = {100 * after / n:.1f}%  (target >= 90%)",
-        f"confident wrong:                 {confident_wrong}/{n} = "
-        f"{100 * confident_wrong / n:.1f}%  (target <= 1%)",
-    ]
-    if ratios:
-        lines.append(
-            f"recognition real-time factor:    mean {statistics.mean(ratios):.2f}, "
-            f"max {max(ratios):.2f}  (target <= 0.3)"
-        )
-    if latencies:
-        lines.append(
-            f"end of speech to read-back:      p50 {percentile(latencies, 0.5):.2f} s, "
-            f"p95 {percentile(latencies, 0.95):.2f} s  (target <= 2 s)"
-        )
-    lines.append(f"peak memory (max RSS):           {peak:.0f} MiB")
-    print("\n" + "\n".join(lines))
+    print_figures(
+        [done[c.key] for c in calls if c.key in done],
+        recognizer=args.recognizer,
+        verbose=args.verbose,
+        run_seconds=wall,
+        run_cpu=cpu,
+        calls_run=len(todo),
+        peak_mib=peak,
+    )
 
 
 def main(argv: list[str]) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log between the figures
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=311)
-    parser.add_argument("--voices", default="flite:rms,flite:awb")
-    parser.add_argument("--snr", type=float, default=20.0)
+    parser.add_argument("--calls-per-condition", type=int, default=10)
+    parser.add_argument("--cities", default="boston,miami")
+    parser.add_argument("--conditions", default="clean,white20,white15,brown20,brown15")
+    parser.add_argument("--voices", default="flite:rms,flite:slt,flite:awb,espeak:en-us")
     parser.add_argument("--recognizer", default="pocketsphinx")
-    run(parser.parse_args(argv))
+    parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument("--jobs", type=int, default=2, help="calls at once")
+    parser.add_argument("--lead-in-share", type=float, default=0.5)
+    parser.add_argument("--results", default="", help="JSON lines of finished calls")
+    parser.add_argument("--verbose", action="store_true", help="print the misses")
+    args = parser.parse_args(argv)
+    unknown = [c for c in args.cities.split(",") if c not in CITIES]
+    unknown += [c for c in args.conditions.split(",") if c not in CONDITIONS]
+    if unknown:
+        parser.error(
+            f"unknown {', '.join(unknown)}; cities: {', '.join(CITIES)}; "
+            f"conditions: {', '.join(CONDITIONS)}"
+        )
+    run(args)
 
 
 if __name__ == "__main__":

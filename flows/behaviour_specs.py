@@ -110,6 +110,48 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
             "ran out, and the flow goes on with what there is."
         ),
     ),
+    "match_street_letters": BehaviourSpec(
+        name="match_street_letters",
+        state_type=StateType.LOOKUP,
+        outcomes=("found", "none", "failed"),
+        inputs=("letters", "house_number"),
+        required_inputs=("letters",),
+        provides=("street_option_1", "street_option_2", "street_option_3", "street_option_4"),
+        description=(
+            "The gazetteer's streets whose names start with the letters keyed on the phone "
+            "pad in the `letters` slot (2=ABC … 9=WXYZ; a digit keys itself), those with the "
+            "house number in the `house_number` slot first: at most four, their names in the "
+            "slots `street_option_1` … `street_option_4` (a menu option's `name_slot`). "
+            "`found`: at least one; `none`: no street starts so; `failed`: the gateway has no "
+            "street list (a remote geocoder)."
+        ),
+    ),
+    "resolve_street_choice": BehaviourSpec(
+        name="resolve_street_choice",
+        state_type=StateType.LOOKUP,
+        outcomes=("done", "failed"),
+        inputs=("choice", "house_number"),
+        required_inputs=("choice",),
+        provides=("address",),
+        description=(
+            "The street chosen from `match_street_letters`' list (its place, 1 to 4, in the "
+            "`choice` slot), with the `house_number`, looked up and read back as {address}. "
+            "`done`: placed; `failed`: no such choice, or not found."
+        ),
+    ),
+    "keep_place_unconfirmed": BehaviourSpec(
+        name="keep_place_unconfirmed",
+        state_type=StateType.LOOKUP,
+        outcomes=("done",),
+        inputs=("said", "house_number", "street", "letters"),
+        required_inputs=(),
+        description=(
+            "No place could be confirmed: the report goes on with the caller's own words as "
+            "its address (the address `said`, the `house_number` and `street` said alone; with "
+            'no words, the keyed `letters`), no coordinates, and a "place not confirmed" '
+            "mark that staff and the city see."
+        ),
+    ),
 }
 
 # Values the engine fills from the call itself, besides every slot by its name.

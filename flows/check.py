@@ -4,6 +4,8 @@
 - every target state exists, and every state is reachable from ``start``;
 - every path ends: from every state a hangup or transfer can be reached, and no state leaves an
   event it can produce unrouted (a dead end);
+- every loop is bounded: each cycle of states passes through a state with ``max_visits``
+  (``attempts`` counts re-asks of one state only, and is reset when the state is entered);
 - every input state says how many attempts it allows and where the caller goes after the last;
 - every prompt key and word list exists in every catalogue the flow speaks, and every
   placeholder has a named value to fill it;
@@ -73,6 +75,7 @@ def check_flow(flow: Flow, catalogues: Mapping[str, Catalogue]) -> list[Problem]
         _check_shape(state, add)
         _check_prompts(state, speaking, catalogues, slots, add)
     problems += _check_graph(flow)
+    problems += _check_loops(flow)
     return problems
 
 
@@ -134,6 +137,9 @@ def _check_shape(state: State, add: Any) -> None:
         add(name, "transitions.skip", "a state with a skip_key must say where 'skip' leads")
     if state.max_digits and state.min_digits > state.max_digits:
         add(name, "min_digits", "is above max_digits")
+    for i, option in enumerate(state.options):
+        if option.name_slot and option.prompt is None:
+            add(name, f"options[{i}].prompt", "an option named by a slot needs a prompt to say it")
 
 
 def _check_prompts(
@@ -143,6 +149,8 @@ def _check_prompts(
     slots: set[str],
     add: Any,
 ) -> None:
+    # an option named by a slot speaks that slot's value as its {name}
+    named = {f"options[{i}].prompt" for i, o in enumerate(state.options) if o.name_slot}
     for field, ref in state.prompt_refs():
         in_languages = speaking
         if ref.language is not None:
@@ -151,6 +159,8 @@ def _check_prompts(
             else:
                 add(state.name, f"{field}.language", f"no catalogue for language '{ref.language}'")
         known = slots | set(ENGINE_VALUES) | {k for k, _ in ref.values}
+        if field in named:
+            known.add("name")
         for catalogue in in_languages:
             template = catalogue.prompts.get(ref.key)
             if template is None:
@@ -224,6 +234,72 @@ def _check_graph(flow: Flow) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _check_loops(flow: Flow) -> list[Problem]:
+    """Every cycle must pass through a state with a visit limit: the states without one must
+    form no cycle among themselves (a strongly connected component of two or more states, or
+    a state that leads to itself through a transition or an option)."""
+    free = {name for name, state in flow.states.items() if state.max_visits is None}
+    edges = {
+        name: [t for t in _edges(flow, flow.states[name]) if t in free] for name in sorted(free)
+    }
+    problems = []
+    for component in _strongly_connected(edges):
+        if len(component) == 1 and component[0] not in edges[component[0]]:
+            continue
+        names = ", ".join(f"'{name}'" for name in component)
+        problems.append(
+            Problem(
+                flow.source,
+                component[0],
+                "max_visits",
+                f"unbounded loop: {names} lead back to each other and none of them limits "
+                "its visits (give one max_visits and after_max_visits)",
+            )
+        )
+    return problems
+
+
+def _strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components of ``edges``, each sorted, without recursion."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(edges[target])))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    return components
 
 
 def check_catalogues(catalogues: Mapping[str, Catalogue]) -> list[Problem]:

@@ -40,6 +40,9 @@ from ivr.open311.models import Attribute, Service, ServiceDefinition
 
 MENU_KEYS = "123456789"
 PAGE_SIZE = 8  # entries on a page that continues: key 9 is "more"
+# Entries into one menu page a call may make: paging back and forth, or starting over from
+# the final confirm, goes round; after this many the caller goes where silence would lead.
+MENU_VISITS = 6
 OPERATOR = "operator"
 MAIN_MENU = "main_menu"
 LOCATION = "ask_location"
@@ -217,6 +220,8 @@ def _menu(
             "options": options,
             "attempts": 2,
             "after_last_attempt": after_last_attempt,
+            "max_visits": MENU_VISITS,
+            "after_max_visits": after_last_attempt,
             **(fields or {}),
         }
 

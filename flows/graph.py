@@ -3,8 +3,9 @@
 Shapes say what a state does: a diamond asks a choice (menu, confirm), a parallelogram waits
 for an answer (digits, speech, a recording), a subroutine looks something up, a cylinder files
 the report, a stadium ends the call (hangup, transfer), a rounded box only speaks. Edges are
-labelled with the key or event that follows them; dotted edges are choices made by voice only
-and the way out after the last failed attempt. Pressing 0 from any question leads to the
+labelled with the key or event that follows them; dotted edges are choices made by voice only,
+the way out after the last failed attempt, and the way out once a state's visits are used up
+(``max_visits``). Pressing 0 from any question leads to the
 flow's operator state: that edge is noted once rather than drawn from every state.
 """
 
@@ -60,6 +61,8 @@ def _edges(state: State) -> list[str]:
         edge(target, event)
     if state.after_last_attempt:
         edge(state.after_last_attempt, "last attempt", dotted=True)
+    if state.after_max_visits:
+        edge(state.after_max_visits, f"visit {state.max_visits} used", dotted=True)
     return lines
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 REPORT = "start_duplicate_check"  # the report's first state, where a confirmed place leads
+STATUS_ASKS = 5  # reference numbers one call may ask about before the line says goodbye
 
 
 def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]:
@@ -41,7 +42,7 @@ def includes(*, location: str, operator: str, offline: bool) -> list[dict[str, A
     ``offline``: the gateway recognises speech itself (``IVR_RECOGNIZER`` pocketsphinx or vosk):
     the address and the street are short recordings transcribed by jobs. Otherwise they are
     ``<Gather input="speech">`` answers, recognised by Twilio."""
-    values = {"start": location, "confirmed": REPORT, "operator": operator, "offline": offline}
+    values = {"start": location, "confirmed": REPORT, "offline": offline}
     return [
         {"fragment": "location", "with": values},
         {"fragment": "person", "with": {"operator": operator}},
@@ -170,6 +171,8 @@ def status_by_phone(*, start: str, main_menu: str, operator: str) -> dict[str, d
             "max_digits": 20,
             "timeout": 8,
             **ask,
+            "max_visits": STATUS_ASKS,
+            "after_max_visits": "status_goodbye",
             "transitions": {"done": "find_status"},
         },
         "find_status": {

@@ -85,12 +85,15 @@ def _option(raw: dict[str, Any]) -> Option:
         prompt=_prompt(raw["prompt"]) if "prompt" in raw else None,
         language=raw.get("language"),
         service_code=raw.get("service_code"),
+        name_slot=raw.get("name_slot"),
     )
 
 
 _SCALARS = (
     "attempts",
     "after_last_attempt",
+    "max_visits",
+    "after_max_visits",
     "behaviour",
     "store_as",
     "attribute",

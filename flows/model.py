@@ -89,7 +89,9 @@ class Option:
     are literal words in any language (the city's own service names). An option without a key
     is chosen by voice only. Choosing it stores ``value`` into the state's slot or attribute,
     switches the call to ``language``, or records ``service_code`` (named ``name``) as the
-    service the caller is reporting.
+    service the caller is reporting. With ``name_slot`` the option's name is that slot's value
+    at the time of asking (the streets a lookup found); while the slot is empty the option is
+    neither offered nor chosen.
     """
 
     target: str
@@ -101,6 +103,7 @@ class Option:
     prompt: PromptRef | None = None
     language: str | None = None
     service_code: str | None = None
+    name_slot: str | None = None  # the option's name is this slot's value; empty: not offered
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class State:
     transitions: Mapping[str, str] = field(default_factory=dict)
     attempts: int | None = None
     after_last_attempt: str | None = None
+    # Entries into this state a call may make, counted per call and never reset; the next
+    # entry goes to ``after_max_visits`` instead. What bounds a cycle through several states.
+    max_visits: int | None = None
+    after_max_visits: str | None = None
     behaviour: str | None = None
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     store_as: str | None = None
@@ -141,6 +148,8 @@ class State:
         found += [(f"options[{i}].target", o.target) for i, o in enumerate(self.options)]
         if self.after_last_attempt:
             found.append(("after_last_attempt", self.after_last_attempt))
+        if self.after_max_visits:
+            found.append(("after_max_visits", self.after_max_visits))
         return found
 
     def prompt_refs(self) -> list[tuple[str, PromptRef]]:

@@ -51,6 +51,7 @@ def _register() -> None:
     from ivr.dialog.commands import flows
     from ivr.open311.commands import open311
     from ivr.outbox.commands import outbox, worker
+    from ivr.recordings.commands import transcribe
     from ivr.simulator.commands import call
     from speech.commands import models
 
@@ -63,6 +64,7 @@ def _register() -> None:
     main.add_command(flows)
     main.add_command(staff)
     main.add_command(models)
+    main.add_command(transcribe)
 
 
 _register()

@@ -98,6 +98,7 @@ class Runtime:
     @functools.cached_property
     def desk(self) -> CallDesk:
         """Steps every call of this process through the configured flow."""
+        from ivr.addresses.keyed_streets import KeyedStreets
         from ivr.dialog.context import DialogContext, TransferTarget
         from ivr.webhooks.calls import CallDesk
 
@@ -105,6 +106,9 @@ class Runtime:
         context = DialogContext(
             catalogues=self.flows.catalogues,
             resolver=self.resolver,
+            # The streets by their keyed letters come from the city's own address points,
+            # whichever resolver places the street chosen.
+            streets=KeyedStreets(lambda: self.gazetteer.index),
             transfers={
                 "operator": TransferTarget(
                     number=settings.operator_number, queue=settings.operator_queue
@@ -177,7 +181,10 @@ class Runtime:
             handlers["transcribe"] = not_transcribed
         else:
             handlers["transcribe"] = transcriber_for(
-                self.settings, gazetteer=self.gazetteer, resolver=self.resolver
+                self.settings,
+                gazetteer=self.gazetteer,
+                resolver=self.resolver,
+                languages=tuple(self.catalogues),
             )
         return handlers
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 PREFIX = "IVR_"
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 GEOCODERS = ("gazetteer", "nominatim", "pelias", "arcgis", "census")
-RECOGNIZERS = ("pocketsphinx", "vosk", "twilio")
+RECOGNIZERS = ("whisper", "pocketsphinx", "vosk", "twilio")
 
 
 class SettingsError(ValueError):
@@ -208,11 +208,27 @@ class Settings:
         '"one moment" per second); after that they hear that the report was received.',
     )
     recognizer: str = _setting(
-        "pocketsphinx",
-        "Who recognises the caller's speech at the location and description steps: "
-        "`pocketsphinx` (on this machine, the English model in its wheel, nothing to download), "
-        "`vosk` (on this machine, the model in `IVR_VOSK_MODEL`) or `twilio` (Twilio's cloud "
-        'speech, `<Gather input="speech">`).',
+        "whisper",
+        "Who recognises the caller's recordings — the place, the street said alone, the "
+        "description (spoken answers to menus and to a service's questions are Twilio's: "
+        "README, *What is recognised where*): `whisper` (on this machine: Whisper "
+        "from the pinned model wheels, tiny.en for English and the multilingual base for "
+        "Spanish, with PocketSphinx's street model hearing every address beside it and the "
+        "gazetteer choosing), `pocketsphinx` (on this machine, English only, the model in its "
+        "wheel), `vosk` (on this machine, the model in `IVR_VOSK_MODEL`) or `twilio` (Twilio's "
+        'cloud speech, `<Gather input="speech">`; descriptions go to staff as recordings).',
+    )
+    whisper_model: str = _setting(
+        "tiny.en",
+        "The Whisper model `IVR_RECOGNIZER=whisper` uses first: `tiny.en` or `base` (shipped in "
+        "the pinned wheels, SHA-256 checked at load) or the directory of a model "
+        "`ivr models download` installed (e.g. `models/faster-whisper-small`).",
+    )
+    whisper_multilingual_model: str = _setting(
+        "base",
+        "The Whisper model for callers in a language `IVR_WHISPER_MODEL` does not speak "
+        "(tiny.en speaks English only): `base` (shipped) or a downloaded model's directory. "
+        "Empty: such callers' words are not transcribed, their recordings go to staff.",
     )
     vosk_model: str = _setting(
         "", "Directory of the Vosk model used when `IVR_RECOGNIZER` is `vosk`."
@@ -287,10 +303,11 @@ class Settings:
         'so that the read-back follows at once; after that the caller hears "one moment".',
     )
     min_address_confidence: float = _setting(
-        0.3,
-        "A spoken address recognised on this machine with less confidence than this (0–1) is "
-        "not read back: the caller keys the house number and says the street instead. 0.3 is "
-        "measured for PocketSphinx (docs/recording-path.md); a Vosk model needs its own.",
+        0.5,
+        "An address or a street recognised on this machine with less confidence than this "
+        "(0–1, calibrated per engine so that 0.5 is PocketSphinx's 0.3, below which it read "
+        "back no right address: docs/recording-path.md) is not read back: the flow's next "
+        "repair asks again instead (the keypad, then the street's letters).",
     )
 
     @classmethod
@@ -338,6 +355,8 @@ class Settings:
             raise SettingsError(f"{env_name('log_level')} must be DEBUG, INFO, WARNING or ERROR")
         if self.recognizer not in RECOGNIZERS:
             raise SettingsError(f"{env_name('recognizer')} must be one of {', '.join(RECOGNIZERS)}")
+        if self.recognizer == "whisper" and not self.whisper_model:
+            raise SettingsError(f"{env_name('whisper_model')} must name a Whisper model")
         if not 0 <= self.transcript_hold <= 10:
             raise SettingsError(f"{env_name('transcript_hold')} must be from 0 to 10 seconds")
         if not 0 <= self.min_address_confidence <= 1:

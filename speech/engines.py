@@ -1,7 +1,11 @@
-"""The engine a process uses, loaded once: ``load_engine("pocketsphinx")`` or ``"vosk"``.
+"""The engines a process uses, loaded once: ``load_engine("pocketsphinx")``, ``"vosk"`` or
+``"whisper"``.
 
-Engines are cached per (kind, model directory) for the life of the process; loading is
-guarded by a lock, so two threads asking at once load the model once.
+Engines are cached per (kind, model) for the life of the process; loading is guarded by a
+lock, so two threads asking at once load the model once. ``model_dir`` names the model: a
+directory for Vosk (required) and PocketSphinx (empty: the model in its wheel); for Whisper a
+packaged model (``"tiny.en"``, the default when empty, or ``"base"``) or the directory of a
+downloaded one (:mod:`speech.whisper_models`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 from speech.errors import ModelError
 from speech.recognizer import Engine
 
-ENGINE_KINDS = ("pocketsphinx", "vosk")
+ENGINE_KINDS = ("pocketsphinx", "vosk", "whisper")
 
 _engines: dict[tuple[str, str], Engine] = {}
 _lock = threading.Lock()
@@ -22,6 +26,10 @@ def load_engine(kind: str = "pocketsphinx", *, model_dir: str = "") -> Engine:
     """The shared engine of ``kind``; ModelError for an unknown kind or an unusable model."""
     if kind not in ENGINE_KINDS:
         raise ModelError(f"unknown recogniser {kind!r}: use one of {', '.join(ENGINE_KINDS)}")
+    if kind == "whisper" and not model_dir:
+        from speech.whisper_engine import DEFAULT_MODEL
+
+        model_dir = DEFAULT_MODEL  # "" and "tiny.en" are one engine, loaded once
     key = (kind, model_dir)
     with _lock:
         if key not in _engines:
@@ -30,6 +38,10 @@ def load_engine(kind: str = "pocketsphinx", *, model_dir: str = "") -> Engine:
 
 
 def _load(kind: str, model_dir: str) -> Engine:
+    if kind == "whisper":
+        from speech.whisper_engine import WhisperEngine
+
+        return WhisperEngine(model_dir)
     if kind == "vosk":
         if not model_dir:
             raise ModelError("the vosk recogniser needs a model directory (IVR_VOSK_MODEL)")

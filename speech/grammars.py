@@ -53,6 +53,44 @@ NUMBER_WORDS = (
 )
 # Words a caller puts around a house number and street names.
 ADDRESS_WORDS = ("and", "at", "of", "the", "corner", "near", "number", "by")
+# What callers say before an address. Without them in the model, a recogniser spends "the
+# address is" on a street name ("<street> nine one five …") and the address is lost; as words
+# of the model they come out as themselves, and the spoken parser strips them.
+LEAD_INS = (
+    "the address is",
+    "my address is",
+    "address is",
+    "the location is",
+    "it's at",
+    "it is at",
+    "it's on",
+    "it's",
+    "i'm at",
+    "i live at",
+    "in front of",
+    "right in front of",
+    "near",
+    "across from",
+    "outside",
+    "next to",
+    "um",
+    "uh",
+    "yeah",
+    "yes",
+    "okay",
+    "so",
+    "i think it's",
+    "i'm calling about",
+    "i'm calling about a pothole at",
+    "i'm calling about the pothole in front of",
+    "there's a pothole at",
+    "there's a pothole on",
+    "there's a streetlight out at",
+    "it's at the corner of",
+    "um the address is",
+    "uh it's at",
+    "yeah it's at",
+)
 # Spoken forms of the suffixes a caller may add or drop ("Washington" for "Washington Street").
 STREET_SUFFIXES = (
     "street",
@@ -128,7 +166,8 @@ def street_grammar(streets: Iterable[str], addresses: Iterable[tuple[int, str]] 
     beside a grammar does so (a street missing from the list must not be forced onto a caller).
     """
     phrases = _phrases_of(streets)
-    words = tuple(dict.fromkeys((*NUMBER_WORDS, *ADDRESS_WORDS)))
+    spoken_around = (*ADDRESS_WORDS, *LEAD_INS)
+    words = tuple(dict.fromkeys((*NUMBER_WORDS, *(w for p in spoken_around for w in p.split()))))
     real = tuple(dict.fromkeys(_spoken_addresses(addresses)))
     return Grammar(
         phrases=phrases,
@@ -189,7 +228,11 @@ def address_examples(
     phrases: tuple[str, ...], *, per_phrase: int = 2, seed: int = 0
 ) -> tuple[str, ...]:
     """Sample addresses for a language model: each street alone and after house numbers
-    (spoken in all three styles), and pairs of streets as crossings. Seeded: the same every run.
+    (spoken in all three styles), the same after a lead-in ("the address is …", "um …"), and
+    pairs of streets as crossings. Seeded: the same every run.
+
+    No closings ("thank you", "please"): as words of the model they were heard in the middle
+    of house numbers ("thirty eight sixty" → "thirty eight thank you").
     """
     rng = random.Random(seed)
     examples: list[str] = []
@@ -198,6 +241,8 @@ def address_examples(
         for _ in range(per_phrase):
             number = spoken_house_number(rng.randrange(1, 3000), rng.randrange(3))
             examples.append(f"{number} {phrase}")
+        number = spoken_house_number(rng.randrange(1, 10000), rng.randrange(3))
+        examples.append(f"{rng.choice(LEAD_INS)} {number} {phrase}")
     for _ in range(min(1000, len(phrases))):
         first, second = rng.sample(phrases, 2) if len(phrases) > 1 else (phrases[0],) * 2
         lead = rng.choice(("", "corner of ", "at "))

@@ -1,4 +1,4 @@
-"""Vosk models a city can download, and the download itself.
+"""Models a city can download (Vosk, and faster-whisper's Whisper models), and the download.
 
 ``KNOWN_MODELS`` lists models published on alphacephei.com under their real names, with the
 size the site publishes. alphacephei.com publishes no checksums, and none could be fetched
@@ -10,6 +10,13 @@ known checksum is verified against it and refused on a mismatch.
 ``download_model`` streams with an injected ``httpx.Client`` into a temporary file inside the
 models directory, verifies, unpacks the zip safely (:mod:`speech.unpack`) and moves the model
 into place atomically: a model directory is either complete or absent.
+
+``KNOWN_WHISPER`` lists the CTranslate2 Whisper models Systran publishes on Hugging Face
+(``Systran/faster-whisper-<size>``), with the sizes the Hub shows. ``download_whisper`` fetches
+their four files (``https://huggingface.co/<repo>/resolve/main/<file>``) the same way, checks
+the total against the published size, writes a manifest of the files' SHA-256
+(:data:`speech.whisper_models.MANIFEST`, checked whenever the model is loaded) and moves the
+directory into place atomically.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ import httpx
 
 from speech.errors import ModelError
 from speech.unpack import unpack_zip
+from speech.whisper_models import MODEL_FILES, write_manifest
 
 BASE_URL = "https://alphacephei.com/vosk/models/"
+HUGGING_FACE = "https://huggingface.co/"
 MB = 1024 * 1024
 
 
@@ -60,18 +69,20 @@ def known_model(name: str) -> KnownModel:
     for model in KNOWN_MODELS:
         if model.name == name:
             return model
-    names = ", ".join(m.name for m in KNOWN_MODELS)
+    names = ", ".join([m.name for m in KNOWN_MODELS] + [w.name for w in KNOWN_WHISPER])
     raise ModelError(f"unknown model {name!r}; known models: {names}")
 
 
 def installed(models_dir: Path) -> dict[str, Path]:
-    """Model directories under ``models_dir`` (those with ``am/final.mdl``), by name."""
+    """Model directories under ``models_dir`` (a Vosk ``am/final.mdl`` or a Whisper
+    ``model.bin`` and ``config.json``), by name."""
     if not models_dir.is_dir():
         return {}
     return {
         child.name: child
         for child in sorted(models_dir.iterdir())
         if (child / "am" / "final.mdl").is_file()
+        or ((child / "model.bin").is_file() and (child / "config.json").is_file())
     }
 
 
@@ -146,3 +157,72 @@ def _verify(model: KnownModel, digest: str, size: int) -> None:
             f"{model.name}: downloaded {size / MB:.1f} MB but {model.size_mb} MB is published; "
             "refusing a file of the wrong size"
         )
+
+
+@dataclass(frozen=True)
+class WhisperDownload:
+    """A faster-whisper model on Hugging Face; installed as ``models_dir/<name>``."""
+
+    name: str  # "faster-whisper-small": the directory it is installed as
+    languages: str  # "en", or "multilingual" (99 languages, Spanish among them)
+    size_mb: int  # as published; a download is accepted within 25 % of it
+    url: str = ""  # a mirror: the files are fetched from <url>/<file>
+
+    @property
+    def repo(self) -> str:
+        return f"Systran/{self.name}"
+
+    def file_url(self, file: str) -> str:
+        base = self.url.rstrip("/") if self.url else f"{HUGGING_FACE}{self.repo}/resolve/main"
+        return f"{base}/{file}"
+
+
+KNOWN_WHISPER: tuple[WhisperDownload, ...] = (
+    WhisperDownload("faster-whisper-tiny.en", "en", 75),
+    WhisperDownload("faster-whisper-base.en", "en", 145),
+    WhisperDownload("faster-whisper-base", "multilingual", 145),
+    WhisperDownload("faster-whisper-small.en", "en", 484),
+    WhisperDownload("faster-whisper-small", "multilingual", 484),
+    WhisperDownload("faster-whisper-medium.en", "en", 1530),
+    WhisperDownload("faster-whisper-medium", "multilingual", 1530),
+)
+
+
+def known_whisper(name: str) -> WhisperDownload | None:
+    """The Whisper model called ``name`` ("faster-whisper-small" or "small"), or None."""
+    for model in KNOWN_WHISPER:
+        if name in (model.name, model.name.removeprefix("faster-whisper-")):
+            return model
+    return None
+
+
+def download_whisper(
+    model: WhisperDownload,
+    models_dir: Path,
+    client: httpx.Client,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Downloaded:
+    """Download ``model``'s files into ``models_dir/<name>`` with a manifest of their SHA-256.
+    ``sha256`` of the result is the manifest's digest of ``model.bin``."""
+    target = models_dir / model.name
+    if target.exists():
+        raise ModelError(f"{target} already exists; remove it to download again")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=models_dir) as work:
+        folder = Path(work) / model.name
+        folder.mkdir()
+        digests: dict[str, str] = {}
+        total = 0
+        for file in MODEL_FILES:
+            digests[file], size = _fetch(model.file_url(file), folder / file, client, progress)
+            total += size
+        published = model.size_mb * MB
+        if not 0.75 * published <= total <= 1.25 * published:
+            raise ModelError(
+                f"{model.name}: downloaded {total / MB:.1f} MB but {model.size_mb} MB is "
+                "published; refusing files of the wrong size"
+            )
+        write_manifest(folder, source=model.file_url(""), digests=digests)
+        os.replace(folder, target)  # same filesystem: the model appears whole or not at all
+    return Downloaded(target, digests["model.bin"], total, verified=False)

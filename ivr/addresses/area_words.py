@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from ivr.addresses.spoken_words import join_directional_initials
 from ivr.addresses.usps_suffixes import SUFFIX_STANDARD
 
 _MAX_WORDS = 200
@@ -26,7 +27,7 @@ class KnowsAreas(Protocol):
 
 def split_area(words: str, index: KnowsAreas) -> tuple[str, frozenset[str] | None]:
     """(the words without "in <neighbourhood>", that neighbourhood's postal codes or None)."""
-    tokens = re.sub(r"[^\w'\s]", " ", words).split()[:_MAX_WORDS]
+    tokens = re.sub(r"[^\w'\s]", " ", join_directional_initials(words)).split()[:_MAX_WORDS]
     upper = [token.upper() for token in tokens]
     names = sorted(index.neighbourhoods(), key=lambda n: -len(n.split()))
     for start in range(len(upper) - 1, -1, -1):

@@ -21,6 +21,7 @@ from ivr.addresses.spoken_numbers import (
     read_ordinal,
     unit_value,
 )
+from ivr.addresses.spoken_spanish import spanish_as_english
 from ivr.addresses.spoken_vocabulary import (
     FUNCTION_WORDS,
     HOUSE_LETTERS,
@@ -32,6 +33,7 @@ from ivr.addresses.spoken_words import (
     extract_postal_code,
     focus_on_address,
     homophone_variants,
+    hyphen_variants,
     number_at,
     split_at_connector,
     split_correction,
@@ -203,7 +205,12 @@ def _address_readings(
 ) -> list[tuple[str | None, _Street, float, str]]:
     """(house number, street, weight, rule) for words that say one address or one street."""
     out: list[tuple[str | None, _Street, float, str]] = []
-    for variant, variant_weight in homophone_variants(tokens):
+    variants = [
+        (variant, hyphen_weight * homophone_weight)
+        for hyphened, hyphen_weight in hyphen_variants(tokens)
+        for variant, homophone_weight in homophone_variants(hyphened)
+    ]
+    for variant, variant_weight in variants:
         run = _leading_run(variant)
         ends_in_ordinal = run > 0 and is_ordinal(variant[run - 1])
         # A house number is at most MAX_HOUSE_WORDS words, a street number MAX_ORDINAL_WORDS.
@@ -346,7 +353,7 @@ def parse_spoken(
     dropped, so a fuzzy match can still find them.
     """
     words = words if isinstance(words, str) else ""
-    tokens = utterance_words(words)
+    tokens = spanish_as_english(utterance_words(words))
     found: list[AddressCandidate] = []
     parts = split_correction(tokens) if len(tokens) <= MAX_TOKENS else []
     for part, part_weight in parts:

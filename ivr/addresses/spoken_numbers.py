@@ -45,6 +45,7 @@ RULE_WEIGHTS: dict[str, float] = {
     "pairs": 0.95,
     "digits": 0.95,
 }
+SPLIT_HUNDREDS = 0.8  # "five two hundred": groups before "hundred" are less usual
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ def read_house_number(tokens: Sequence[str]) -> NumberReading | None:
     if any(token in _STANDARD_WORDS for token in tokens):
         words = ["ZERO" if token in ZERO_WORDS else token for token in tokens]
         value = standard_cardinal(words)
-        if value is None or not _valid_house(str(value)):
+        if value is None:
+            return _groups_of_hundreds(tokens)
+        if not _valid_house(str(value)):
             return None
         return NumberReading(str(value), "hundreds", RULE_WEIGHTS["hundreds"])
     groups = _groups(tokens)
@@ -139,6 +142,20 @@ def read_house_number(tokens: Sequence[str]) -> NumberReading | None:
     else:
         rule = "pairs"
     return NumberReading(digits, rule, RULE_WEIGHTS[rule])
+
+
+def _groups_of_hundreds(tokens: Sequence[str]) -> NumberReading | None:
+    """Groups said side by side, then "hundred": "FIVE TWO HUNDRED" → 5200, as a recogniser
+    writes "fifty two hundred" when it splits "fifty" from "two"."""
+    if len(tokens) < 3 or tokens[-1] != "HUNDRED":
+        return None
+    groups = _groups(tokens[:-1])
+    if not groups or len(groups) < 2:
+        return None
+    digits = "".join(groups) + "00"
+    if not _valid_house(digits):
+        return None
+    return NumberReading(digits, "hundreds", RULE_WEIGHTS["hundreds"] * SPLIT_HUNDREDS)
 
 
 def read_digit_string(tokens: Sequence[str]) -> str | None:

@@ -72,6 +72,15 @@ LEADING = _phrases(
     "SOMEWHERE NEAR", "I THINK", "I THINK ITS", "I GUESS", "I BELIEVE", "I BELIEVE ITS", "MAYBE",
     "PROBABLY", "KIND OF", "SORT OF", "NUMBER", "HOUSE NUMBER", "THE HOUSE NUMBER IS",
     "ITS NUMBER", "ADDRESS NUMBER", "IN", "IN THE", "THE ONE ON", "THE ONE AT",
+    "IM CALLING ABOUT", "I AM CALLING ABOUT", "CALLING ABOUT", "IM CALLING TO REPORT",
+    "I AM CALLING TO REPORT", "I WANT TO REPORT", "I WOULD LIKE TO REPORT", "ID LIKE TO REPORT",
+    "I NEED TO REPORT", "IM REPORTING", "ITS GOING TO BE", "THE ADDRESS IS GOING TO BE",
+    "THE ADDRESS WOULD BE", "THE ADDRESS OF", "THE ADDRESS THERE IS", "THE STREET ADDRESS IS",
+    "STREET ADDRESS", "YOU KNOW", "LET ME SEE", "LET ME THINK", "LET ME CHECK", "HOLD ON",
+    "OK SO", "OKAY SO", "THE PLACE IS", "THE SPOT IS", "ITS LIKE", "IT WOULD BE", "THAT WOULD BE",
+    "ITS RIGHT AT", "ITS RIGHT ON", "ITS RIGHT IN FRONT OF", "ITS IN FRONT OF", "ITS NEAR",
+    "ITS BY", "ITS OUTSIDE", "ITS ACROSS FROM", "I LIVE", "WE LIVE", "MY HOUSE IS",
+    "MY HOUSE IS AT", "MY HOUSE", "AT THE ADDRESS",
 )  # fmt: skip
 
 # Dropped from the end, repeatedly ("… street in boston massachusetts please").
@@ -82,6 +91,7 @@ TRAILING = _phrases(
     "IN BOSTON", "BOSTON", "BOSTON MASSACHUSETTS", "BOSTON MASS", "BOSTON MA",
     "IN BOSTON MASSACHUSETTS", "IN BOSTON MASS", "MASSACHUSETTS", "MASS", "MA", "USA",
     "IN THE CITY", "CITY OF BOSTON", "IN THE CITY OF BOSTON", "OK", "OKAY", "YEAH", "RIGHT",
+    "IN MIAMI", "MIAMI FLORIDA", "MIAMI FL", "IN MIAMI FLORIDA", "FLORIDA", "FL",
     "SO", "AND", "THE", "AT", "ON", "OF",
 )  # fmt: skip
 
@@ -139,7 +149,9 @@ ZERO_WORDS = frozenset({"OH", "O", "ZERO", "NOUGHT", "NAUGHT"})
 # ("twelve N Washington Street").
 HOUSE_LETTERS = frozenset("ABCDFGHJKLMPRT")
 # Words before an address in a sentence: "there's a pothole AT twelve Elm Street".
-ADDRESS_INTROS = frozenset({"AT", "ON", "IS", "NEAR", "OUTSIDE", "BY", "FOR", "TO", "FROM"})
+ADDRESS_INTROS = frozenset(
+    {"AT", "ON", "IS", "NEAR", "OUTSIDE", "BY", "FOR", "TO", "FROM", "OF", "ABOUT"}
+)  # "… the pothole in front OF twelve Elm Street", "I'm calling ABOUT twelve Elm Street"
 # …and before a street said without a number: "there's a pothole ON Elm Street". Not the
 # connectors of an intersection ("at", "near", "by"): those join two streets.
 STREET_INTROS = frozenset({"ON", "IS", "OUTSIDE", "FOR", "FROM", "TO"})

@@ -24,26 +24,66 @@ from ivr.addresses.spoken_vocabulary import (
     TRAILING,
     ZIP_MARKERS,
 )
+from ivr.addresses.usps_suffixes import SUFFIX_STANDARD
 
 MAX_CHARS = 1000  # the longest utterance looked at; the rest is ignored
 MAX_WORD = 40  # longer "words" are noise
 _WORD = re.compile(r"[^\W_]+")
+_COMPASS_PAIRS = {
+    ("NORTH", "WEST"): "NW",
+    ("NORTH", "EAST"): "NE",
+    ("SOUTH", "WEST"): "SW",
+    ("SOUTH", "EAST"): "SE",
+}
+_DIRECTIONAL_INITIALS = re.compile(r"\b([NS])\.\s*([EW])\b\.?", re.IGNORECASE)
 
 # How much less a reading is trusted when…
 HOMOPHONE = 0.85  # …"for" was read as four
 DROPPED_WORD = 0.8  # …a word next to the number was dropped
 RANGE = 0.9  # …a house-number range was cut to its first number
 CORRECTED_AWAY = 0.8  # …the words before "sorry" / "I mean" are used
+UNLIKELY_HYPHEN = 0.7  # …"12-14" is read as 1214, "10-23" as a range
+MAX_RANGE_GAP = 20  # "12-14", "100-110": the numbers of one building, not "10-30"
 
 
 def utterance_words(words: str) -> list[str]:
     text = words[:MAX_CHARS].upper().replace("&", " AND ").replace("’", "'")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,234"
-    text = re.sub(r"(\d+)\s*-\s*\d+", r"\1", text)  # a written range "12-14": its first number
+    text = re.sub(r"\b(\d{5})-\d{4}\b", r"\1", text)  # a ZIP+4 code: its five digits
+    # Digits said one by one, written with hyphens ("1-4-3-7"): one number.
+    text = re.sub(r"\b\d(?:\s*-\s*\d\b){2,}", lambda m: re.sub(r"\D", "", m.group()), text)
+    # Two numbers joined by a hyphen: a range ("12-14") or pairs ("10-23"); hyphen_variants
+    # reads both.
+    text = re.sub(r"(\d+)\s*-\s*(?=\d)", r"\1 DASH ", text)
+    text = join_directional_initials(text)
     text = re.sub(r"\b(\d+)([A-Z])\b", r"\1 \2", text)  # "12A" → "12 A"
     text = re.sub(r"\bA\s+(?=HUNDRED\b|THOUSAND\b)", "ONE ", text.replace("'", ""))  # "a hundred"
     found = _WORD.findall(text)
-    return [t for t in found if t not in DISFLUENCIES and t not in ANYWHERE and len(t) <= MAX_WORD]
+    kept = [t for t in found if t not in DISFLUENCIES and t not in ANYWHERE and len(t) <= MAX_WORD]
+    return _join_compass_words(kept)
+
+
+def _join_compass_words(tokens: list[str]) -> list[str]:
+    """ "NORTH WEST SEVENTH AVENUE" → "NW SEVENTH AVENUE", as a recogniser splits "northwest";
+    left apart before a suffix word ("North East Street" is EAST ST, north)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = _COMPASS_PAIRS.get((tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""))
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if pair and after and after not in SUFFIX_STANDARD:
+            out.append(pair)
+            i += 2
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
+def join_directional_initials(text: str) -> str:
+    """ "N.W. 7th Ave" → "NW 7th Ave": the initials of a directional are one word, not the
+    letters N and W."""
+    return _DIRECTIONAL_INITIALS.sub(r"\1\2", text)
 
 
 def strip_fillers(tokens: list[str]) -> list[str]:
@@ -125,6 +165,23 @@ def homophone_variants(tokens: list[str]) -> list[tuple[list[str], float]]:
         ]
         variants.append((dropped, DROPPED_WORD))
     return variants
+
+
+def hyphen_variants(tokens: list[str]) -> list[tuple[list[str], float]]:
+    """Readings of two numerals joined by a hyphen ("12 DASH 14", "10 DASH 23"): a range (its
+    first number) and one house number said in pairs. A range joins two numbers on the same
+    side of a street (same parity, the second a little larger); anything else is pairs."""
+    for i in range(1, len(tokens) - 1):
+        first, second = tokens[i - 1], tokens[i + 1]
+        if tokens[i] != "DASH" or not (first.isdecimal() and second.isdecimal()):
+            continue
+        ranged = tokens[:i] + tokens[i + 2 :]
+        joined = tokens[:i] + tokens[i + 1 :]
+        gap = int(second) - int(first)
+        if len(first) == len(second) and gap % 2 == 0 and 0 < gap <= MAX_RANGE_GAP:
+            return [(ranged, RANGE), (joined, UNLIKELY_HYPHEN)]
+        return [(joined, 1.0), (ranged, UNLIKELY_HYPHEN)]
+    return [(tokens, 1.0)]
 
 
 def split_at_connector(tokens: list[str]) -> tuple[list[str], list[str]] | None:

@@ -144,6 +144,7 @@ class CallReport:
     attempts: int
     last_error: str
     city_id: str
+    place_unconfirmed: bool = False  # filed with the caller's words: staff must place it
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def call_detail(session: Session, call_sid: str, now: datetime) -> CallDetail | 
         location=state.location,
         jobs=tuple(_job_line(job) for job in jobs),
         recordings=tuple(_recording_line(n, r) for n, r in enumerate(row.recordings or [])),
-        delivery=_delivery(session, call_sid),
+        delivery=_delivery(
+            session, call_sid, unconfirmed=bool(state.location and state.location.unconfirmed)
+        ),
         end_reason=state.end_reason,
         service_code=state.service_code or "",
     )
@@ -205,7 +208,7 @@ def _recording_line(number: int, raw: Any) -> RecordingLine:
     return RecordingLine(number, status, duration, status == "completed" and bool(entry.get("url")))
 
 
-def _delivery(session: Session, call_sid: str) -> CallReport | None:
+def _delivery(session: Session, call_sid: str, *, unconfirmed: bool) -> CallReport | None:
     report = session.scalars(select(ReportRecord).where(ReportRecord.call_sid == call_sid)).first()
     if report is None:
         return None
@@ -222,6 +225,7 @@ def _delivery(session: Session, call_sid: str) -> CallReport | None:
         attempts=outbox.attempts if outbox else 0,
         last_error=outbox.last_error if outbox else "",
         city_id=city_side(outbox) if outbox else "",
+        place_unconfirmed=unconfirmed and report.lat is None,
     )
 
 

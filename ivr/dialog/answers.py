@@ -82,9 +82,19 @@ def _asks_for_person(turn: Turn, state: State, text: str) -> bool:
 # -- menus ----------------------------------------------------------------------------------
 
 
+def option_name(turn: Turn, option: Option) -> str | None:
+    """The option's name as the caller hears it; None when it is not on offer (it is named
+    by a slot that is empty: fewer streets were found than the menu has places for)."""
+    if option.name_slot is None:
+        return option.name
+    return turn.slots.get(option.name_slot) or None
+
+
 def _option_phrases(turn: Turn, option: Option) -> list[str]:
     catalogue = turn.catalogue
     phrases = list(option.phrases)
+    if option.name_slot is not None:
+        phrases.append(turn.slots.get(option.name_slot, ""))  # the street's name, said
     for key in option.words:
         phrases += catalogue.words.get(key, ())
     if option.key is not None:
@@ -93,7 +103,11 @@ def _option_phrases(turn: Turn, option: Option) -> list[str]:
 
 
 def _option_choices(turn: Turn, state: State) -> list[tuple[str, list[str]]]:
-    return [(str(i), _option_phrases(turn, o)) for i, o in enumerate(state.options)]
+    return [
+        (str(i), _option_phrases(turn, o))
+        for i, o in enumerate(state.options)
+        if option_name(turn, o) is not None
+    ]
 
 
 def _choose(turn: Turn, state: State, option: Option) -> Answered:
@@ -109,7 +123,7 @@ def _choose(turn: Turn, state: State, option: Option) -> Answered:
 
 def _menu_key(turn: Turn, state: State, digits: str) -> Answered:
     for option in state.options:
-        if option.key == digits:
+        if option.key == digits and option_name(turn, option) is not None:
             return _choose(turn, state, option)
     return NO_MATCH
 

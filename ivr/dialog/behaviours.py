@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from flows.model import State
-from ivr.addresses.types import GeocodeResult
 from ivr.dialog.follow_up import (
     find_duplicates,
     offer_text,
     request_status,
     start_duplicate_check,
 )
-from ivr.dialog.state import Location
+from ivr.dialog.location_repair import (
+    keep_place_unconfirmed,
+    match_street_letters,
+    resolve_street_choice,
+)
+from ivr.dialog.placing import place_words
 from ivr.dialog.turn import Turn
 from ivr.dialog.waiting import WAIT
-
-
-class DialogSetupError(RuntimeError):
-    """The engine was asked to do something its context was not given the means for."""
 
 
 def _slot_names(state: State, input_name: str) -> tuple[str, ...]:
@@ -39,50 +39,7 @@ def resolve_address(turn: Turn, state: State) -> str:
     else:
         words = turn.location.query if turn.location else ""
     postal_codes = [turn.slots[s] for s in _slot_names(state, "postal_code") if turn.slots.get(s)]
-    postal_code = postal_codes[0] if postal_codes else None
-    if not words.strip():
-        turn.set_location(Location(outcome="failed", query=words))
-        return "failed"
-    resolver = turn.context.resolver
-    if resolver is None:
-        raise DialogSetupError("the flow looks an address up but no resolver was given")
-    results = list(resolver.resolve(words, postal_code=postal_code))
-    best = next((r for r in results if r.matched), None)
-    if best is None:
-        turn.set_location(Location(outcome="failed", query=words))
-        return "failed"
-    if best.ambiguous and not best.number_not_placed:
-        outcome = "ambiguous"
-    elif best.ambiguous:
-        # "1088 Templeton Way", and Templeton Way has no 1088: asking which ZIP code would
-        # settle a street the caller probably never said. The keypad path asks again.
-        outcome = "failed"
-    elif best.score >= turn.context.confident_score:
-        outcome = "done"
-    else:
-        outcome = "failed"
-    spoken = turn.context.read_back(best, language=turn.language)
-    turn.set_location(_location(outcome, best, words, spoken))
-    return outcome
-
-
-def _location(outcome: str, result: GeocodeResult, query: str, spoken: str) -> Location:
-    place = result.place
-    assert place is not None  # a matched result has a place
-    return Location(
-        outcome=outcome,
-        level=str(result.level),
-        score=result.score,
-        lat=place.lat,
-        lon=place.lon,
-        house_number=place.house_number or "",
-        street=place.street,
-        postal_code=place.postal_code,
-        spoken=spoken,
-        query=query,
-        ask_about=result.ask_about,
-        source=place.source,
-    )
+    return place_words(turn, words, postal_codes[0] if postal_codes else None)
 
 
 def await_transcripts(turn: Turn, state: State) -> str:
@@ -99,4 +56,7 @@ BEHAVIOURS: Mapping[str, Callable[[Turn, State], str]] = {
     "find_duplicates": find_duplicates,
     "offer_text": offer_text,
     "await_transcripts": await_transcripts,
+    "match_street_letters": match_street_letters,
+    "resolve_street_choice": resolve_street_choice,
+    "keep_place_unconfirmed": keep_place_unconfirmed,
 }

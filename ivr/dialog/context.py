@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flows.catalogue import Catalogue
+from ivr.addresses.keyed_streets import StreetChoice
 from ivr.addresses.readback import speak_result
 from ivr.addresses.scoring import CONFIDENT_SCORE
 from ivr.addresses.types import AddressResolver, GeocodeResult
@@ -24,6 +25,13 @@ class ReadBack(Protocol):
     """A result as the caller hears it read back, in the call's language."""
 
     def __call__(self, result: GeocodeResult, *, language: str = "en") -> str: ...
+
+
+class StreetDirectory(Protocol):
+    """The streets whose names start with letters keyed on the phone pad, best first
+    (:class:`~ivr.addresses.keyed_streets.KeyedStreets`)."""
+
+    def choices(self, keys: str, house_number: str = "") -> list[StreetChoice]: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,9 @@ class DialogContext:
     waiting caller hears "one moment" before the state gives up. ``texts``: the gateway can
     send text messages (``IVR_SMS_FROM`` is set), so a caller with a known number is offered
     one. ``duplicates``: open requests of the same service near the confirmed place are looked
-    for (by a job) and offered to the caller."""
+    for (by a job) and offered to the caller. ``streets``: the streets by their keyed
+    letters (the runtime gives the gazetteer's); without them the letters path goes on to a
+    person."""
 
     catalogues: Mapping[str, Catalogue]
     resolver: AddressResolver | None = None
@@ -56,3 +66,4 @@ class DialogContext:
     max_wait_polls: int = 5
     texts: bool = False
     duplicates: bool = False
+    streets: StreetDirectory | None = None

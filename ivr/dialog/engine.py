@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from flows.model import INPUT_TYPES, Flow, FlowError, Problem, State, StateType
 from ivr.dialog.actions import Action, Dial, Enqueue, Gather, Hangup, Job, Pause, Record, Redirect
-from ivr.dialog.answers import answer
+from ivr.dialog.answers import answer, option_name
 from ivr.dialog.behaviours import BEHAVIOURS, WAIT
 from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event, EventKind
@@ -138,6 +138,13 @@ def enter(turn: Turn, name: str, *, fresh: bool = True) -> None:
         if part_done(turn, name):
             name, fresh = _operator(flow, flow.state(name)), True
         state = flow.state(name)
+        if fresh and state.max_visits is not None:
+            visits = turn.visits.get(name, 0) + 1
+            turn.visits[name] = visits
+            if visits > state.max_visits and state.after_max_visits:
+                turn.result = f"{turn.result}; {name} visited {visits} times".lstrip("; ")
+                name = state.after_max_visits
+                continue
         turn.current = name
         if fresh:
             turn.attempts.pop(name, None)
@@ -182,9 +189,9 @@ def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
     prompts += turn.prompts(intro)
     if state.type is StateType.MENU:
         for option in state.options:
-            if option.prompt is not None and option.key is not None:
-                extra = {"key": option.key, "name": option.name}
-                prompts.append(turn.prompt(option.prompt, extra))
+            name = option_name(turn, option)
+            if option.prompt is not None and option.key is not None and name is not None:
+                prompts.append(turn.prompt(option.prompt, {"key": option.key, "name": name}))
     step = turn.next_step
     if state.type is StateType.RECORD:
         turn.actions += prompts
@@ -225,6 +232,8 @@ def _hints(turn: Turn, state: State) -> tuple[str, ...]:
     if state.type is StateType.MENU:
         for option in state.options:
             phrases += option.phrases
+            if option.name_slot is not None:
+                phrases.append(turn.slots.get(option.name_slot, ""))
             for key in option.words:
                 phrases += words.get(key, ())
     elif state.type is StateType.CONFIRM:

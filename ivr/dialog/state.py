@@ -15,14 +15,19 @@ from typing import Any
 from ivr.dialog.actions import Action, action_from_dict, action_to_dict
 from ivr.dialog.staff import StaffLink
 
+# The outcome of a location that could not be confirmed: the report is filed with the
+# caller's own words (``query``) as its address and no coordinates, marked for staff.
+PLACE_UNCONFIRMED = "unconfirmed"
+
 
 @dataclass(frozen=True)
 class Location:
     """Where the caller placed the problem, as the last address lookup found it.
 
-    ``outcome`` is the lookup's event (``done``, ``ambiguous``, ``failed``); ``spoken`` is the
-    read-back the caller hears; ``query`` the words that were looked up (a later lookup by
-    postal code reuses them).
+    ``outcome`` is the lookup's event (``done``, ``ambiguous``, ``failed``), or
+    :data:`PLACE_UNCONFIRMED` when no place could be confirmed and the report goes on with
+    the caller's own words in ``query``; ``spoken`` is the read-back the caller hears;
+    ``query`` the words that were looked up (a later lookup by postal code reuses them).
     """
 
     outcome: str
@@ -37,6 +42,11 @@ class Location:
     query: str = field(default="", repr=False)
     ask_about: tuple[str, ...] = field(default=(), repr=False)
     source: str = ""
+
+    @property
+    def unconfirmed(self) -> bool:
+        """No place could be confirmed: the report carries the caller's words instead."""
+        return self.outcome == PLACE_UNCONFIRMED
 
     def to_dict(self) -> dict[str, Any]:
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -85,7 +95,8 @@ class CallState:
 
     ``step`` counts the caller's steps answered so far; the actions of the last step carry
     ``step`` in their URLs, and ``last_actions`` are replayed when that step is asked again.
-    ``attempts`` counts failed tries per state since it was last entered. ``slots`` are the
+    ``attempts`` counts failed tries per state since it was last entered; ``visits`` counts
+    every entry into a state with ``max_visits``, for the whole call. ``slots`` are the
     answers stored by ``store_as``; ``attributes`` the Open311 attribute answers by code.
     ``pending`` maps a slot to the key of the job that will fill it (a transcript).
     """
@@ -96,6 +107,7 @@ class CallState:
     language: str
     step: int = 0
     attempts: Mapping[str, int] = field(default_factory=dict)
+    visits: Mapping[str, int] = field(default_factory=dict)
     slots: Mapping[str, str] = field(default_factory=dict, repr=False)
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     service_code: str | None = None
@@ -116,6 +128,7 @@ class CallState:
             "language": self.language,
             "step": self.step,
             "attempts": dict(self.attempts),
+            "visits": dict(self.visits),
             "slots": dict(self.slots),
             "attributes": {code: list(values) for code, values in self.attributes.items()},
             "service_code": self.service_code,
@@ -139,6 +152,7 @@ class CallState:
             language=str(raw["language"]),
             step=int(raw.get("step", 0)),
             attempts={str(k): int(v) for k, v in (raw.get("attempts") or {}).items()},
+            visits={str(k): int(v) for k, v in (raw.get("visits") or {}).items()},
             slots={str(k): str(v) for k, v in (raw.get("slots") or {}).items()},
             attributes={
                 str(k): tuple(str(x) for x in v) for k, v in (raw.get("attributes") or {}).items()

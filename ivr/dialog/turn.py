@@ -29,6 +29,7 @@ class Turn:
         self.current = state.current
         self.language = state.language
         self.attempts = dict(state.attempts)
+        self.visits = dict(state.visits)
         self.slots = dict(state.slots)
         self.attributes = dict(state.attributes)
         self.service_code = state.service_code
@@ -117,6 +118,7 @@ class Turn:
             "current": self.current,
             "language": self.language,
             "attempts": self.attempts,
+            "visits": self.visits,
             "slots": self.slots,
             "attributes": self.attributes,
             "service_code": self.service_code,

@@ -1,33 +1,34 @@
 """The ``transcribe`` job: a caller's recording → what they said, reported to their call.
 
-The handler downloads the recording (:mod:`ivr.recordings.download`), decodes it once to the
-engine's rate (``speech.audio``), recognises it with the grammar the flow's ``record`` state
-names, and returns ``{"text": best, "slots": {...}}``; the dialog engine puts ``text`` into the
-state's slot and the rest beside it:
+The handler downloads the recording (:mod:`ivr.recordings.download`), decodes it once
+(``speech.audio``), lets the engines ``IVR_RECOGNIZER`` names hear it
+(:mod:`ivr.recordings.hearing`: for an address, Whisper and PocketSphinx side by side), chooses
+a reading (:mod:`ivr.recordings.readings`), and returns ``{"text": chosen, "slots": {...}}``;
+the dialog engine puts ``text`` into the state's slot and the rest beside it:
 
-- ``<slot>_alternatives``: the n-best texts, ``" | "``-joined (staff see them with the call);
-- ``<slot>_confidence``: the engine's confidence in the text chosen, two decimals;
-- ``<slot>_engine``: the engine and model;
+- ``<slot>_alternatives``: every engine's n-best texts, ``" | "``-joined (staff see them);
+- ``<slot>_confidence``: the calibrated confidence of the reading chosen, two decimals;
+- ``<slot>_engine``: the engine and model whose reading was chosen;
 - ``<slot>_source``: ``automatic transcript``, or why there is none (``nothing recognised``,
-  ``recording unavailable``, ``recording unreadable``, ``not transcribed: no <lang> model``).
+  ``recording unavailable``, ``recording unreadable``, ``not transcribed: no <lang> model``,
+  ``heard too unsurely to read back``);
+- ``<slot>_audio_seconds``, ``<slot>_decode_seconds`` (the engines' decode time, summed).
 
-Grammars: ``streets`` (a whole address: number words, the gazetteer's street names, and a
-language model learnt from the gazetteer's real addresses), ``street_names`` (a street alone,
-after the house number was keyed in), ``free`` (the free language model, for a description)
-and ``menu`` (free as well: a job carries no phrase list). The street grammars are built once
-per process from the gazetteer (:meth:`Transcriber.warm_up` does it at start-up).
+Grammars: ``streets`` (a whole address: number words, the gazetteer's street names, lead-ins,
+and a language model learnt from the gazetteer's real addresses), ``street_names`` (a street
+alone, after the house number was keyed in), ``free`` (a description) and ``menu`` (free as
+well: a job carries no phrase list). The street grammars are built once per process from the
+gazetteer (:meth:`Transcriber.warm_up` does it at start-up); Whisper takes from a grammar only
+a short prompt (``speech.whisper_engine``).
 
 A street said after a keyed house number is recognised among the streets that have that number
 only (the job's ``context`` carries the number; :mod:`ivr.addresses.number_streets`): a strict
 grammar of a few streets, where the whole city's streets would leave a noisy line many to
 confuse. A number no street has falls back to every street.
 
-For an address the n-best list is read with the address resolver ``IVR_GEOCODER`` names (the
-gazetteer or a remote geocoder; the job runs outside any call's lock): the first alternative
-that names a known address confidently is the one returned (the recogniser's best may have
-misheard the number as a word the resolver cannot place), else the recogniser's best. The
-flow's own lookup then resolves the returned text as it would any spoken answer, and reads it
-back. The street grammars come from the gazetteer whichever resolver places the readings.
+The confidence gate: a reading for either street grammar whose calibrated confidence is below
+``IVR_MIN_ADDRESS_CONFIDENCE`` is not passed on (the text is empty, the words stay in
+``_alternatives`` for staff): the flow's next repair asks again instead of reading it back.
 
 Nothing here raises for bad audio: a corrupt file, silence or noise give an empty text and the
 flow's fallback (the keypad). A recording without speech (:mod:`speech.activity`) is not
@@ -41,12 +42,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ivr.addresses.types import AddressResolver, MatchLevel
+from ivr.addresses.types import AddressResolver
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
 from ivr.recordings.download import (
@@ -55,8 +57,10 @@ from ivr.recordings.download import (
     RecordingRefused,
     fetch_recording,
 )
+from ivr.recordings.hearing import EngineChoice, EngineSpec, Heard, Listener
 from ivr.recordings.marks import (
     AUTOMATIC,
+    NO_ENGINE,
     NO_MODEL,
     NOT_HERE,
     NOTHING,
@@ -64,6 +68,7 @@ from ivr.recordings.marks import (
     UNREADABLE,
     UNSURE,
 )
+from ivr.recordings.readings import Reading, choose_reading
 from ivr.settings import Settings
 from speech.errors import SpeechError
 from speech.recognizer import FREE, Engine, Grammar, best_texts
@@ -74,20 +79,33 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STREET_GRAMMARS = ("streets", "street_names")
-# Languages the engines' models speak. Street names are names, said alike in any language,
-# so ``street_names`` is recognised whatever the call's language.
-MODEL_LANGUAGES = ("en",)
 N_BEST = 5
+NARROWED_STREETS = 150  # most streets a keyed house number narrows the street grammar to
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What the engines heard in one recording: ``source`` as the slot says it (an automatic
+    transcript, or why there is none), ``engines`` the engines' names, ``heard`` each engine's
+    transcript, ``chosen`` the reading passed to the flow."""
+
+    source: str
+    engines: str
+    heard: tuple[Heard, ...] | list[Heard] = ()
+    chosen: Reading | None = None
+    audio_seconds: float = 0.0
+    decode_seconds: float = 0.0
 
 
 class Transcriber:
     """The ``transcribe`` job handler; one per process, shared by the runner's threads.
 
-    ``engine``: returns the loaded engine (loaded on first use, cached by ``speech.engines``).
-    ``street_names``: returns the gazetteer's street names, as people say them; ``addresses``:
-    its (house number, street) pairs; ``streets_at``: the streets that have a house number.
-    ``resolver``: the configured address resolver, to read an address's n-best list;
-    ``confident_score``: what counts as a confident place.
+    ``engines``: the engines that hear a recording for a grammar in a language
+    (:meth:`ivr.recordings.hearing.EngineChoice.engines`: loaded on first use, cached by
+    ``speech.engines``). ``street_names``: the gazetteer's street names, as people say them;
+    ``addresses``: its (house number, street) pairs; ``streets_at``: the streets that have a
+    house number. ``resolver``: the configured address resolver, to read every engine's
+    hypotheses; ``confident_score``: what counts as a confident place.
     """
 
     def __init__(
@@ -95,30 +113,38 @@ class Transcriber:
         *,
         settings: Settings,
         http: httpx.Client,
-        engine: Callable[[], Engine],
+        engines: Callable[[str, str], Sequence[Engine]],
         street_names: Callable[[], Sequence[str]],
         addresses: Callable[[], Iterable[tuple[int, str]]] = lambda: (),
         streets_at: Callable[[int], Sequence[str]] | None = None,
         resolver: AddressResolver | None = None,
         confident_score: float = 0.0,
+        warm_languages: Sequence[str] = ("en",),
     ) -> None:
         self._settings = settings
         self._http = http
-        self._engine = engine
+        self._engines = engines
         self._street_names = street_names
         self._addresses = addresses
         self._streets_at = streets_at
         self._resolver = resolver
         self._confident = confident_score
+        self._warm_languages = tuple(warm_languages)
         self._grammars: dict[str, Grammar] = {}
         self._lock = threading.Lock()
+        self._listener = Listener()
 
     def __call__(self, job: JobRequest) -> Mapping[str, Any]:
         data = job.data
         slot = str(data.get("slot") or "recording")
         grammar_name = str(data.get("grammar") or "free")
         language = str(data.get("language") or "en").split("-")[0].lower()
-        if language not in MODEL_LANGUAGES and grammar_name != "street_names":
+        try:
+            engines = self._engines(grammar_name, language)
+        except SpeechError as reason:
+            log.error("no recogniser could be loaded", extra={"reason": str(reason)[:300]})
+            return _without_text(slot, NO_ENGINE)
+        if not engines:
             return _without_text(slot, NO_MODEL.format(language=language))
         try:
             audio = fetch_recording(
@@ -138,6 +164,7 @@ class Transcriber:
             slot=slot,
             grammar_name=grammar_name,
             context=context if isinstance(context, Mapping) else {},
+            language=language,
         )
 
     def transcribe(
@@ -147,48 +174,67 @@ class Transcriber:
         slot: str,
         grammar_name: str,
         context: Mapping[str, Any] | None = None,
+        language: str = "en",
     ) -> dict[str, Any]:
         """Recognise a recording's bytes (a WAV file) for ``slot``; ``context``: slots the
         flow passes along (``house_number`` narrows a street to those with that number)."""
-        from speech.activity import has_speech
-        from speech.audio import decode, resample
-
-        engine = self._engine()
-        try:
-            pcm = resample(decode(audio), engine.sample_rate)
-        except SpeechError as reason:
-            log.info("recording not readable", extra={"reason": str(reason)[:200]})
-            return _without_text(slot, UNREADABLE)
-        if not has_speech(pcm):  # a recogniser would explain silence as some street
-            return _without_text(slot, NOTHING, engine=engine.name)
-        grammar = self.grammar(grammar_name, context)
-        transcript = engine.recognize(pcm, grammar, n_best=N_BEST)
-        texts = list(best_texts(transcript, N_BEST))
-        if not texts:
-            return _without_text(slot, NOTHING, engine=transcript.engine)
-        chosen = texts[0]
-        if grammar_name in STREET_GRAMMARS:
-            chosen = self._placeable(texts) or chosen
-        confidence = next(
-            (a.confidence for a in transcript.alternatives if a.text == chosen),
-            transcript.confidence,
-        )
-        source = AUTOMATIC
-        if grammar_name == "streets" and confidence < self._settings.min_address_confidence:
-            # Every wrong address the evaluation read back was heard this unsurely, and no
-            # right one was: the keypad path asks again instead. The words stay for staff.
-            chosen, source = "", UNSURE
+        hearing = self.hear(audio, grammar_name=grammar_name, context=context, language=language)
+        if hearing.source != AUTOMATIC and not hearing.heard:
+            return _without_text(slot, hearing.source, engine=hearing.engines)
+        chosen = hearing.chosen
+        texts = [t for h in hearing.heard if h.transcript for t in best_texts(h.transcript)]
         return {
-            "text": chosen,
+            "text": chosen.text if chosen and hearing.source == AUTOMATIC else "",
             "slots": {
-                f"{slot}_alternatives": " | ".join(texts),
-                f"{slot}_confidence": f"{confidence:.2f}",
-                f"{slot}_engine": transcript.engine,
-                f"{slot}_source": source,
-                f"{slot}_audio_seconds": f"{transcript.audio_seconds:.2f}",
-                f"{slot}_decode_seconds": f"{transcript.decode_seconds:.3f}",
+                f"{slot}_alternatives": " | ".join(dict.fromkeys(texts)),
+                f"{slot}_confidence": f"{chosen.confidence if chosen else 0.0:.2f}",
+                f"{slot}_engine": chosen.engine if chosen else hearing.engines,
+                f"{slot}_source": hearing.source,
+                f"{slot}_audio_seconds": f"{hearing.audio_seconds:.2f}",
+                f"{slot}_decode_seconds": f"{hearing.decode_seconds:.3f}",
             },
         }
+
+    def hear(
+        self,
+        audio: bytes,
+        *,
+        grammar_name: str,
+        context: Mapping[str, Any] | None = None,
+        language: str = "en",
+    ) -> Hearing:
+        """Everything the engines heard in ``audio`` and the reading chosen (what
+        ``ivr transcribe`` prints; :meth:`transcribe` turns it into the call's slots)."""
+        from speech.activity import has_speech
+        from speech.audio import decode
+
+        engines = self._engines(grammar_name, language)
+        names = " + ".join(e.name for e in engines)
+        if not engines:
+            return Hearing(NO_MODEL.format(language=language), names)
+        try:
+            pcm = decode(audio)
+        except SpeechError as reason:
+            log.info("recording not readable", extra={"reason": str(reason)[:200]})
+            return Hearing(UNREADABLE, names)
+        if not has_speech(pcm):  # a recogniser would explain silence as some street
+            return Hearing(NOTHING, names)
+        grammar = self.grammar(grammar_name, context)
+        heard = self._listener.hear(engines, pcm, grammar, language=language, n_best=N_BEST)
+        address = grammar_name in STREET_GRAMMARS
+        chosen = choose_reading(
+            heard, self._resolver if address else None, confident_score=self._confident
+        )
+        audio_seconds = pcm.seconds
+        decode_seconds = sum(h.seconds for h in heard)
+        if chosen is None:
+            return Hearing(NOTHING, names, heard, None, audio_seconds, decode_seconds)
+        source = AUTOMATIC
+        if address and chosen.confidence < self._settings.min_address_confidence:
+            # Every wrong address the evaluation read back was heard this unsurely: the
+            # flow's next repair asks again instead. The words stay for staff.
+            source = UNSURE
+        return Hearing(source, names, heard, chosen, audio_seconds, decode_seconds)
 
     def grammar(self, name: str, context: Mapping[str, Any] | None = None) -> Grammar:
         """The grammar named by a flow's record state; the city-wide ones built once."""
@@ -204,10 +250,18 @@ class Transcriber:
             return self._grammars[name]
 
     def warm_up(self) -> None:
-        """Load the engine and build the address grammar now (seconds), not on a first caller."""
+        """Load the engines the flows' languages need and build the address grammar now
+        (seconds), not on a first caller."""
         began = time.perf_counter()
         try:
-            self._engine().prepare(self.grammar("streets"))
+            streets, names = self.grammar("streets"), self.grammar("street_names")
+            for language in self._warm_languages:
+                for engine in self._engines("streets", language):
+                    engine.prepare(streets)
+                for engine in self._engines("street_names", language):
+                    engine.prepare(names)
+                for engine in self._engines("free", language):
+                    engine.prepare(FREE)
         except Exception:  # a broken model is reported by the first job, kindly, to the flow
             log.exception("the recogniser could not be warmed up")
             return
@@ -222,36 +276,20 @@ class Transcriber:
 
     def _numbered_streets(self, house_number: str) -> Grammar | None:
         """A strict grammar of the streets that have ``house_number`` (digits, perhaps with a
-        letter: "12A" counts as 12); None without a number or when no street has it."""
+        letter: "12A" counts as 12); None without a number, when no street has it, or when
+        so many have it (Boston: 2,000 streets have a 12) that a strict grammar would narrow
+        little and take seconds to compile for one caller (PocketSphinx: 7 s for 4,485
+        phrases, 0.03 s for 188): the city-wide street grammar, ready since start-up, hears
+        those."""
         from speech.grammars import numbered_street_grammar
 
         digits = re.match(r"\d{1,6}", house_number.strip())
         if digits is None or self._streets_at is None:
             return None
         streets = self._streets_at(int(digits.group()))
-        return numbered_street_grammar(streets) if streets else None
-
-    def _placeable(self, texts: Sequence[str]) -> str | None:
-        """The alternative to pass on: the recogniser's best when the resolver finds an
-        address in it (the flow then judges its score); else the first lower alternative the
-        resolver places confidently (or finds on a street of several places), if any.
-
-        A lower alternative is read only when the best names no address: lower ones often add
-        a stray word the parser drops ("twenty charles street wood"), and one of those read
-        back with confidence was the evaluation's only confidently wrong address."""
-        if self._resolver is None:
+        if not streets or len(streets) > NARROWED_STREETS:
             return None
-        for rank, text in enumerate(texts):
-            results = self._resolver.resolve(text)
-            best = next((r for r in results if r.matched), None)
-            if best is None or best.number_not_placed:
-                continue  # a number heard that the street found does not have
-            if rank == 0 and best.level is not MatchLevel.STREET:
-                return text
-            # An ambiguous street is the caller's to settle (by postal code), not a miss.
-            if best.ambiguous or best.score >= self._confident:
-                return text
-        return None
+        return numbered_street_grammar(streets)
 
 
 def not_transcribed(job: JobRequest) -> Mapping[str, Any]:
@@ -268,16 +306,20 @@ def _without_text(slot: str, source: str, *, engine: str = "") -> dict[str, Any]
 
 
 def transcriber_for(
-    settings: Settings, *, gazetteer: GazetteerGeocoder, resolver: AddressResolver
+    settings: Settings,
+    *,
+    gazetteer: GazetteerGeocoder,
+    resolver: AddressResolver,
+    languages: Sequence[str] = ("en",),
 ) -> Transcriber:
-    """The process's transcriber: the configured engine (loaded on the first job), street
-    grammars from ``gazetteer`` (the call desk's index: one copy in memory), readings of an
-    address placed by ``resolver`` (what ``IVR_GEOCODER`` names), and an HTTP client for
-    recordings (redirects are followed by hand, to allowed hosts only)."""
+    """The process's transcriber: the engines ``IVR_RECOGNIZER`` names (loaded on the first
+    job, or by :meth:`Transcriber.warm_up` for the flows' ``languages``), street grammars from
+    ``gazetteer`` (the call desk's index: one copy in memory), readings of an address placed by
+    ``resolver`` (what ``IVR_GEOCODER`` names), and an HTTP client for recordings (redirects
+    are followed by hand, to allowed hosts only)."""
     from ivr.addresses.number_streets import StreetsByNumber, numbered_addresses
     from ivr.addresses.scoring import CONFIDENT_SCORE
     from ivr.addresses.streets import speakable_street
-    from speech.engines import load_engine
 
     streets_by_number = StreetsByNumber()
     spoken = lru_cache(maxsize=None)(speakable_street)  # "Washington St" → "Washington Street"
@@ -291,12 +333,29 @@ def transcriber_for(
     return Transcriber(
         settings=settings,
         http=httpx.Client(timeout=settings.twilio_timeout, follow_redirects=False),
-        engine=lambda: load_engine(settings.recognizer, model_dir=settings.vosk_model),
+        engines=engine_choice(settings).engines,
         street_names=lambda: said(gazetteer.index.street_names()),
         addresses=addresses,
         streets_at=lambda number: said(streets_by_number(gazetteer.index, number)),
         resolver=resolver,
         confident_score=CONFIDENT_SCORE,
+        warm_languages=languages,
+    )
+
+
+def engine_choice(settings: Settings) -> EngineChoice:
+    """The engines ``IVR_RECOGNIZER`` and the model settings name."""
+    from speech.engines import load_engine
+
+    def load(spec: EngineSpec) -> Engine:
+        return load_engine(spec.kind, model_dir=spec.model)
+
+    return EngineChoice(
+        settings.recognizer,
+        load=load,
+        whisper_model=settings.whisper_model,
+        multilingual_model=settings.whisper_multilingual_model,
+        vosk_model=settings.vosk_model,
     )
 
 

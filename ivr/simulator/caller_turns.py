@@ -1,6 +1,7 @@
 """The verbs that wait on the caller: ``<Gather>``, ``<Record>``, ``<Dial>``, ``<Enqueue>``.
 
-Each takes the caller script's next step and does what Twilio documents for it:
+Each takes the caller script's next step (a reacting caller's choice, see ``script_cursor``)
+and does what Twilio documents for it:
 
 - ``<Gather>`` collects keys up to ``finishOnKey`` or ``numDigits`` (keys after that are lost),
   or speech when ``input`` allows it, and requests its action (default: the current document)
@@ -36,6 +37,7 @@ from ivr.simulator.media import (
     wav_duration,
 )
 from ivr.simulator.script import (
+    Action,
     AnswerDial,
     HangUp,
     Hold,
@@ -47,6 +49,7 @@ from ivr.simulator.script import (
     Step,
     describe,
 )
+from ivr.simulator.script_cursor import ScriptCursor
 from ivr.simulator.sids import new_sid
 from ivr.simulator.transcript import LineKind, TranscriptWriter
 from ivr.simulator.twiml_reader import (
@@ -130,8 +133,7 @@ def speaking_time(text: str) -> float:
 class CallerTurns:
     def __init__(self, call: CallContext, steps: Sequence[Step], media: MediaServer | None) -> None:
         self._call = call
-        self._steps = list(steps)
-        self._next = 0
+        self._script = ScriptCursor(steps, call.writer)
         self._media = media
         self._recordings: list[RecordingInfo] = []
 
@@ -140,29 +142,28 @@ class CallerTurns:
 
     # The script -----------------------------------------------------------------------------
 
-    def _peek(self) -> Step | None:
-        return self._steps[self._next] if self._next < len(self._steps) else None
+    def _peek(self) -> Action | None:
+        return self._script.peek()
 
-    def _take(self) -> Step | None:
-        step = self._peek()
-        self._next += 1
-        return step
+    def _take(self) -> Action | None:
+        return self._script.take()
 
-    def _hang_up(self, step: Step | None) -> End:
+    def _hang_up(self, step: Action | None) -> End:
         self._call.hung_up = True
         if step is None:
             return End("caller", "Caller hung up (end of script)")
         return End("caller", "Caller hung up")
 
-    def _mismatch(self, step: Step, verb: str) -> End:
+    def _mismatch(self, step: Action, verb: str) -> End:
         return End(
             "script",
-            f"The simulator ended the call: script step {self._next} ({describe(step)}) "
-            f"cannot answer a <{verb}>",
+            f"The simulator ended the call: script step {self._script.position} "
+            f"({describe(step)}) cannot answer a <{verb}>",
         )
 
     def _held(self) -> Goto | None:
         """A ``hold`` step: the caller stays with the person until a REST redirect."""
+        self._script.waiting("hold")
         step = self._peek()
         if not isinstance(step, Hold):
             return None
@@ -176,6 +177,7 @@ class CallerTurns:
         for prompt in verb.prompts:
             call.prompt(prompt)
         action = urljoin(document_url, verb.action) if verb.action else document_url
+        self._script.waiting("gather", keys="dtmf" in verb.input, speech="speech" in verb.input)
         step = self._take()
         if step is None or isinstance(step, HangUp):
             return self._hang_up(step)
@@ -239,6 +241,7 @@ class CallerTurns:
             if verb.recording_status_callback
             else ""
         )
+        self._script.waiting("record", speech=True, keys=bool(verb.finish_on_key))
         step = self._take()
         if isinstance(step, AnswerDial | QueueOutcome | Hold):
             return self._mismatch(step, "Record")
@@ -331,6 +334,7 @@ class CallerTurns:
 
     def dial(self, verb: Dial, document_url: str) -> Outcome:
         call, write = self._call, self._call.writer
+        self._script.waiting("dial")
         step = self._peek()
         if isinstance(step, HangUp):
             self._take()
@@ -366,6 +370,7 @@ class CallerTurns:
     def enqueue(self, verb: Enqueue, document_url: str) -> Outcome:
         call, write = self._call, self._call.writer
         queue_sid = new_sid("QU")
+        self._script.waiting("enqueue")
         step = self._peek()
         if isinstance(step, QueueOutcome | HangUp):
             self._take()

@@ -19,11 +19,16 @@ A step is taken each time the gateway waits for the caller (``<Gather>``, ``<Rec
       - hangup
 
 When the steps run out, the caller hangs up.
+
+A caller who reacts to what they hear is a :class:`Respond` step (Python only): its ``decide``
+is asked at each wait what to do, from the :class:`Turn` (what the gateway said since the
+caller last acted, and how it waits), so a caller can say "1" to a read-back only when it names
+their address and follow whatever repair the gateway offers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +108,37 @@ class Hold:
     seconds: float = 10.0
 
 
-Step = Press | Speak | Silence | HangUp | SpeakAudio | AnswerDial | QueueOutcome | Hold
+Action = Press | Speak | Silence | HangUp | SpeakAudio | AnswerDial | QueueOutcome | Hold
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a caller knows when the gateway waits on them: every text it said since the caller
+    last acted, in order (``heard``), and the wait: ``verb`` is ``gather``, ``record``,
+    ``dial``, ``enqueue`` or ``hold``; ``keys`` and ``speech`` say what it listens for."""
+
+    heard: tuple[str, ...] = field(repr=False)
+    verb: str
+    keys: bool = False
+    speech: bool = False
+
+    @property
+    def text(self) -> str:
+        """The turn's texts as one, space-joined."""
+        return " ".join(self.heard)
+
+
+@dataclass(frozen=True)
+class Respond:
+    """A caller who reacts: at each wait, ``decide(turn)`` chooses the action (any step but
+    another ``Respond``). ``None`` means this caller is done: the script's next step answers
+    the wait. With ``once``, the step is used up after one answer."""
+
+    decide: Callable[[Turn], Action | None] = field(repr=False)
+    once: bool = False
+
+
+Step = Action | Respond
 
 
 @dataclass(frozen=True)
@@ -117,7 +152,7 @@ def describe(step: Step) -> str:
     """A short name for a step that carries no personal data."""
     names = {
         Press: "press", Speak: "say", Silence: "silence", HangUp: "hangup", SpeakAudio: "audio",
-        AnswerDial: "dial", QueueOutcome: "queue", Hold: "hold",
+        AnswerDial: "dial", QueueOutcome: "queue", Hold: "hold", Respond: "respond",
     }  # fmt: skip
     return names[type(step)]
 
@@ -159,10 +194,12 @@ def as_script(steps: Script | Iterable[Step | str | Mapping[str, Any]]) -> Scrip
     return Script(steps=tuple(parsed))
 
 
-_STEP_TYPES = (Press, Speak, Silence, HangUp, SpeakAudio, AnswerDial, QueueOutcome, Hold)
+_STEP_TYPES = (
+    Press, Speak, Silence, HangUp, SpeakAudio, AnswerDial, QueueOutcome, Hold, Respond,
+)  # fmt: skip
 
 
-def _step(item: Any, where: str, base: Path | None) -> Step:
+def _step(item: Any, where: str, base: Path | None) -> Action:
     if item == "silence":
         return Silence()
     if item == "hangup":

@@ -73,5 +73,13 @@ class TranscriptWriter:
     def note(self, text: str) -> None:
         self.add(LineKind.NOTE, text)
 
+    def size(self) -> int:
+        """How many lines there are so far (a mark for :meth:`lines_since`)."""
+        return len(self._lines)
+
+    def lines_since(self, mark: int) -> tuple[Line, ...]:
+        """The lines added after ``mark`` (a :meth:`size`)."""
+        return tuple(self._lines[mark:])
+
     def transcript(self) -> CallTranscript:
         return CallTranscript(tuple(self._lines))

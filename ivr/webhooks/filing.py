@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ivr.dialog.actions import Action, Hangup, Pause, Redirect, Say
+from ivr.dialog.state import PLACE_UNCONFIRMED
 from ivr.followup.me_too import described, duplicate_of
 from ivr.outbox.queue import FILED, Delivery, Report
 from ivr.recordings.marks import AUTOMATIC
@@ -40,7 +41,17 @@ UNTRANSCRIBED_MARK = (
     "gateway for staff to listen to; it could not be transcribed.]"
 )
 TRANSCRIPT_MARK = "[automatic transcript]"
+# A report whose place the caller could not confirm: the city learns why it has no
+# coordinates, and that the caller's voice is kept for staff to place it.
+PLACE_UNCONFIRMED_MARK = (
+    "[Place not confirmed: the location is the caller's own words, as recognised on the call; "
+    "the call's recording is kept by the 311 gateway for staff to place it.]"
+)
 DESCRIPTION_LIMIT = 4000
+ADDRESS_LIMIT = 1000  # the embedded endpoint's limit on address_string
+# A place not confirmed, and the caller said and keyed nothing for it: the city still needs a
+# location to accept the report, and staff have the call.
+NO_PLACE_WORDS = "(no place given on the call)"
 
 
 def report_from_job(data: Mapping[str, Any], *, city: str = "", region: str = "") -> Report:
@@ -57,17 +68,38 @@ def report_from_job(data: Mapping[str, Any], *, city: str = "", region: str = ""
         lat=_coordinate(location.get("lat")),
         long=_coordinate(location.get("lon")),
         address_string=address_string(location, city=city, region=region),
-        description=described(
-            description(slots, data.get("pending") or {}), duplicate_of(slots), DESCRIPTION_LIMIT
+        description=_marked(
+            described(
+                description(slots, data.get("pending") or {}),
+                duplicate_of(slots),
+                DESCRIPTION_LIMIT,
+            ),
+            unconfirmed=place_unconfirmed(location),
         ),
         language=str(data.get("language") or "en"),
         call_sid=str(data.get("call_sid") or "") or None,
     )
 
 
+def place_unconfirmed(location: Mapping[str, Any]) -> bool:
+    """The caller's place could not be confirmed on the call (see ``keep_place_unconfirmed``)."""
+    return location.get("outcome") == PLACE_UNCONFIRMED
+
+
+def _marked(text: str, *, unconfirmed: bool) -> str:
+    if not unconfirmed:
+        return text
+    room = DESCRIPTION_LIMIT - len(PLACE_UNCONFIRMED_MARK) - 2
+    return "\n\n".join(part for part in (text[:room], PLACE_UNCONFIRMED_MARK) if part)
+
+
 def address_string(location: Mapping[str, Any], *, city: str = "", region: str = "") -> str:
     """``1234 Washington St, Boston, MA 02135``: the confirmed place, with the city and
-    region the gateway is configured for when known."""
+    region the gateway is configured for when known. A place not confirmed: the caller's
+    own words, exactly as the call heard or took them (no coordinates go with them)."""
+    if place_unconfirmed(location):
+        words = " ".join(str(location.get("query") or "").split())
+        return (words or NO_PLACE_WORDS)[:ADDRESS_LIMIT]
     street = " ".join(
         str(part) for part in (location.get("house_number"), location.get("street")) if part
     )

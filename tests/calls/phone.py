@@ -1,6 +1,6 @@
-"""A whole gateway for simulated calls: a migrated store with the Boston gazetteer, the app on a
-live HTTP server, an outbox worker filing to the embedded endpoint of that same server, and a
-phone (the simulator) that calls it with a caller script.
+"""A whole gateway for simulated calls: a migrated store with the Boston gazetteer (or another
+city's), the app on a live HTTP server, an outbox worker filing to the embedded endpoint of
+that same server, and a phone (the simulator) that calls it with a caller script.
 """
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.addresses.address_files import load_neighbourhoods
 from ivr.addresses.gazetteer import import_file, neighbourhoods_of
 from ivr.app import create_app
 from ivr.open311.client import Open311Client
@@ -29,13 +31,24 @@ from tests.support.live_server import serve_wsgi
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 
 
-def prepared_store(url: str) -> str:
-    """Migrate ``url`` and import the Boston address points (about three seconds)."""
+def prepared_store(
+    url: str, *, gazetteer_file: Path | None = None, neighbourhoods_file: Path | None = None
+) -> str:
+    """Migrate ``url`` and import the address points: the Boston ones shipped with their
+    neighbourhoods (about three seconds), or ``gazetteer_file``'s, with the neighbourhoods of
+    ``neighbourhoods_file`` (none given: no district, read-backs name the ZIP code)."""
     upgrade(url)
-    settings = Settings(database_url=url)
     engine = make_engine(url)
     try:
-        import_file(engine, settings.gazetteer_path, neighbourhoods=neighbourhoods_of(settings))
+        if gazetteer_file is None:
+            settings = Settings(database_url=url)
+            points, neighbourhoods = settings.gazetteer_path, neighbourhoods_of(settings)
+        else:
+            points, neighbourhoods = gazetteer_file, {}
+            if neighbourhoods_file is not None:
+                with neighbourhoods_file.open(encoding="utf-8-sig", newline="") as stream:
+                    neighbourhoods = load_neighbourhoods(stream)
+        import_file(engine, points, neighbourhoods=neighbourhoods)
     finally:
         engine.dispose()
     return url

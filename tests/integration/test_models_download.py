@@ -1,4 +1,5 @@
-"""``ivr models download`` against a real HTTP server on 127.0.0.1 serving zips built here."""
+"""``ivr models download``: Vosk against a real HTTP server on 127.0.0.1 serving zips built
+here; faster-whisper models against Hugging Face's URLs answered by ``httpx.MockTransport``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,16 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from speech.errors import ModelError
-from speech.models import KnownModel, download_model, installed
+from speech.models import (
+    KnownModel,
+    WhisperDownload,
+    download_model,
+    download_whisper,
+    installed,
+    known_whisper,
+)
+from speech.whisper_models import MODEL_FILES as WHISPER_FILE_NAMES
+from speech.whisper_models import check_directory, read_manifest
 from tests.support.live_server import serve_wsgi
 
 NAME = "vosk-model-small-en-us-0.15"
@@ -174,3 +185,108 @@ def test_an_unknown_model_name_lists_the_known_ones(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "unknown model 'vosk-model-xx'" in result.output
     assert NAME in result.output
+
+
+WHISPER_FILES = {
+    "config.json": b'{"alignment_heads": []}',
+    "model.bin": b"\x01" * 900_000,
+    "tokenizer.json": b"{}",
+    "vocabulary.txt": b"a\nb\n",
+}
+
+
+def whisper(name: str) -> WhisperDownload:
+    model = known_whisper(name)
+    assert model is not None
+    return model
+
+
+def hugging_face(files: dict[str, bytes], seen: list[str]) -> httpx.MockTransport:
+    """Hugging Face's resolve URLs for Systran/faster-whisper-tiny.en, answering ``files``."""
+    prefix = "/Systran/faster-whisper-tiny.en/resolve/main/"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        name = request.url.path.removeprefix(prefix)
+        if request.url.host != "huggingface.co" or name not in files:
+            return httpx.Response(404, text="Entry not found")
+        return httpx.Response(200, content=files[name])
+
+    return httpx.MockTransport(answer)
+
+
+def test_a_whisper_model_is_downloaded_with_a_manifest_and_loads_checked(
+    tmp_path: Path,
+) -> None:
+    model = replace(whisper("tiny.en"), size_mb=1)
+    seen: list[str] = []
+    with httpx.Client(transport=hugging_face(WHISPER_FILES, seen)) as client:
+        done = download_whisper(model, tmp_path, client)
+    target = tmp_path / "faster-whisper-tiny.en"
+    assert done.path == target
+    assert seen == [
+        f"https://huggingface.co/Systran/faster-whisper-tiny.en/resolve/main/{name}"
+        for name in WHISPER_FILE_NAMES
+    ]
+    assert {p.name for p in tmp_path.iterdir()} == {"faster-whisper-tiny.en"}
+    assert (target / "model.bin").read_bytes() == WHISPER_FILES["model.bin"]
+    manifest = read_manifest(target)
+    assert manifest == {n: hashlib.sha256(b).hexdigest() for n, b in WHISPER_FILES.items()}
+    assert installed(tmp_path) == {"faster-whisper-tiny.en": target}
+    check_directory(target)  # as downloaded: accepted
+    (target / "vocabulary.txt").write_bytes(b"changed\n")
+    with pytest.raises(ModelError, match=r"vocabulary\.txt has SHA-256 [0-9a-f]{64}, expected"):
+        check_directory(target)
+
+
+def test_a_whisper_download_missing_a_file_or_of_the_wrong_size_installs_nothing(
+    tmp_path: Path,
+) -> None:
+    model = replace(whisper("faster-whisper-tiny.en"), size_mb=1)
+    partial = {k: v for k, v in WHISPER_FILES.items() if k != "tokenizer.json"}
+    whole = httpx.Client(transport=hugging_face(WHISPER_FILES, []))
+    with httpx.Client(transport=hugging_face(partial, [])) as client, whole:
+        with pytest.raises(ModelError, match=r"tokenizer\.json answered HTTP 404"):
+            download_whisper(model, tmp_path, client)
+        published = replace(model, size_mb=75)
+        with pytest.raises(ModelError, match="75 MB is published"):
+            download_whisper(published, tmp_path, whole)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_whisper_download_without_network_is_a_message(tmp_path: Path) -> None:
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no route to host", request=request)
+
+    model = whisper("small")
+    assert model.size_mb == 484
+    with (
+        httpx.Client(transport=httpx.MockTransport(unreachable)) as client,
+        pytest.raises(ModelError, match="network unreachable"),
+    ):
+        download_whisper(model, tmp_path, client)
+    result = CliRunner().invoke(
+        main,
+        [
+            "models",
+            "download",
+            "faster-whisper-small",
+            "--dir",
+            str(tmp_path),
+            "--url",
+            "http://127.0.0.1:9/small",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "could not download http://127.0.0.1:9/small/config.json: network unreachable" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_list_names_the_whisper_models_with_their_published_sizes(tmp_path: Path) -> None:
+    listing = CliRunner().invoke(main, ["models", "list", "--dir", str(tmp_path)]).output
+    for name, size in (("faster-whisper-tiny.en", 75), ("faster-whisper-medium", 1530)):
+        line = next(row for row in listing.splitlines() if row.startswith(f"{name} "))
+        assert f"{size}MB" in line

@@ -12,19 +12,38 @@ from functools import cache
 from ivr.addresses.streets import speakable_street
 from ivr.settings import PACKAGE_DATA
 from speech.audio import Pcm, encode_wav
-from speech.channel import telephone
+from speech.channel import NoiseColour, telephone
 from speech.synthesis import synthesize
 
 
 @cache
-def spoken_pcm(text: str, voice: str = "flite:rms", snr_db: float | None = None) -> Pcm:
-    """``text`` said by ``voice`` down a phone line (8 kHz, μ-law round trip, noise if asked)."""
-    return telephone(synthesize(text, voice=voice), snr_db=snr_db, seed=len(text))
+def spoken_pcm(
+    text: str,
+    voice: str = "flite:rms",
+    snr_db: float | None = None,
+    noise: NoiseColour = "white",
+    noise_before_band: bool = False,
+) -> Pcm:
+    """``text`` said by ``voice`` down a phone line (8 kHz, μ-law round trip, noise if asked:
+    white or brown, on the line or, with ``noise_before_band``, in the caller's room)."""
+    return telephone(
+        synthesize(text, voice=voice),
+        snr_db=snr_db,
+        seed=len(text),
+        noise=noise,
+        noise_before_band=noise_before_band,
+    )
 
 
-def spoken_wav(text: str, voice: str = "flite:rms", snr_db: float | None = None) -> bytes:
+def spoken_wav(
+    text: str,
+    voice: str = "flite:rms",
+    snr_db: float | None = None,
+    noise: NoiseColour = "white",
+    noise_before_band: bool = False,
+) -> bytes:
     """A Twilio-like recording of ``text``: WAV, 8 kHz, mono, 16-bit PCM."""
-    return encode_wav(spoken_pcm(text, voice, snr_db))
+    return encode_wav(spoken_pcm(text, voice, snr_db, noise, noise_before_band))
 
 
 @cache

@@ -6,7 +6,7 @@ import numpy as np
 
 from speech.activity import has_speech, speech_seconds
 from speech.audio import Pcm
-from speech.channel import telephone
+from speech.channel import noise_samples, telephone
 from tests.support.speech_audio import spoken_pcm
 
 
@@ -27,3 +27,8 @@ def test_a_short_word_on_a_noisy_line_is_speech() -> None:
 
     assert has_speech(word)
     assert 1.0 < speech_seconds(address) <= address.seconds
+
+
+def test_brown_noise_on_the_line_holds_no_speech() -> None:
+    rumble = noise_samples(24_000, "brown", seed=3) * 1000.0
+    assert not has_speech(Pcm.from_array(rumble, 8000))

@@ -16,7 +16,7 @@ from speech.audio import (
     linear_to_mulaw,
     resample,
 )
-from speech.channel import telephone
+from speech.channel import noise_samples, telephone
 
 
 def tone(hz: float, rate: int, seconds: float = 0.5, amplitude: float = 8000.0) -> Pcm:
@@ -110,3 +110,30 @@ def test_a_truncated_data_chunk_keeps_the_samples_that_arrived() -> None:
     assert decode(wav[:-1001]).seconds == pytest.approx((4000 - 501) / 8000)
     with pytest.raises(AudioError, match="empty"):
         decode_mulaw(b"")
+
+
+def test_brown_noise_has_its_power_at_low_frequencies() -> None:
+    brown = noise_samples(80_000, "brown", seed=4)
+    white = noise_samples(80_000, "white", seed=4)
+    spectrum = np.abs(np.fft.rfft(brown)) ** 2
+    freqs = np.fft.rfftfreq(brown.size, 1 / 8000)
+
+    assert abs(float(np.mean(brown**2)) - 1.0) < 1e-9
+    assert abs(float(np.mean(white**2)) - 1.0) < 0.05
+    assert spectrum[freqs < 300].sum() > 10 * spectrum[freqs > 1000].sum()
+
+
+def test_noise_added_in_the_room_is_shaped_by_the_line() -> None:
+    pcm = tone(1000, 16000)
+    room = telephone(pcm, snr_db=10, noise="brown", noise_before_band=True)
+    line = telephone(pcm, snr_db=10, noise="brown")
+
+    def rumble(pcm: Pcm) -> float:  # power below the line's band
+        values = pcm.array.astype(np.float64)
+        spectrum = np.abs(np.fft.rfft(values)) ** 2
+        return float(spectrum[np.fft.rfftfreq(values.size, 1 / 8000) < 200].sum())
+
+    assert room.sample_rate == line.sample_rate == 8000
+    assert rumble(room) * 10 < rumble(line)  # the line's band removed the room's rumble
+    with pytest.raises(ValueError, match="unknown noise"):
+        telephone(pcm, snr_db=10, noise="pink")  # type: ignore[arg-type]

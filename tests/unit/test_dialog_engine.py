@@ -196,7 +196,9 @@ def test_location_is_read_back_and_can_be_corrected(intake: Flow, catalogues) ->
     assert call.state.location is not None and call.state.location.house_number == "1243"
 
 
-def test_a_second_wrong_read_back_goes_to_a_person(intake: Flow, catalogues) -> None:
+def test_a_wrong_street_read_back_asks_for_the_street_once_more_then_its_letters(
+    intake: Flow, catalogues
+) -> None:
     call = Call(intake, catalogues, resolver=_resolver())
     to_main_menu(call)
     call.say("damaged tree")
@@ -204,8 +206,9 @@ def test_a_second_wrong_read_back_goes_to_a_person(intake: Flow, catalogues) -> 
     call.press("2")
     call.press("1243")
     call.say("washington street")
-    call.press("2")
-    assert call.state.current == "operator"
+    assert call.press("2") == [call.text("location.street")]  # the street, once more
+    call.say("washington street")
+    assert call.press("2") == [call.text("location.street_letters")]
 
 
 def test_an_unknown_address_asks_number_then_street(intake: Flow, catalogues) -> None:

@@ -137,7 +137,7 @@ def test_a_flow_of_fragments_passes_the_check() -> None:
         (
             {"fragment": "location", "with": {"confirmed": "thanks", "colour": "blue"}},
             "mine.yaml, field 'include.0.with.colour': fragment 'location' has no parameter "
-            "'colour' (it takes: start, confirmed, confirm_prompt, operator, offline)",
+            "'colour' (it takes: start, confirmed, confirm_prompt, offline)",
         ),
         (
             {"fragment": "location", "with": {"confirmed": "thanks", "offline": "yes"}},
@@ -167,7 +167,9 @@ def test_a_state_defined_twice_is_a_problem_not_an_override() -> None:
 def test_a_parameter_that_breaks_the_schema_is_named_at_the_state() -> None:
     doc = _flow(include=[{"fragment": "location", "with": {"confirmed": "no such state!"}}])
     found = _problems(doc)
-    assert found[0].startswith("mine.yaml, state 'confirm_location', field 'transitions.yes'")
+    assert any(
+        p.startswith("mine.yaml, state 'confirm_location', field 'transitions.yes'") for p in found
+    )
 
 
 def test_every_shipped_fragment_loads() -> None:

@@ -25,17 +25,23 @@ STREETS = ("Washington Street", "Saratoga Street", "Charles Street", "Charlesgat
 
 
 class HeardEngine:
-    """An engine that hears ``texts`` (best first) whatever is said, and keeps the grammar."""
+    """An engine that hears ``texts`` (best first) whatever is said, and keeps the grammar.
+    ``name``'s first word is the family whose calibration applies (pocketsphinx, whisper)."""
 
-    name = "scripted"
     sample_rate = 16000
+    languages = ("en",)
 
-    def __init__(self, texts: Sequence[str], confidences: Sequence[float] = ()) -> None:
+    def __init__(
+        self, texts: Sequence[str], confidences: Sequence[float] = (), name: str = "pocketsphinx"
+    ) -> None:
+        self.name = name
         self.texts = texts
         self.confidences = confidences or [0.9] + [0.05] * (len(texts) - 1)
         self.grammars: list[Grammar] = []
 
-    def recognize(self, pcm: Any, grammar: Grammar = FREE, *, n_best: int = 5) -> Transcript:
+    def recognize(
+        self, pcm: Any, grammar: Grammar = FREE, *, n_best: int = 5, language: str = "en"
+    ) -> Transcript:
         self.grammars.append(grammar)
         alternatives = tuple(map(Alternative, self.texts, self.confidences))
         return Transcript(alternatives=alternatives, engine=self.name, audio_seconds=2.0)
@@ -56,6 +62,7 @@ GAZETTEER = {
     "20 charles street wood": result("charles street", MatchLevel.ADDRESS, 1.0, "20"),
     "1088 templeton way": result("templeton way", MatchLevel.STREET, 0.34, "1088"),
     "1088 saratoga street": result("saratoga street", MatchLevel.ADDRESS, 1.0, "1088"),
+    "1088 Saratoga Street": result("saratoga street", MatchLevel.ADDRESS, 1.0, "1088"),
 }
 
 
@@ -72,11 +79,11 @@ class TableResolver:
         return [GeocodeResult(level=MatchLevel.NONE, score=0.0)]
 
 
-def transcriber(engine: HeardEngine | None = None) -> Transcriber:
+def transcriber(*engines: HeardEngine) -> Transcriber:
     return Transcriber(
         settings=Settings(),
         http=httpx.Client(),
-        engine=lambda: engine or HeardEngine(()),
+        engines=lambda grammar, language: engines or [HeardEngine(())],
         street_names=lambda: STREETS,
         addresses=lambda: [(438, "Washington Street"), (1088, "Saratoga Street")],
         streets_at=lambda number: (
@@ -118,11 +125,16 @@ def test_the_address_model_learns_the_gazetteers_real_addresses() -> None:
 
 
 def transcribed(
-    heard: Sequence[str], confidences: Sequence[float] = (), grammar: str = "streets"
+    heard: Sequence[str],
+    confidences: Sequence[float] = (),
+    grammar: str = "streets",
+    *others: HeardEngine,
 ) -> dict[str, Any]:
     engine = HeardEngine(heard, confidences)
     audio = spoken_wav("ten eighty eight saratoga street", "flite:rms")
-    return transcriber(engine).transcribe(audio, slot="location_words", grammar_name=grammar)
+    return transcriber(engine, *others).transcribe(
+        audio, slot="location_words", grammar_name=grammar
+    )
 
 
 def test_the_recognisers_best_is_kept_when_it_names_an_address() -> None:
@@ -145,12 +157,44 @@ def test_an_alternative_whose_number_is_not_on_its_street_is_passed_over() -> No
 def test_an_address_heard_too_unsurely_is_not_read_back_but_kept_for_staff() -> None:
     # Every wrong address the evaluation read back at 15 dB had a confidence of 0.19 or less.
     unsure = transcribed(["1088 templeton way", "1088 saratoga street"])  # the second: 0.05
-    sure_street = transcribed(["saratoga street"], [0.2], grammar="street_names")
+    unsure_street = transcribed(["1088 saratoga street"], [0.2], "street_names")
+    sure_street = transcribed(["1088 saratoga street"], [0.45], "street_names")
 
     assert unsure["text"] == ""
     assert unsure["slots"]["location_words_source"] == "heard too unsurely to read back"
     assert unsure["slots"]["location_words_alternatives"].startswith("1088 templeton way")
-    assert sure_street["text"] == "saratoga street"  # a street after a keyed number: no gate
+    # A street said after a keyed number passes the same gate as a whole address.
+    assert unsure_street["text"] == ""
+    assert unsure_street["slots"]["location_words_source"] == "heard too unsurely to read back"
+    assert sure_street["text"] == "1088 saratoga street"
+
+
+def test_two_engines_that_place_the_same_address_are_trusted_together() -> None:
+    # Each alone is below the gate; placing the same address, they agree.
+    whisper = HeardEngine(["1088 Saratoga Street"], [0.4], name="whisper tiny.en")
+    chosen = transcribed(["1088 saratoga street"], [0.25], "streets", whisper)
+
+    assert chosen["text"] in ("1088 saratoga street", "1088 Saratoga Street")
+    assert float(chosen["slots"]["location_words_confidence"]) >= 0.9
+    assert chosen["slots"]["location_words_source"] == "automatic transcript"
+
+
+def test_between_two_engines_the_better_placed_reading_wins() -> None:
+    # PocketSphinx forced a street of its model onto the words; Whisper's placed well.
+    whisper = HeardEngine(["1088 saratoga street"], [0.85], name="whisper tiny.en")
+    chosen = transcribed(["20 charles three west"], [0.5], "streets", whisper)
+
+    assert chosen["text"] == "1088 saratoga street"
+    assert chosen["slots"]["location_words_engine"] == "whisper tiny.en"
+    both = chosen["slots"]["location_words_alternatives"]
+    assert "20 charles three west" in both and "1088 saratoga street" in both
+
+
+def test_words_no_engine_can_place_are_kept_as_whisper_wrote_them() -> None:
+    whisper = HeardEngine(["Um, it's by the big church."], [0.7], name="whisper tiny.en")
+    chosen = transcribed(["dawes street"], [0.6], "streets", whisper)
+
+    assert chosen["text"] == "Um, it's by the big church."
 
 
 def test_a_silent_recording_is_not_decoded() -> None:

@@ -1,0 +1,82 @@
+"""The last repairs of the location path: the street found by its keyed letters, and the
+report that goes on without a confirmed place.
+
+- ``match_street_letters``: the streets whose names start with the keyed letters
+  (:class:`~ivr.addresses.keyed_streets.KeyedStreets`, through the context's ``streets``) are
+  put in the slots ``street_option_1`` … ``street_option_4`` (what the menu says for each) and
+  ``street_choices`` (what each is, for the lookup once one is chosen). Stale options of an
+  earlier set of letters are cleared first.
+- ``resolve_street_choice``: the chosen street, with the keyed house number, looked up and
+  read back like any address.
+- ``keep_place_unconfirmed``: no place could be confirmed; the call's location becomes the
+  caller's own words (what they said, else what they keyed), with no coordinates, marked
+  :data:`~ivr.dialog.state.PLACE_UNCONFIRMED` for staff and the city.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flows.model import State
+from ivr.dialog.placing import place_words
+from ivr.dialog.state import PLACE_UNCONFIRMED, Location
+from ivr.dialog.turn import Turn
+
+OPTION_SLOTS = tuple(f"street_option_{n}" for n in range(1, 5))
+CHOICES_SLOT = "street_choices"
+
+
+def _first(turn: Turn, state: State, input_name: str) -> str:
+    names = state.inputs.get(input_name, ())
+    return next((turn.slots[s].strip() for s in names if turn.slots.get(s, "").strip()), "")
+
+
+def match_street_letters(turn: Turn, state: State) -> str:
+    """``found``: at least one street starts with the keyed letters; ``none``: no street
+    does; ``failed``: this gateway has no street list (a remote geocoder)."""
+    streets = turn.context.streets
+    if streets is None:
+        return "failed"
+    keys = _first(turn, state, "letters")
+    choices = streets.choices(keys, _first(turn, state, "house_number"))[: len(OPTION_SLOTS)]
+    slots = {k: v for k, v in turn.slots.items() if k not in OPTION_SLOTS}
+    for slot, choice in zip(OPTION_SLOTS, choices, strict=False):
+        slots[slot] = choice.spoken
+    slots[CHOICES_SLOT] = json.dumps(
+        [{"street": c.street, "postal_code": c.postal_code} for c in choices]
+    )
+    turn.slots = slots
+    return "found" if choices else "none"
+
+
+def resolve_street_choice(turn: Turn, state: State) -> str:
+    """The street chosen (its number in the ``choice`` slot: "1" … "4") with the house
+    number: ``done`` and read back, or ``failed`` when the choice is unknown or not found."""
+    try:
+        offered = json.loads(turn.slots.get(CHOICES_SLOT) or "[]")
+        chosen = offered[int(_first(turn, state, "choice")) - 1]
+        street, postal_code = str(chosen["street"]), str(chosen["postal_code"])
+    except (ValueError, IndexError, KeyError, TypeError):
+        return "failed"
+    words = f"{_first(turn, state, 'house_number')} {street}".strip()
+    return place_words(turn, words, postal_code or None, settle_ambiguity=True)
+
+
+def keep_place_unconfirmed(turn: Turn, state: State) -> str:
+    """The caller's own words become the place: the address they said (``said``), and the
+    keyed house number with the street said alone (``house_number``, ``street``), each when
+    there is one; with no words at all, the keys they pressed (``letters``). Always
+    ``done``."""
+    said = _first(turn, state, "said")
+    number = _first(turn, state, "house_number")
+    street = _first(turn, state, "street")
+    letters = _first(turn, state, "letters")
+    parts = [said] if said else []
+    if street:
+        parts.append(f"{number} {street}".strip())
+    elif not said and (number or letters):
+        keyed = f" (street keyed as {'-'.join(letters)})" if letters else ""
+        parts.append(f"{number}{keyed}".strip())
+    words = " / ".join(dict.fromkeys(parts))
+    turn.set_location(Location(outcome=PLACE_UNCONFIRMED, query=words))
+    return "done"

@@ -1,0 +1,153 @@
+"""Choosing what a caller said for a place from every engine's hypotheses.
+
+Each engine's n-best list is read with the address resolver (the gazetteer, or the remote
+geocoder ``IVR_GEOCODER`` names); each engine offers at most one *reading*: its best hypothesis
+when the resolver finds an address in it, else its first lower hypothesis the resolver places
+confidently (a lower one often adds a stray word the parser drops: "twenty charles street wood";
+one of those read back as found was an evaluation's only confidently wrong address). Then the
+readings of all engines are compared:
+
+- two engines that place the same address agree, and agreement is the strongest evidence there
+  is: the engines fail differently (PocketSphinx forces a street of the city's language model
+  onto whatever it hears; Whisper spells a rare street the way it sounds);
+- otherwise the reading with the highest *calibrated* confidence times the resolver's score
+  wins. Engines' raw confidences do not mean the same thing (PocketSphinx's is a posterior over
+  its lattice, Whisper's comes from the mean log-probability of its tokens), so each engine's is
+  mapped onto "how often a reading this confident was right" by :data:`CALIBRATION`, measured
+  by ``benchmarks/speech_calls_eval.py`` (docs/recording-path.md).
+
+When no engine's words place anywhere, the caller's words are still kept: the most confident
+engine's text is returned (Whisper's, when it heard anything: it writes what was said, lead-ins
+and all), and the flow's keypad path takes over.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ivr.addresses.types import AddressResolver, GeocodeResult, MatchLevel
+from ivr.recordings.hearing import Heard
+from speech.recognizer import best_texts
+
+# Per engine family: raw confidences at which a placed reading was measured right half the time
+# and nearly always; the calibrated confidence rises linearly between them (0.5 → 0.95) and is
+# scaled proportionally below. PocketSphinx's 0.3 is the threshold measured before this change
+# (no right address below it, every wrong one read back below it).
+CALIBRATION: Mapping[str, tuple[float, float]] = {
+    "pocketsphinx": (0.3, 0.7),
+    "whisper": (0.45, 0.8),
+    "vosk": (0.3, 0.7),
+}
+AGREEMENT_FLOOR = 0.9  # two engines placing the same address are trusted at least this much
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One engine's reading of the caller's words, placed (``result``) or not."""
+
+    engine: str
+    text: str = field(repr=False)
+    raw_confidence: float
+    confidence: float  # calibrated: comparable across engines
+    result: GeocodeResult | None = field(default=None, repr=False)
+    agreed_by: tuple[str, ...] = ()  # other engines whose reading placed the same address
+
+    @property
+    def placed(self) -> bool:
+        return self.result is not None and self.result.matched
+
+    def place_key(self) -> tuple[str, str] | None:
+        if self.result is None or self.result.place is None:
+            return None
+        place = self.result.place
+        return (place.street_key or place.street, place.house_number or "")
+
+
+def calibrated(engine: str, confidence: float) -> float:
+    """``confidence`` of ``engine`` (its name starts with its family) on the common scale."""
+    family = engine.split()[0].lower() if engine else ""
+    half, sure = CALIBRATION.get(family, (0.3, 0.7))
+    if confidence <= half:
+        return 0.5 * confidence / half if half > 0 else 0.5
+    if confidence >= sure:
+        return 0.95 + 0.05 * (confidence - sure) / max(1e-9, 1 - sure)
+    return 0.5 + 0.45 * (confidence - half) / (sure - half)
+
+
+def engine_reading(
+    heard: Heard, resolver: AddressResolver | None, *, confident_score: float
+) -> Reading | None:
+    """The reading ``heard`` offers (see the module's docstring); None when it heard nothing."""
+    transcript = heard.transcript
+    if transcript is None:
+        return None
+    texts = list(best_texts(transcript))
+    if not texts:
+        return None
+    confidences = {a.text: a.confidence for a in reversed(transcript.alternatives)}
+
+    def reading(text: str, result: GeocodeResult | None) -> Reading:
+        raw = confidences.get(text, transcript.confidence)
+        return Reading(heard.engine, text, raw, calibrated(heard.engine, raw), result)
+
+    if resolver is None:
+        return reading(texts[0], None)
+    for rank, text in enumerate(texts):
+        best = next((r for r in resolver.resolve(text) if r.matched), None)
+        if best is None or best.number_not_placed:
+            continue  # a number heard that the street found does not have
+        if rank == 0 and best.level is not MatchLevel.STREET:
+            return reading(text, best)
+        # An ambiguous street is the caller's to settle (by postal code), not a miss.
+        if best.ambiguous or best.score >= confident_score:
+            return reading(text, best)
+    return reading(texts[0], None)
+
+
+def choose_reading(
+    heard: Sequence[Heard], resolver: AddressResolver | None, *, confident_score: float
+) -> Reading | None:
+    """The reading to pass to the flow (see the module's docstring); None when no engine
+    heard any words."""
+    readings = [
+        r
+        for h in heard
+        if (r := engine_reading(h, resolver, confident_score=confident_score)) is not None
+    ]
+    if not readings:
+        return None
+    placed = [r for r in readings if r.placed]
+    if not placed:
+        return max(readings, key=lambda r: (r.engine.startswith("whisper"), r.confidence))
+    agreed = [_with_agreement(r, placed) for r in placed]
+    return max(agreed, key=_rank)
+
+
+def _with_agreement(reading: Reading, placed: Sequence[Reading]) -> Reading:
+    key = reading.place_key()
+    others = tuple(
+        r.engine for r in placed if r is not reading and key is not None and r.place_key() == key
+    )
+    if not others:
+        return reading
+    together = 1.0 - (1.0 - reading.confidence) * math.prod(
+        1.0 - r.confidence for r in placed if r.engine in others
+    )
+    confidence = max(together, AGREEMENT_FLOOR)
+    return Reading(
+        reading.engine,
+        reading.text,
+        reading.raw_confidence,
+        confidence,
+        reading.result,
+        agreed_by=others,
+    )
+
+
+def _rank(reading: Reading) -> tuple[int, int, float]:
+    result = reading.result
+    assert result is not None
+    precise = result.level is not MatchLevel.STREET
+    return (len(reading.agreed_by), int(precise), reading.confidence * result.score)
