@@ -90,6 +90,10 @@ LEAD_INS = (
     "um the address is",
     "uh it's at",
     "yeah it's at",
+    "hi",
+    "hello",
+    "hi it's at",
+    "hello the address is",
 )
 # Spoken forms of the suffixes a caller may add or drop ("Washington" for "Washington Street").
 STREET_SUFFIXES = (

@@ -24,6 +24,7 @@ from ivr.addresses.spoken_numbers import (
 from ivr.addresses.spoken_spanish import spanish_as_english
 from ivr.addresses.spoken_vocabulary import (
     FUNCTION_WORDS,
+    HOMOPHONES,
     HOUSE_LETTERS,
     INTERSECTION_MARKERS,
     NAME_ALIASES,
@@ -70,6 +71,7 @@ NO_MARKER = 0.9  # …an intersection was heard without "corner of" / "intersect
 LETTER_NAME = 0.7  # …a street name starts with a lone letter ("B Elm Street")
 CORE_OF_LONGER = 0.9  # …"Savin Hill" is read as part of a longer name, not as SAVIN HL
 ALIAS_LITERAL = 0.9  # …"Mass" is kept as said rather than read as "Massachusetts"
+FROM_THE_NUMBER_ON = 0.8  # …the words before the house number are dropped as a lead-in
 UNKNOWN_STREET = 0.4  # …``known_streets`` says the street does not exist
 UNKNOWN_CROSS = 0.7  # …``known_streets`` says the cross street does not exist
 
@@ -370,6 +372,39 @@ def parse_spoken(
         ]
         if found:
             break
+    found += _from_the_number_on(tokens) if parts else []
     if not found:
         return ParseResult((), _reason(words, tokens))
     return ParseResult(_rank(found, known_streets, max_candidates))
+
+
+def _from_the_number_on(tokens: list[str]) -> list[AddressCandidate]:
+    """Readings of the words from the first house number that follows other words, a little
+    less trusted: a lead-in no list knows ("hi, it's set 3976 Little Avenue", as Whisper
+    heard "it's at"), or one a recogniser turned into a number ("five it's at thirty nine
+    seventy six …", PocketSphinx's "hi") must not make the address unreadable."""
+    start = next(
+        (
+            i
+            for i in range(1, len(tokens))
+            if number_at(tokens, i)
+            and not number_at(tokens, i - 1)
+            and tokens[i] != "AND"
+            and tokens[i - 1] not in HOMOPHONES  # "for 38": four thirty eight, read already
+        ),
+        None,
+    )
+    if start is None:
+        return []
+    return [
+        AddressCandidate(
+            house_number=c.house_number,
+            street=c.street,
+            cross_street=c.cross_street,
+            postal_code=c.postal_code,
+            weight=c.weight * FROM_THE_NUMBER_ON,
+            reading=f"{c.reading}+from-number",
+        )
+        for c in _candidates(tokens[start:])
+        if c.house_number
+    ]

@@ -10,6 +10,9 @@ readings of all engines are compared:
 - two engines that place the same address agree, and agreement is the strongest evidence there
   is: the engines fail differently (PocketSphinx forces a street of the city's language model
   onto whatever it hears; Whisper spells a rare street the way it sounds);
+- when no two agree, one engine's house number on the street another found is tried too
+  (:func:`_crossed`): Whisper writes numbers well and may misspell a street, PocketSphinx
+  names the street and may mishear the number;
 - otherwise the reading with the highest *calibrated* confidence times the resolver's score
   wins. Engines' raw confidences do not mean the same thing (PocketSphinx's is a posterior over
   its lattice, Whisper's comes from the mean log-probability of its tokens), so each engine's is
@@ -23,6 +26,7 @@ and all), and the flow's keypad path takes over.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +45,8 @@ CALIBRATION: Mapping[str, tuple[float, float]] = {
     "vosk": (0.3, 0.7),
 }
 AGREEMENT_FLOOR = 0.9  # two engines placing the same address are trusted at least this much
+CROSSED_AGREEMENT = 0.9  # one engine's number on the street both engines found
+CROSSED_ALONE = 0.8  # one engine's number on a street only the other found
 
 
 @dataclass(frozen=True)
@@ -119,10 +125,70 @@ def choose_reading(
     if not readings:
         return None
     placed = [r for r in readings if r.placed]
-    if not placed:
-        return max(readings, key=lambda r: (r.engine.startswith("whisper"), r.confidence))
     agreed = [_with_agreement(r, placed) for r in placed]
+    if resolver is not None and len(heard) > 1 and not any(r.agreed_by for r in agreed):
+        agreed += _crossed(heard, resolver)
+    if not agreed:
+        return max(readings, key=lambda r: (r.engine.startswith("whisper"), r.confidence))
     return max(agreed, key=_rank)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What one engine's best words name, placed or not: the house number the parser read
+    and the street the resolver found."""
+
+    engine: str
+    confidence: float  # calibrated
+    number: str | None = field(repr=False)
+    street: str = field(repr=False)
+    street_key: str = field(repr=False)
+
+
+def _named(heard: Heard, resolver: AddressResolver) -> _Named | None:
+    transcript = heard.transcript
+    if transcript is None or not transcript.alternatives:
+        return None
+    best = next((r for r in resolver.resolve(transcript.text) if r.matched), None)
+    if best is None or best.place is None:
+        return None
+    number = best.candidate.house_number if best.candidate else best.place.house_number
+    confidence = calibrated(heard.engine, transcript.confidence)
+    return _Named(heard.engine, confidence, number, best.place.street, best.place.street_key)
+
+
+def _crossed(heard: Sequence[Heard], resolver: AddressResolver) -> list[Reading]:
+    """Readings made of one engine's house number and another's street, placed: Whisper
+    writes numbers well and may misspell a street ("18 Masked Street"); PocketSphinx, held to
+    the city's streets, names the street and may mishear the number ("eighty Mascot Street").
+    Trusted as agreement when both engines found the same street, else less than either."""
+    named = [n for h in heard if (n := _named(h, resolver)) is not None]
+    crossed: list[Reading] = []
+    for numbers, street in itertools.permutations(named, 2):
+        if not numbers.number or not street.street:
+            continue
+        text = f"{numbers.number} {street.street}"
+        best = next((r for r in resolver.resolve(text) if r.matched), None)
+        if best is None or best.level is MatchLevel.STREET or best.ambiguous:
+            continue
+        same_street = numbers.street_key == street.street_key
+        if same_street:
+            confidence = CROSSED_AGREEMENT * (
+                1.0 - (1.0 - numbers.confidence) * (1.0 - street.confidence)
+            )
+        else:
+            confidence = CROSSED_ALONE * min(numbers.confidence, street.confidence)
+        crossed.append(
+            Reading(
+                f"{numbers.engine} number, {street.engine} street",
+                text,
+                min(numbers.confidence, street.confidence),
+                confidence,
+                best,
+                agreed_by=(street.engine,) if same_street else (),
+            )
+        )
+    return crossed
 
 
 def _with_agreement(reading: Reading, placed: Sequence[Reading]) -> Reading:

@@ -34,6 +34,12 @@ LEAD_INS = [
     ("My house is at 5 Elm Street in Miami, Florida.", "5 | ELM ST"),
     ("there's a pothole at three hundred neponset avenue", "300 | NEPONSET AVE"),
     ("It's right in front of 1437 Commonwealth Ave.", "1437 | COMMONWEALTH AVE"),
+    # A lead-in no list knows, or one a recogniser turned into a number ("hi" heard "five"):
+    # the words from the house number on are read.
+    ("Hi, it's set 3976 Little Avenue.", "3976 | LITTLE AVE"),
+    ("five it's at thirty nine seventy six little avenue", "3976 | LITTLE AVE"),
+    # …but "for" before a number is "four": "four thirty eight" as Whisper wrote it.
+    ("for 38 Washington Street.", "438 | WASHINGTON ST"),
 ]
 
 WRITTEN_NUMBERS = [

@@ -63,6 +63,15 @@ GAZETTEER = {
     "1088 templeton way": result("templeton way", MatchLevel.STREET, 0.34, "1088"),
     "1088 saratoga street": result("saratoga street", MatchLevel.ADDRESS, 1.0, "1088"),
     "1088 Saratoga Street": result("saratoga street", MatchLevel.ADDRESS, 1.0, "1088"),
+    # Whisper's number on a misspelt street; PocketSphinx's street with a misheard number.
+    "18 masked street": result("mascot street", MatchLevel.ADDRESS, 0.7, "18"),
+    "eighty mascot street": GeocodeResult(
+        level=MatchLevel.STREET,
+        score=0.35,
+        place=Place(42.3, -71.0, None, "Mascot Street", "MASCOT ST"),
+        candidate=AddressCandidate("80", "MASCOT ST"),
+    ),
+    "18 Mascot Street": result("mascot street", MatchLevel.ADDRESS, 1.0, "18"),
 }
 
 
@@ -188,6 +197,17 @@ def test_between_two_engines_the_better_placed_reading_wins() -> None:
     assert chosen["slots"]["location_words_engine"] == "whisper tiny.en"
     both = chosen["slots"]["location_words_alternatives"]
     assert "20 charles three west" in both and "1088 saratoga street" in both
+
+
+def test_one_engines_number_on_the_street_both_found_is_read_back() -> None:
+    whisper = HeardEngine(["18 masked street"], [0.6], name="whisper tiny.en")
+    chosen = transcribed(["eighty mascot street"], [0.8], "streets", whisper)
+
+    assert chosen["text"] == "18 Mascot Street"
+    assert chosen["slots"]["location_words_engine"] == (
+        "whisper tiny.en number, pocketsphinx street"
+    )
+    assert chosen["slots"]["location_words_source"] == "automatic transcript"
 
 
 def test_words_no_engine_can_place_are_kept_as_whisper_wrote_them() -> None:
