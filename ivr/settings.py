@@ -305,9 +305,10 @@ class Settings:
     min_address_confidence: float = _setting(
         0.5,
         "An address or a street recognised on this machine with less confidence than this "
-        "(0–1, calibrated per engine so that 0.5 is PocketSphinx's 0.3, below which it read "
-        "back no right address: docs/recording-path.md) is not read back: the flow's next "
-        "repair asks again instead (the keypad, then the street's letters).",
+        "(0–1, calibrated per engine: how often a reading so sure was right, measured by "
+        "`benchmarks/calibrate_engines.py`; 0.5 is PocketSphinx's raw 0.62 and Whisper's 0.42) "
+        "is not read back: the flow's next repair asks again instead (the keypad, then the "
+        "street's letters).",
     )
 
     @classmethod

@@ -391,6 +391,7 @@ def _from_the_number_on(tokens: list[str]) -> list[AddressCandidate]:
             and not number_at(tokens, i - 1)
             and tokens[i] != "AND"
             and tokens[i - 1] not in HOMOPHONES  # "for 38": four thirty eight, read already
+            and tokens[i - 1] != "DASH"  # "12-14": a range or pairs, read already
         ),
         None,
     )

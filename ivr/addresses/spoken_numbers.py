@@ -90,7 +90,11 @@ def _groups(tokens: Sequence[str]) -> list[str] | None:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         unit = unit_value(token)
         if _NUMERAL.match(token):
-            groups.append(token)
+            if _tens_then_unit(token, nxt):  # "250, 9": Whisper's "two fifty nine"
+                groups.append(str(int(token) + int(nxt)))
+                i += 1
+            else:
+                groups.append(token)
         elif token in TENS:
             follow = UNITS.get(nxt)
             if follow:
@@ -109,6 +113,18 @@ def _groups(tokens: Sequence[str]) -> list[str] | None:
             return None
         i += 1
     return groups
+
+
+def _tens_then_unit(token: str, nxt: str) -> bool:
+    """A numeral ending in a tens word ("250", "20") followed by a lone digit: the way Whisper
+    writes "two fifty, nine" and "twenty, nine" — one number, not two groups."""
+    return (
+        len(token) >= 2
+        and token[-1] == "0"
+        and token[-2] != "0"
+        and len(nxt) == 1
+        and nxt in "123456789"
+    )
 
 
 def _valid_house(digits: str) -> bool:

@@ -62,10 +62,18 @@ def transcribe(file: Path, purpose: str, language: str, house_number: str) -> No
             grammar_name=PURPOSES[purpose],
             context=context,
             language=language,
+            every_engine=True,
         )
         click.echo(f"engines: {hearing.engines or 'none'}")
         for heard in hearing.heard:
             _echo_heard(heard)
+        if purpose != "description" and len(hearing.heard) > 1:
+            from ivr.addresses.scoring import CONFIDENT_SCORE
+            from ivr.recordings.readings import settled
+
+            first = hearing.heard[:1]
+            if settled(first, rt.resolver, confident_score=CONFIDENT_SCORE):
+                click.echo(f"in a call, {first[0].engine} alone settles it: no other is asked")
         click.echo(f"result: {hearing.source}")
         chosen = hearing.chosen
         if chosen is not None:

@@ -68,7 +68,7 @@ from ivr.recordings.marks import (
     UNREADABLE,
     UNSURE,
 )
-from ivr.recordings.readings import Reading, choose_reading
+from ivr.recordings.readings import Reading, choose_reading, settled
 from ivr.settings import Settings
 from speech.errors import SpeechError
 from speech.recognizer import FREE, Engine, Grammar, best_texts
@@ -202,9 +202,12 @@ class Transcriber:
         grammar_name: str,
         context: Mapping[str, Any] | None = None,
         language: str = "en",
+        every_engine: bool = False,
     ) -> Hearing:
         """Everything the engines heard in ``audio`` and the reading chosen (what
-        ``ivr transcribe`` prints; :meth:`transcribe` turns it into the call's slots)."""
+        ``ivr transcribe`` prints; :meth:`transcribe` turns it into the call's slots).
+        ``every_engine``: hear with every engine even when the first settles the address
+        (``ivr transcribe`` and the calibration benchmark compare them all)."""
         from speech.activity import has_speech
         from speech.audio import decode
 
@@ -220,11 +223,19 @@ class Transcriber:
         if not has_speech(pcm):  # a recogniser would explain silence as some street
             return Hearing(NOTHING, names)
         grammar = self.grammar(grammar_name, context)
-        heard = self._listener.hear(engines, pcm, grammar, language=language, n_best=N_BEST)
-        address = grammar_name in STREET_GRAMMARS
-        chosen = choose_reading(
-            heard, self._resolver if address else None, confident_score=self._confident
+        resolver = self._resolver if grammar_name in STREET_GRAMMARS else None
+        heard = self._listener.hear(
+            engines,
+            pcm,
+            grammar,
+            language=language,
+            n_best=N_BEST,
+            enough=None
+            if every_engine
+            else lambda so_far: settled(so_far, resolver, confident_score=self._confident),
         )
+        address = resolver is not None
+        chosen = choose_reading(heard, resolver, confident_score=self._confident)
         audio_seconds = pcm.seconds
         decode_seconds = sum(h.seconds for h in heard)
         if chosen is None:

@@ -40,6 +40,10 @@ LEAD_INS = [
     ("five it's at thirty nine seventy six little avenue", "3976 | LITTLE AVE"),
     # …but "for" before a number is "four": "four thirty eight" as Whisper wrote it.
     ("for 38 Washington Street.", "438 | WASHINGTON ST"),
+    # "two fifty, nine" as Whisper writes it: one number.
+    ("near 250, 9 Chelsea Street.", "259 | CHELSEA ST"),
+    ("near a 250-9 Garfield Avenue.", "259 | GARFIELD AVE"),
+    ("12-14 Elm Street", "12 | ELM ST"),
 ]
 
 WRITTEN_NUMBERS = [

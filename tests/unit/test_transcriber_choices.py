@@ -155,7 +155,7 @@ def test_the_recognisers_best_is_kept_when_it_names_an_address() -> None:
 
 
 def test_an_alternative_whose_number_is_not_on_its_street_is_passed_over() -> None:
-    chosen = transcribed(["1088 templeton way", "1088 saratoga street"], [0.6, 0.4])
+    chosen = transcribed(["1088 templeton way", "1088 saratoga street"], [0.6, 0.8])
 
     assert chosen["text"] == "1088 saratoga street"
     assert chosen["slots"]["location_words_alternatives"] == (
@@ -166,8 +166,8 @@ def test_an_alternative_whose_number_is_not_on_its_street_is_passed_over() -> No
 def test_an_address_heard_too_unsurely_is_not_read_back_but_kept_for_staff() -> None:
     # Every wrong address the evaluation read back at 15 dB had a confidence of 0.19 or less.
     unsure = transcribed(["1088 templeton way", "1088 saratoga street"])  # the second: 0.05
-    unsure_street = transcribed(["1088 saratoga street"], [0.2], "street_names")
-    sure_street = transcribed(["1088 saratoga street"], [0.45], "street_names")
+    unsure_street = transcribed(["1088 saratoga street"], [0.4], "street_names")
+    sure_street = transcribed(["1088 saratoga street"], [0.75], "street_names")
 
     assert unsure["text"] == ""
     assert unsure["slots"]["location_words_source"] == "heard too unsurely to read back"
@@ -238,3 +238,14 @@ def test_a_gateway_on_twilios_recognition_says_why_a_description_has_no_transcri
             "description_source": "not transcribed: speech is recognised by Twilio on this gateway"
         },
     }
+
+
+def test_an_address_the_first_engine_settles_is_not_heard_again() -> None:
+    whisper = HeardEngine(["20 charles three west"], [0.9], name="whisper tiny.en")
+    chosen = transcribed(["1088 saratoga street"], [0.95], "streets", whisper)
+    unsure = transcribed(["1088 saratoga street"], [0.7], "streets", whisper)
+
+    assert chosen["text"] == "1088 saratoga street"
+    assert chosen["slots"]["location_words_alternatives"] == "1088 saratoga street"
+    assert len(whisper.grammars) == 1  # asked only for the unsure one
+    assert "20 charles three west" in unsure["slots"]["location_words_alternatives"]
