@@ -34,6 +34,8 @@ _COMPASS_PAIRS = {
     ("NORTH", "EAST"): "NE",
     ("SOUTH", "WEST"): "SW",
     ("SOUTH", "EAST"): "SE",
+    ("NOR", "WEST"): "NW",  # Whisper's "nor West 64th Street"
+    ("NOR", "EAST"): "NE",
 }
 _DIRECTIONAL_INITIALS = re.compile(r"\b([NS])\.\s*([EW])\b\.?", re.IGNORECASE)
 

@@ -10,9 +10,10 @@ readings of all engines are compared:
 - two engines that place the same address agree, and agreement is the strongest evidence there
   is: the engines fail differently (PocketSphinx forces a street of the city's language model
   onto whatever it hears; Whisper spells a rare street the way it sounds);
-- when no two agree, one engine's house number on the street another found is tried too
-  (:func:`_crossed`): Whisper writes numbers well and may misspell a street, PocketSphinx
-  names the street and may mishear the number;
+- when no two agree, a best reading found lower down another engine's n-best list counts as
+  weaker agreement (:func:`_supported_lower_down`), and one engine's house number on the
+  street another found is tried too (:func:`_crossed`): Whisper writes numbers well and may
+  misspell a street, PocketSphinx names the street and may mishear the number;
 - otherwise the reading with the highest *calibrated* confidence times the resolver's score
   wins. Engines' raw confidences do not mean the same thing (PocketSphinx's is a posterior over
   its lattice, Whisper's comes from the mean log-probability of its tokens), so each engine's is
@@ -49,6 +50,7 @@ CALIBRATION: Mapping[str, tuple[float, float]] = {
 }
 AGREEMENT_FLOOR = 0.9  # two engines placing the same address: measured 96 % right
 SETTLED = 0.95  # a reading this sure (PocketSphinx raw 0.9: 95 % right) needs no second engine
+LOWER_AGREEMENT = 0.8  # one engine's best found lower in another's n-best list
 CROSSED_AGREEMENT = 0.9  # one engine's number on the street both found: measured 85 % right
 CROSSED_ALONE = 0.8  # one engine's number on a street only the other found
 
@@ -63,6 +65,7 @@ class Reading:
     confidence: float  # calibrated: comparable across engines
     result: GeocodeResult | None = field(default=None, repr=False)
     agreed_by: tuple[str, ...] = ()  # other engines whose reading placed the same address
+    how: str = "alone"  # alone, agreed, agreed lower down, crossed
 
     @property
     def placed(self) -> bool:
@@ -151,7 +154,7 @@ def choose_reading(
     placed = [r for r in readings if r.placed]
     agreed = [_with_agreement(r, placed) for r in placed]
     if resolver is not None and len(heard) > 1 and not any(r.agreed_by for r in agreed):
-        agreed += _crossed(heard, resolver)
+        agreed = _supported_lower_down(agreed, heard, resolver) + _crossed(heard, resolver)
     if not agreed:
         return max(readings, key=lambda r: (r.engine.startswith("whisper"), r.confidence))
     return max(agreed, key=_rank)
@@ -210,6 +213,7 @@ def _crossed(heard: Sequence[Heard], resolver: AddressResolver) -> list[Reading]
                 confidence,
                 best,
                 agreed_by=(street.engine,) if same_street else (),
+                how="crossed",
             )
         )
     return crossed
@@ -233,7 +237,46 @@ def _with_agreement(reading: Reading, placed: Sequence[Reading]) -> Reading:
         confidence,
         reading.result,
         agreed_by=others,
+        how="agreed",
     )
+
+
+def _supported_lower_down(
+    placed: Sequence[Reading], heard: Sequence[Heard], resolver: AddressResolver
+) -> list[Reading]:
+    """``placed`` with agreement found lower down another engine's n-best list: PocketSphinx's
+    best "seventy seventh seventy …" names nothing, its second "seventy seven seventy
+    northwest first avenue" is the address Whisper wrote as "7770 Northwest First". Trusted
+    less than agreement of two best hypotheses (:data:`LOWER_AGREEMENT`)."""
+    lower: dict[str, set[tuple[str, str]]] = {}
+    for other in heard:
+        if other.transcript is None:
+            continue
+        keys = lower.setdefault(other.engine, set())
+        for text in list(best_texts(other.transcript))[1:]:
+            best = next((r for r in resolver.resolve(text) if r.matched), None)
+            if best is None or best.place is None or best.level is MatchLevel.STREET:
+                continue
+            keys.add((best.place.street_key or best.place.street, best.place.house_number or ""))
+    supported: list[Reading] = []
+    for reading in placed:
+        key = reading.place_key()
+        by = tuple(e for e, keys in lower.items() if e != reading.engine and key in keys)
+        if not by:
+            supported.append(reading)
+            continue
+        supported.append(
+            Reading(
+                reading.engine,
+                reading.text,
+                reading.raw_confidence,
+                max(reading.confidence, LOWER_AGREEMENT),
+                reading.result,
+                agreed_by=by,
+                how="agreed lower down",
+            )
+        )
+    return supported
 
 
 def _rank(reading: Reading) -> tuple[int, int, float]:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ivr.addresses.types import AddressResolver
+from ivr.addresses.types import AddressCandidate, AddressResolver, GeocodeResult
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
 from ivr.recordings.download import (
@@ -224,6 +224,10 @@ class Transcriber:
             return Hearing(NOTHING, names)
         grammar = self.grammar(grammar_name, context)
         resolver = self._resolver if grammar_name in STREET_GRAMMARS else None
+        number = str((context or {}).get("house_number") or "").strip()
+        if resolver is not None and grammar_name == "street_names" and number:
+            # The flow places the street with the keyed number; so are the readings judged.
+            resolver = WithHouseNumber(resolver, number)
         heard = self._listener.hear(
             engines,
             pcm,
@@ -301,6 +305,30 @@ class Transcriber:
         if not streets or len(streets) > NARROWED_STREETS:
             return None
         return numbered_street_grammar(streets)
+
+
+class WithHouseNumber:
+    """An address resolver that reads a street said alone with the house number the caller
+    keyed before it ("washington street" → "438 washington street"), as the flow's lookup
+    does."""
+
+    def __init__(self, resolver: AddressResolver, house_number: str) -> None:
+        self._resolver = resolver
+        self._number = house_number
+
+    @property
+    def source(self) -> str:
+        return self._resolver.source
+
+    @property
+    def remote(self) -> bool:
+        return self._resolver.remote
+
+    def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
+        return self._resolver.resolve(f"{self._number} {words}", postal_code=postal_code)
+
+    def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
+        return self._resolver.geocode(candidates)
 
 
 def not_transcribed(job: JobRequest) -> Mapping[str, Any]:

@@ -44,6 +44,7 @@ LEAD_INS = [
     ("near 250, 9 Chelsea Street.", "259 | CHELSEA ST"),
     ("near a 250-9 Garfield Avenue.", "259 | GARFIELD AVE"),
     ("12-14 Elm Street", "12 | ELM ST"),
+    ("1306 nor West 64th Street", "1306 | NW 64TH ST"),
 ]
 
 WRITTEN_NUMBERS = [
