@@ -41,25 +41,25 @@ def list_command(folder: Path | None) -> None:
     """Known models, their size and checksum, and which are installed."""
     models_dir = _models_dir(folder)
     present = installed(models_dir)
-    click.echo(f"{'name':32} {'lang':6} {'size':>8}  {'grammars':8}  {'sha256':11}  installed")
+    click.echo(f"{'name':32} {'lang':12} {'size':>8}  {'grammars':8}  {'sha256':11}  installed")
     for model in KNOWN_MODELS:
         checksum = model.sha256[:10] if model.sha256 else "unpublished"
         mark = str(present[model.name]) if model.name in present else "-"
         words = "yes" if model.grammars else "no"
         click.echo(
-            f"{model.name:32} {model.language:6} {model.size_mb:>6}MB  {words:8}  "
+            f"{model.name:32} {model.language:12} {model.size_mb:>6}MB  {words:8}  "
             f"{checksum:11}  {mark}"
         )
     for whisper in KNOWN_WHISPER:
         mark = str(present[whisper.name]) if whisper.name in present else "-"
         click.echo(
-            f"{whisper.name:32} {whisper.languages[:6]:6} {whisper.size_mb:>6}MB  {'prompt':8}  "
+            f"{whisper.name:32} {whisper.languages:12} {whisper.size_mb:>6}MB  {'prompt':8}  "
             f"{'manifest':11}  {mark}"
         )
     known = {m.name for m in KNOWN_MODELS} | {m.name for m in KNOWN_WHISPER}
     for name, path in present.items():
         if name not in known:
-            click.echo(f"{name:32} {'?':6} {'':>8}  {'':8}  {'':11}  {path}")
+            click.echo(f"{name:32} {'?':12} {'':>8}  {'':8}  {'':11}  {path}")
 
 
 @models.command("download")
