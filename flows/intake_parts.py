@@ -39,8 +39,9 @@ def includes(*, location: str, operator: str, offline: bool) -> list[dict[str, A
     (``flows/fragments/location.yaml``, starting at ``location``, leading to the report once
     the place is confirmed) and the person (``flows/fragments/person.yaml``).
 
-    ``offline``: the gateway recognises speech itself (``IVR_RECOGNIZER`` pocketsphinx or vosk):
-    the address and the street are short recordings transcribed by jobs. Otherwise they are
+    ``offline``: the gateway recognises speech itself (``IVR_RECOGNIZER`` whisper, pocketsphinx
+    or vosk): the address and the street are short recordings transcribed by jobs. Otherwise
+    they are
     ``<Gather input="speech">`` answers, recognised by Twilio."""
     values = {"start": location, "confirmed": REPORT, "offline": offline}
     return [

@@ -45,7 +45,7 @@ DROPPED_WORD = 0.8  # …a word next to the number was dropped
 RANGE = 0.9  # …a house-number range was cut to its first number
 CORRECTED_AWAY = 0.8  # …the words before "sorry" / "I mean" are used
 UNLIKELY_HYPHEN = 0.7  # …"12-14" is read as 1214, "10-23" as a range
-MAX_RANGE_GAP = 20  # "12-14", "100-110": the numbers of one building, not "10-30"
+MAX_RANGE_GAP = 20  # "12-14", "100-110", "10-30": the numbers of one building, not "10-50"
 
 
 def utterance_words(words: str) -> list[str]:
