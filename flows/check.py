@@ -245,7 +245,7 @@ def _check_loops(flow: Flow) -> list[Problem]:
         name: [t for t in _edges(flow, flow.states[name]) if t in free] for name in sorted(free)
     }
     problems = []
-    for component in _strongly_connected(edges):
+    for component in strongly_connected(edges):
         if len(component) == 1 and component[0] not in edges[component[0]]:
             continue
         names = ", ".join(f"'{name}'" for name in component)
@@ -261,7 +261,7 @@ def _check_loops(flow: Flow) -> list[Problem]:
     return problems
 
 
-def _strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
+def strongly_connected(edges: Mapping[str, list[str]]) -> list[list[str]]:
     """Tarjan's strongly connected components of ``edges``, each sorted, without recursion."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
