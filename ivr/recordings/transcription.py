@@ -223,11 +223,12 @@ class Transcriber:
         if not has_speech(pcm):  # a recogniser would explain silence as some street
             return Hearing(NOTHING, names)
         grammar = self.grammar(grammar_name, context)
-        resolver = self._resolver if grammar_name in STREET_GRAMMARS else None
-        number = str((context or {}).get("house_number") or "").strip()
-        if resolver is not None and grammar_name == "street_names" and number:
-            # The flow places the street with the keyed number; so are the readings judged.
-            resolver = WithHouseNumber(resolver, number)
+        resolver: AddressResolver | None = None
+        if self._resolver is not None and grammar_name in STREET_GRAMMARS:
+            number = str((context or {}).get("house_number") or "").strip()
+            # The flow places a street said alone with the keyed number: so are its readings.
+            keyed = number if grammar_name == "street_names" else ""
+            resolver = RecordingLookups(self._resolver, house_number=keyed)
         heard = self._listener.hear(
             engines,
             pcm,
@@ -307,14 +308,17 @@ class Transcriber:
         return numbered_street_grammar(streets)
 
 
-class WithHouseNumber:
-    """An address resolver that reads a street said alone with the house number the caller
-    keyed before it ("washington street" → "438 washington street"), as the flow's lookup
-    does."""
+class RecordingLookups:
+    """The address resolver as one recording's readings use it: each text is looked up once
+    (the early stop, each engine's reading, agreement lower down and crossed readings ask about
+    the same texts; with a remote geocoder each lookup is a request), and a street said alone is
+    read with the house number the caller keyed before it ("washington street" → "438
+    washington street"), as the flow's lookup does."""
 
-    def __init__(self, resolver: AddressResolver, house_number: str) -> None:
+    def __init__(self, resolver: AddressResolver, *, house_number: str = "") -> None:
         self._resolver = resolver
-        self._number = house_number
+        self._prefix = f"{house_number} " if house_number else ""
+        self._answers: dict[tuple[str, str | None], list[GeocodeResult]] = {}
 
     @property
     def source(self) -> str:
@@ -325,7 +329,10 @@ class WithHouseNumber:
         return self._resolver.remote
 
     def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
-        return self._resolver.resolve(f"{self._number} {words}", postal_code=postal_code)
+        question = (f"{self._prefix}{words}", postal_code)
+        if question not in self._answers:
+            self._answers[question] = self._resolver.resolve(question[0], postal_code=postal_code)
+        return self._answers[question]
 
     def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
         return self._resolver.geocode(candidates)

@@ -249,3 +249,30 @@ def test_an_address_the_first_engine_settles_is_not_heard_again() -> None:
     assert chosen["slots"]["location_words_alternatives"] == "1088 saratoga street"
     assert len(whisper.grammars) == 1  # asked only for the unsure one
     assert "20 charles three west" in unsure["slots"]["location_words_alternatives"]
+
+
+def test_each_text_is_looked_up_once_per_recording() -> None:
+    asked: list[str] = []
+
+    class CountingResolver(TableResolver):
+        def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
+            asked.append(words)
+            return super().resolve(words, postal_code=postal_code)
+
+    whisper = HeardEngine(["18 masked street"], [0.6], name="whisper tiny.en")
+    engine = HeardEngine(["eighty mascot street"], [0.8])
+    done = Transcriber(
+        settings=Settings(),
+        http=httpx.Client(),
+        engines=lambda grammar, language: [engine, whisper],
+        street_names=lambda: STREETS,
+        resolver=CountingResolver(),
+        confident_score=0.8,
+    ).transcribe(
+        spoken_wav("eighteen mascot street", "flite:rms"),
+        slot="location_words",
+        grammar_name="streets",
+    )
+
+    assert done["text"] == "18 Mascot Street"
+    assert len(asked) == len(set(asked))  # the early stop, readings and crossings share answers
