@@ -17,6 +17,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 OUTCOMES = ("within 50 m", "off", "no point", "no report")
 TRANSCRIPT_MARK = "[automatic transcript]"
 
@@ -68,13 +70,8 @@ def transcript_filed(description: str) -> str:
 
 
 def word_errors(said: list[str], heard: list[str]) -> int:
-    """Word-level edit distance: substitutions, insertions and deletions."""
-    row = list(range(len(heard) + 1))
-    for i, word in enumerate(said, 1):
-        previous, row[0] = row[0], i
-        for j, other in enumerate(heard, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
-    return row[-1]
+    """Word-level edit distance: substitutions, insertions and deletions (rapidfuzz)."""
+    return int(Levenshtein.distance(said, heard))
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -32,6 +32,7 @@ from num2words import num2words
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.eval_figures import word_errors
 from speech.grammars import spoken_house_number, street_grammar
 from speech.pocketsphinx_engine import CHOSEN_SETTINGS, PocketSphinxEngine
 from speech.recognizer import FREE, Grammar
@@ -39,15 +40,6 @@ from speech.whisper_engine import ADDRESS_PROMPTS, WhisperEngine
 from tests.support.speech_audio import boston_streets, spoken_pcm
 
 VOICES = ("flite:rms", "flite:awb", "flite:slt", "espeak:en-us")
-
-
-def word_errors(said: list[str], heard: list[str]) -> int:
-    row = list(range(len(heard) + 1))
-    for i, word in enumerate(said, 1):
-        previous, row[0] = row[0], i
-        for j, other in enumerate(heard, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
-    return row[-1]
 
 
 def utterances(count: int, streets: tuple[str, ...]) -> list[tuple[str, str, float | None]]:
