@@ -28,4 +28,4 @@ EXPOSE 8311
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/opt/venv/bin/python", "-c", "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['IVR_PORT'])"]
 # `ivr serve` migrates the store, loads the sample gazetteer into an empty one, then runs the
 # app under gunicorn (gthread workers).
-CMD ["/opt/venv/bin/ivr", "serve", "--workers", "2", "--threads", "8"]
+CMD ["/opt/venv/bin/ivr", "serve"]

@@ -44,6 +44,7 @@ def create_app(
     app.config["SECRET_KEY"] = rt.settings.secret_key or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions[EXTENSION] = rt
+    rt.mount(app)  # the embedded endpoint's in-process client is answered by this app
 
     app.register_blueprint(feeds.bp, url_prefix="/open311/v2")
     app.register_blueprint(open311.bp, url_prefix="/open311/v2")

@@ -32,9 +32,9 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 @click.option("--host", default=None, help="Overrides IVR_HOST.")
 @click.option("--port", type=int, default=None, help="Overrides IVR_PORT.")
-@click.option("--workers", type=int, default=1, show_default=True)
-@click.option("--threads", type=int, default=8, show_default=True)
-def serve(host: str | None, port: int | None, workers: int, threads: int) -> None:
+@click.option("--workers", type=int, default=1, show_default=True, help="Web processes.")
+@click.option("--threads", type=int, default=None, help="Overrides IVR_WEB_THREADS.")
+def serve(host: str | None, port: int | None, workers: int, threads: int | None) -> None:
     """Run the gateway under gunicorn, on its embedded defaults unless settings say otherwise."""
     from ivr.logs import configure as configure_logging
     from ivr.serve import run

@@ -14,9 +14,9 @@ the settings as in service.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from flask import current_app
@@ -28,6 +28,8 @@ from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
     from flows.catalogue import Catalogue
     from ivr.addresses.geocoder import GazetteerGeocoder
     from ivr.addresses.types import AddressResolver
@@ -36,14 +38,20 @@ if TYPE_CHECKING:
     from ivr.handoff.book import HandoffBook
     from ivr.handoff.desk import HandoffDesk
     from ivr.jobs.runner import Handler
-    from ivr.leases import WorkLoops
+    from ivr.leases import Round, WorkLoops
     from ivr.open311.catalogue import ServiceCatalogue
     from ivr.open311.client import Open311Client
     from ivr.opendata.stream_slots import StreamSlots
     from ivr.webhooks.calls import CallDesk
+    from ivr.webhooks.holding import HoldSlots
     from ivr.webhooks.security import SignatureCheck
 
 EXTENSION = "voice311"  # the key of the runtime in ``app.extensions``
+# Which leased work a process runs (see ``Runtime.work``): everything (``ivr worker``, tests),
+# a web process's share beside recognition workers, or a recognition worker's.
+WorkRole = Literal["all", "web", "recognition"]
+RECOGNITION_JOBS = frozenset({"transcribe"})
+WORKER_THREADS = 4  # a process's leased-work threads (outbox 1, jobs 2) and its warm-up
 
 
 class Runtime:
@@ -56,12 +64,18 @@ class Runtime:
         engine: Engine | None = None,
         clock: Callable[[], datetime] = utc_now,
         city_http: httpx.Client | None = None,
+        work_role: WorkRole = "all",
     ) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(settings.database_url)
+        # A connection for every web thread, and for the process's worker threads.
+        self.engine = engine or make_engine(
+            settings.database_url, connections=settings.web_threads + WORKER_THREADS
+        )
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.clock = clock
         self._city_http = city_http
+        self._mounted: WSGIApplication | None = None
+        self.work_role = work_role
 
     # -- prompts, flows and the call desk ------------------------------------------------------
 
@@ -130,11 +144,32 @@ class Runtime:
 
     @functools.cached_property
     def city(self) -> Open311Client:
-        """The Open311 client of the city's endpoint (or the embedded one when none is set)."""
-        from ivr.open311.client import Open311Client, make_http_client
+        """The Open311 client of the city's endpoint; with none set, of the embedded endpoint,
+        reached in-process through the app :meth:`mount` gave (never over HTTP to this
+        gateway itself: a job would need one of the web threads its callers are holding)."""
+        from ivr.open311.client import Open311Client, make_http_client, make_in_process_client
 
-        http = self._city_http or make_http_client(self.settings)
+        if self._city_http is not None:
+            http = self._city_http
+        elif self.settings.open311_endpoint:
+            http = make_http_client(self.settings)
+        else:
+            http = make_in_process_client(self.settings, self._serve_in_process)
         return Open311Client.from_settings(self.settings, http)
+
+    def mount(self, app: WSGIApplication) -> None:
+        """The WSGI app serving this runtime (``create_app`` mounts the one it makes): the
+        embedded endpoint's in-process client hands its requests to it."""
+        self._mounted = app
+
+    def _serve_in_process(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        app = self._mounted
+        if app is None:  # a process that built no app: its deliveries wait, nothing is lost
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'[{"code": 503, "description": "the embedded endpoint is not mounted"}]']
+        return app(environ, start_response)
 
     def twilio(self) -> Any:
         """A twilio REST ``Client`` (made when needed: a gateway without an account has none;
@@ -179,7 +214,7 @@ class Runtime:
         )
         if self.settings.recognizer == "twilio":
             handlers["transcribe"] = not_transcribed
-        else:
+        elif self.work_role != "web":  # a web process never decodes, so never loads a model
             handlers["transcribe"] = transcriber_for(
                 self.settings,
                 gazetteer=self.gazetteer,
@@ -189,11 +224,20 @@ class Runtime:
         return handlers
 
     def warm_up(self) -> None:
-        """Ready the recogniser (its model, the city's address grammar) on a thread of its own,
-        so the first caller does not wait seconds for it; jobs that come sooner wait for the
-        load. Nothing to do with Twilio's cloud speech."""
+        """Ready on a thread of its own what the first caller would otherwise wait seconds for:
+        the recogniser (its model, the city's address grammar) where this process decodes,
+        the gazetteer's index in a web process (the dialog places keyed addresses with it).
+        Work that comes sooner waits for the load."""
+        import threading
+
         from ivr.recordings.transcription import warm_up_in_background
 
+        if self.work_role == "web":
+            load = threading.Thread(
+                target=lambda: self.gazetteer.index, name="voice311-gazetteer", daemon=True
+            )
+            load.start()
+            return
         warm_up_in_background(self.job_handlers)
 
     def build_for_web(self) -> None:
@@ -204,6 +248,14 @@ class Runtime:
         _ = (self.desk, self.signature_check, self.embedded_services)
 
     # -- the web side ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def hold_slots(self) -> HoldSlots:
+        """How many of this process's webhooks may hold for a transcript at once, and how
+        long each may hold."""
+        from ivr.webhooks.holding import HoldSlots
+
+        return HoldSlots.for_threads(self.settings.web_threads, self.settings.transcript_hold)
 
     @functools.cached_property
     def signature_check(self) -> SignatureCheck:
@@ -249,20 +301,50 @@ class Runtime:
 
     @functools.cached_property
     def work(self) -> WorkLoops:
-        """Every kind of leased work, as this process runs it (``ivr serve`` on the embedded
-        default, ``ivr worker``): one thread delivers the outbox to :attr:`city`, exchanges
-        batch tokens for ids and, with ``IVR_SMS_FROM``, sends the text messages whose id is
-        now known; two threads run jobs (a caller may be waiting on one, so they never wait
-        behind a delivery). Built on first use; nothing runs until ``start()``."""
+        """The leased work this process runs, by its ``work_role``. Built on first use;
+        nothing runs until ``start()``.
+
+        - ``all`` (``ivr worker``): one thread delivers the outbox to :attr:`city`, exchanges
+          batch tokens for ids and, with ``IVR_SMS_FROM``, sends the text messages whose id is
+          now known; two threads run jobs of every kind (a caller may be waiting on one, so
+          they never wait behind a delivery).
+        - ``web`` (``ivr serve`` beside its recognition workers): the same, but its job
+          threads take only the quick jobs; a web process never decodes.
+        - ``recognition`` (the workers ``ivr serve`` starts): one thread, recognition jobs
+          only, looking for one every 0.1 s (another process queued it, so no wake reaches
+          this one)."""
+        from ivr.jobs.runner import JobKinds, run_due_jobs
+        from ivr.leases import WorkLoop, WorkLoops
+
+        role = self.work_role
+        kinds = {
+            "all": JobKinds(),
+            "web": JobKinds(besides=RECOGNITION_JOBS),
+            "recognition": JobKinds(only=RECOGNITION_JOBS),
+        }[role]
+        jobs = functools.partial(
+            run_due_jobs,
+            self.sessions,
+            self.job_handlers,
+            self.desk.report_job,
+            clock=self.clock,
+            kinds=kinds,
+        )
+        if role == "recognition":
+            return WorkLoops(WorkLoop("jobs", [jobs], threads=1, interval=0.1))
+        return WorkLoops(
+            WorkLoop("outbox", self._outbox_rounds(), threads=1, interval=2.0),
+            WorkLoop("jobs", [jobs], threads=2, interval=0.5),
+        )
+
+    def _outbox_rounds(self) -> list[Round]:
         from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
-        from ivr.jobs.runner import run_due_jobs
-        from ivr.leases import Round, WorkLoop, WorkLoops
         from ivr.outbox.tokens import exchange_tokens
         from ivr.outbox.worker import deliver_due, outbox_policy
 
         settings, sessions, clock = self.settings, self.sessions, self.clock
         policy, city = outbox_policy(settings), self.city
-        outbox: list[Round] = [
+        rounds: list[Round] = [
             lambda: deliver_due(sessions, city, clock=clock, policy=policy).done,
             lambda: exchange_tokens(
                 sessions,
@@ -275,14 +357,8 @@ class Runtime:
         if settings.sms_from:
             send = TwilioTexts(self.twilio(), settings.sms_from)
             content = TextContent(self.catalogues, settings.status_link, settings.public_base_url)
-            outbox.append(lambda: send_due_texts(sessions, send, content, clock=clock).done)
-        jobs = functools.partial(
-            run_due_jobs, sessions, self.job_handlers, self.desk.report_job, clock=clock
-        )
-        return WorkLoops(
-            WorkLoop("outbox", outbox, threads=1, interval=2.0),
-            WorkLoop("jobs", [jobs], threads=2, interval=0.5),
-        )
+            rounds.append(lambda: send_due_texts(sessions, send, content, clock=clock).done)
+        return rounds
 
 
 def current_runtime() -> Runtime:

@@ -116,9 +116,23 @@ class Settings:
     )
     outbox_worker: str = _setting(
         "thread",
-        "`thread`: each `ivr serve` process delivers the outbox and runs jobs (transcriptions, "
-        "questions to the city) in threads of its own; `off`: leave both to separate "
-        "`ivr worker` processes.",
+        "`thread`: `ivr serve` delivers the outbox and runs the quick jobs (questions to the "
+        "city) in threads of each web process, and starts the recognition workers "
+        "(`IVR_RECOGNITION_WORKERS`); `off`: leave all of it to separate `ivr worker` "
+        "processes.",
+    )
+    recognition_workers: str = _setting(
+        "auto",
+        "Recognition worker processes `ivr serve` starts beside its web process, fed from the "
+        "jobs table: `auto` one per core, a number, or `0` to start none (recordings are then "
+        "transcribed by `ivr worker` processes, on this machine or others, on PostgreSQL). A "
+        "web process never decodes.",
+    )
+    web_threads: int = _setting(
+        32,
+        "Threads of each `ivr serve` web process (gunicorn `gthread`). A webhook holding its "
+        "answer for a transcript (`IVR_TRANSCRIPT_HOLD`) takes one; at most three quarters of "
+        "them hold at once, so the others are always free to answer.",
     )
     outbox_lease: float = _setting(
         120.0,
@@ -261,7 +275,7 @@ class Settings:
     feed_max_streams: int = _setting(
         4,
         "Live event streams (`/open311/v2/requests/events`) one server process holds open at "
-        "once; each holds one of `ivr serve`'s 8 threads. Beyond it: 503 with `Retry-After`.",
+        "once; each holds one web thread (`IVR_WEB_THREADS`). Beyond it: 503 with `Retry-After`.",
     )
     feed_poll_seconds: float = _setting(
         1.0, "Seconds between two reads of the store by each live event stream."
@@ -358,6 +372,12 @@ class Settings:
             raise SettingsError(f"{env_name('recognizer')} must be one of {', '.join(RECOGNIZERS)}")
         if self.recognizer == "whisper" and not self.whisper_model:
             raise SettingsError(f"{env_name('whisper_model')} must name a Whisper model")
+        if self.recognition_workers != "auto" and not (
+            self.recognition_workers.isdigit() and int(self.recognition_workers) <= 64
+        ):
+            raise SettingsError(f"{env_name('recognition_workers')} must be auto or 0 to 64")
+        if not 2 <= self.web_threads <= 512:
+            raise SettingsError(f"{env_name('web_threads')} must be from 2 to 512")
         if not 0 <= self.transcript_hold <= 10:
             raise SettingsError(f"{env_name('transcript_hold')} must be from 0 to 10 seconds")
         if not 0 <= self.min_address_confidence <= 1:
@@ -412,6 +432,13 @@ class Settings:
         from ivr.opendata.map_view import MapView
 
         return MapView.parse(self.map_center)
+
+    @property
+    def recognition_worker_count(self) -> int:
+        """How many recognition worker processes ``ivr serve`` starts (``auto``: one per core)."""
+        if self.recognition_workers == "auto":
+            return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+        return int(self.recognition_workers)
 
     @property
     def services_path(self) -> Path:

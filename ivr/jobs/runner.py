@@ -9,14 +9,18 @@ waits forever: a failed job reports ``{"failed": True}`` and the flow takes its 
 (the keypad, a person).
 
 A job is claimed with a lease through :func:`ivr.leases.claim_rows` (as the outbox is): a
-worker that dies holding it leaves it to be claimed again when the lease runs out. The loop that
-calls :func:`run_due_jobs` is ``Runtime.work`` (:class:`ivr.leases.WorkLoop`, two threads).
+worker that dies holding it leaves it to be claimed again when the lease runs out. The loops
+that call :func:`run_due_jobs` are built by ``Runtime.work`` (:class:`ivr.leases.WorkLoop`).
+A loop may take only some kinds of job (:class:`JobKinds`): recognition runs in worker
+processes of its own, and a web process takes only the quick jobs (the duplicate search, a
+request's status), so a caller's question to the city never waits behind a decoder.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,15 +43,33 @@ Report = Callable[[str, Event], object]
 JOB_POLICY = LeasePolicy(Backoff(0.5, 4.0), lease_seconds=90.0, max_attempts=6)
 
 
+@dataclass(frozen=True)
+class JobKinds:
+    """Which jobs a loop takes, by name: ``only`` these (None: every kind), none of ``besides``."""
+
+    only: frozenset[str] | None = None
+    besides: frozenset[str] = frozenset()
+
+    def admits(self, name: str) -> bool:
+        return (self.only is None or name in self.only) and name not in self.besides
+
+
+EVERY_JOB = JobKinds()
+
+
 class RetryLater(Exception):
     """The job could not be done yet; trying again later may help. The message is logged and
     kept as the job's last error, so it must hold no personal data."""
 
 
 def claim_job(
-    sessions: sessionmaker[Session], *, now: datetime, policy: LeasePolicy = JOB_POLICY
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    policy: LeasePolicy = JOB_POLICY,
+    kinds: JobKinds = EVERY_JOB,
 ) -> JobRequest | None:
-    """Claim the oldest due job (pending, or running with an expired lease), or None."""
+    """Claim the oldest due job of ``kinds`` (pending, or running with an expired lease)."""
     query = (
         select(JobRecord)
         .where(JobRecord.status.in_((PENDING, RUNNING)))
@@ -55,6 +77,10 @@ def claim_job(
         .order_by(JobRecord.next_attempt_at, JobRecord.id)
         .limit(4)  # a few, in case another worker takes the first meanwhile
     )
+    if kinds.only is not None:
+        query = query.where(JobRecord.name.in_(sorted(kinds.only)))
+    if kinds.besides:
+        query = query.where(JobRecord.name.not_in(sorted(kinds.besides)))
 
     def choose(session: Session, row: Any) -> Take[JobRequest]:
         (job,) = row
@@ -145,11 +171,13 @@ def run_due_jobs(
     clock: Clock = utc_now,
     policy: LeasePolicy = JOB_POLICY,
     limit: int = 20,
+    kinds: JobKinds = EVERY_JOB,
 ) -> int:
-    """Run due jobs one after another until none is due (or ``limit``); how many ran."""
+    """Run due jobs of ``kinds`` one after another until none is due (or ``limit``); how many
+    ran."""
 
     def claim_one() -> list[JobRequest]:
-        job = claim_job(sessions, now=clock(), policy=policy)
+        job = claim_job(sessions, now=clock(), policy=policy, kinds=kinds)
         return [job] if job is not None else []
 
     ran = one_at_a_time(

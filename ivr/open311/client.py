@@ -36,7 +36,14 @@ import httpx
 
 from ivr.open311 import wire
 from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311Error
-from ivr.open311.exchange import FORMATS, CityAnswer, judge, make_http_client, send
+from ivr.open311.exchange import (
+    FORMATS,
+    CityAnswer,
+    judge,
+    make_http_client,
+    make_in_process_client,
+    send,
+)
 from ivr.open311.form import Pairs, request_form
 from ivr.open311.models import (
     Discovery,
@@ -50,9 +57,12 @@ from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Open311Client", "embedded_endpoint_url", "make_http_client"]
+__all__ = ["IN_PROCESS_ENDPOINT", "Open311Client", "make_http_client", "make_in_process_client"]
 Clock = Callable[[], float]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The embedded endpoint as its in-process client addresses it: the host is never resolved (the
+# transport hands each request to the app), the path is where the app mounts the endpoint.
+IN_PROCESS_ENDPOINT = "http://voice311.in-process/open311/v2"
 Sleep = Callable[[float], None]
 
 
@@ -116,8 +126,8 @@ class Open311Client:
         if settings.open311_endpoint:
             base_url = settings.open311_endpoint
             api_key, jurisdiction = settings.open311_api_key, settings.open311_jurisdiction_id
-        else:
-            base_url = embedded_endpoint_url(settings)
+        else:  # reached in-process: see ``Runtime.city``
+            base_url = IN_PROCESS_ENDPOINT
             api_key, jurisdiction = settings.embedded_api_key, settings.embedded_jurisdiction_id
         return cls(
             http,
@@ -400,11 +410,3 @@ def brief(error: Open311Error) -> str:
     may echo what the caller said)."""
     status = f" HTTP {error.status_code}" if error.status_code is not None else ""
     return f"{type(error).__name__}{status}: {error.message}"
-
-
-def embedded_endpoint_url(settings: Settings) -> str:
-    """Where the gateway's own GeoReport endpoint answers, as seen from this machine."""
-    if settings.public_base_url:
-        return f"{settings.public_base_url.rstrip('/')}/open311/v2"
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    return f"http://{host}:{settings.port}/open311/v2"

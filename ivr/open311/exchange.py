@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -33,6 +34,9 @@ from ivr.open311.errors import (
 from ivr.open311.form import Pairs, encode
 from ivr.settings import Settings
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
 log = logging.getLogger(__name__)
 
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -47,6 +51,19 @@ def make_http_client(settings: Settings) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(settings.open311_timeout),
         headers={"User-Agent": "voice311 (Open311 GeoReport v2 client)"},
+        follow_redirects=False,
+    )
+
+
+def make_in_process_client(settings: Settings, app: WSGIApplication) -> httpx.Client:
+    """The httpx.Client that reaches the embedded endpoint in-process: each request is answered
+    by ``app`` on the calling thread (httpx's ``WSGITransport``), never over a socket, so a job
+    or the outbox never needs one of the web server's threads. Same timeouts and headers as a
+    city's client; the client sends the same GeoReport v2 requests either way."""
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        timeout=httpx.Timeout(settings.open311_timeout),
+        headers={"User-Agent": "voice311 (Open311 GeoReport v2 client, in-process)"},
         follow_redirects=False,
     )
 

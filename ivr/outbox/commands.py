@@ -31,18 +31,27 @@ def _sessions() -> sessionmaker[Session]:
     default=None,
     help="Most seconds to idle when nothing is due [default: outbox 2, jobs 0.5].",
 )
-def worker(once: bool, interval: float | None) -> None:
+@click.option(
+    "--recognition",
+    is_flag=True,
+    help="Run recognition jobs only, on one thread (the workers `ivr serve` starts).",
+)
+@click.option("--server-pid", type=int, default=None, hidden=True)
+def worker(once: bool, interval: float | None, recognition: bool, server_pid: int | None) -> None:
     """Run every kind of leased work: deliver the outbox to the city, exchange batch tokens,
     send text messages and run jobs (run as many as you like on PostgreSQL)."""
     import signal
     import threading
 
+    from ivr.jobs.processes import become_recognition_worker
     from ivr.logs import configure
-    from ivr.runtime import Runtime
+    from ivr.serve import worker_runtime
 
+    if server_pid is not None:
+        become_recognition_worker(server_pid)
     settings = _settings()
     configure(settings.log_level)
-    rt = Runtime(settings)
+    rt = worker_runtime(settings, recognition=recognition)
     if once:
         click.echo(f"work done {rt.work.run_once()}")
         return

@@ -20,9 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout.
+
+    ``connections`` sizes the pool for as many threads as may use the store at once (the web
+    threads and the worker threads of a process): SQLAlchemy's default of 5 (+10 overflow)
+    would keep threads waiting for a connection rather than for the database."""
     parsed = make_url(url)
+    in_memory = parsed.database in (None, "", ":memory:")
+    if connections and not (parsed.get_backend_name() == "sqlite" and in_memory):
+        kwargs.setdefault("pool_size", connections)
+        kwargs.setdefault("max_overflow", max(4, connections // 4))
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

@@ -11,17 +11,14 @@
 Each view checks the signature (before it runs), turns the form into an event, steps the call
 through :class:`~ivr.webhooks.calls.CallDesk`, and renders the actions as TwiML.
 
-A caller waiting on a job (a recording being transcribed) would hear "one moment", a second's
-pause and a redirect. Instead, the webhook first holds its answer for up to
-``IVR_TRANSCRIPT_HOLD`` seconds, looking at the call's row every 50 ms; when the job reports in
-that time, it answers as the redirect would have (the read-back, at once). A completed
-recording's status callback wakes the job threads, so a transcription waiting to retry a
-recording that was not stored yet runs at once.
+A caller waiting on a job (a recording being transcribed) is held for up to
+``IVR_TRANSCRIPT_HOLD`` seconds, within the process's hold slots (:mod:`ivr.webhooks.holding`);
+when the job reports in that time, the webhook answers as the redirect would have (the
+read-back, at once). A completed recording's status callback makes a transcription waiting to
+retry a recording that was not stored yet due at once.
 """
 
 from __future__ import annotations
-
-import time
 
 from flask import Blueprint, Response, request
 
@@ -33,8 +30,6 @@ from ivr.webhooks import twilio_form as form
 from ivr.webhooks.replies import PREFIX, bad_form, signature_refusal, twiml
 
 __all__ = ["PREFIX", "answer", "bp"]
-
-HOLD_POLL_SECONDS = 0.05  # how often a holding webhook looks at the call's row
 
 bp = Blueprint("voice", __name__)
 bp.before_request(signature_refusal)
@@ -110,14 +105,9 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
 
 
 def _held_until_ready(sid: str) -> bool:
-    """Hold for up to ``IVR_TRANSCRIPT_HOLD`` seconds while the call awaits a job."""
+    """Hold while the call awaits a job, if a hold slot is free (see the module's docstring)."""
     rt = current_runtime()
-    deadline = time.monotonic() + rt.settings.transcript_hold
-    while time.monotonic() < deadline:
-        time.sleep(HOLD_POLL_SECONDS)
-        if not rt.desk.awaiting(sid):
-            return True
-    return False
+    return rt.hold_slots.hold_until(lambda: not rt.desk.awaiting(sid))
 
 
 def _waiting_redirect(actions: tuple[Action, ...]) -> Redirect | None:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.addresses.address_files import load_neighbourhoods
 from ivr.addresses.gazetteer import import_file, neighbourhoods_of
 from ivr.app import create_app
-from ivr.open311.client import Open311Client
 from ivr.recordings.transcription import warm_up_in_background
 from ivr.runtime import Runtime
 from ivr.settings import Settings
@@ -100,7 +99,7 @@ def running_gateway(
     url: str, *, media: MediaServer | None = None, **changes: Any
 ) -> Iterator[Gateway]:
     """The gateway on ``url`` (a prepared store) running its leased work as ``ivr serve`` does:
-    the outbox files to the embedded endpoint of the same server, and jobs transcribe
+    the outbox files to the embedded endpoint of the same app, in-process, and jobs transcribe
     recordings fetched from ``media`` (a media server of its own if not given)."""
     with ExitStack() as stack:
         media = media or stack.enter_context(MediaServer())
@@ -120,9 +119,6 @@ def running_gateway(
         rt: Runtime = app.extensions["voice311"]
         base_url = stack.enter_context(serve_wsgi(app))
         http = stack.enter_context(httpx.Client(timeout=15))
-        # The embedded endpoint's port is known only now: the city client is set before the
-        # job handlers and the work loops that use it are built.
-        rt.city = Open311Client(http, f"{base_url}/open311/v2")
         warming = warm_up_in_background(rt.job_handlers)
         if warming is not None:  # calls come once the recogniser is ready, as in service
             warming.join(timeout=120)

@@ -22,7 +22,6 @@ from flask import Flask
 from ivr.app import create_app
 from ivr.dialog.state import CallState
 from ivr.handoff.desk import HandoffDesk, HandoffError
-from ivr.open311.client import Open311Client
 from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import (
@@ -124,7 +123,6 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
         app = create_app(settings)
         rt: Runtime = app.extensions["voice311"]
         with serve_wsgi(app) as base, httpx.Client(timeout=15) as http, MediaServer() as media:
-            rt.city = Open311Client(http, f"{base}/open311/v2")  # its port is known only now
             rt.work.start(interval=0.2)
             staffed = Line(app, base, http, media, twilio, live)
             try:

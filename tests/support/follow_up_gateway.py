@@ -102,9 +102,8 @@ def follow_up_gateway(
             httpx.Client(timeout=15) as http,
             MediaServer() as media,
         ):
-            # The embedded endpoint's port is known only now: the city client is set before the
-            # job handlers and the work loops that use it are built.
-            city = rt.city = Open311Client(http, f"{base_url}/open311/v2")
+            # Someone else filing with the embedded endpoint comes over HTTP, as from outside.
+            city = Open311Client(http, f"{base_url}/open311/v2")
             if handlers_city:
                 asked = Open311Client(http, handlers_city)
                 rt.job_handlers = follow_up_handlers(settings, asked, rt.sessions, rt.catalogues)
