@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.loader import flow_from_document
+from ivr.dialog.actions import Job
 from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
 from ivr.dialog.state import CallState
-from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, jobs_of_call
-from ivr.jobs.runner import RetryLater, claim_job, run_due_jobs
+from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, add_jobs, jobs_of_call
+from ivr.jobs.runner import JobKinds, RetryLater, claim_job, run_due_jobs
 from ivr.leases import Backoff, LeasePolicy
+from ivr.runtime import RECOGNITION_JOBS
 from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import make_engine, make_sessionmaker
@@ -162,3 +164,31 @@ def test_a_job_held_by_a_dead_worker_is_claimed_again_after_its_lease(
     later = clock() + timedelta(seconds=POLICY.lease_seconds + 1)
     second = claim_job(sessions, now=later, policy=POLICY)
     assert second is not None and second.key == first.key and second.attempts == 2
+
+
+def test_a_web_process_leaves_recordings_to_the_recognition_workers(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    """The web process's job threads take the quick jobs only; a recognition worker takes the
+    recording, and its transcript reaches the call all the same."""
+    _record(desk, "CA5")
+    clock = Clock()
+    with sessions() as session, session.begin():
+        add_jobs(
+            session,
+            [Job(name="find_duplicates", key="CA5-duplicates", step=2, data={})],
+            call_sid=None,
+            now=NOW,
+        )
+    web = JobKinds(besides=RECOGNITION_JOBS)
+    handlers = {
+        "transcribe": lambda job: {"text": "a fallen tree on the path"},
+        "find_duplicates": lambda job: {"text": "none"},
+    }
+    assert run_due_jobs(sessions, handlers, desk.report_job, clock=clock, kinds=web) == 1
+    assert _state(sessions, "CA5").pending  # the recording is still waiting for a worker
+    recognition = JobKinds(only=RECOGNITION_JOBS)
+    assert run_due_jobs(sessions, handlers, desk.report_job, clock=clock, kinds=recognition) == 1
+    assert _state(sessions, "CA5").slots["note"] == "a fallen tree on the path"
+    with sessions() as session:
+        assert [job.status for job in jobs_of_call(session, "CA5")] == [DONE]
