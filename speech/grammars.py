@@ -150,6 +150,7 @@ def menu_grammar(phrases: Iterable[str]) -> Grammar:
     return Grammar(phrases=unique, strict=True, name=_name("menu", unique))
 
 
+@lru_cache(maxsize=65536)
 def street_phrases(street: str) -> tuple[str, ...]:
     """How a caller says one street: the full name, and the name without its suffix."""
     full = normalise_phrase(street)
@@ -205,10 +206,15 @@ def _phrases_of(streets: Iterable[str]) -> tuple[str, ...]:
 
 def _spoken_addresses(addresses: Iterable[tuple[int, str]]) -> Iterable[str]:
     for number, street in addresses:
-        spoken = {spoken_house_number(number, style) for style in range(3)}
         for phrase in street_phrases(street):
-            for said in sorted(spoken):
+            for said in _spoken_styles(number):
                 yield f"{said} {phrase}"
+
+
+@lru_cache(maxsize=65536)
+def _spoken_styles(value: int) -> tuple[str, ...]:
+    """Every distinct way of saying house number ``value``, sorted."""
+    return tuple(sorted({spoken_house_number(value, style) for style in range(3)}))
 
 
 @lru_cache(maxsize=8192)

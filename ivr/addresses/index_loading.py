@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ivr.addresses.gazetteer import last_import_id
-from ivr.addresses.index import GazetteerIndex, PointRecord, build_index
+from ivr.addresses.index import GazetteerIndex, index_from_rows
 from ivr.store.gazetteer_tables import GazetteerPoint
 
 log = logging.getLogger(__name__)
+
+_BATCH = 20_000  # rows fetched from the database at a time
 
 
 def load_index(engine: Engine) -> GazetteerIndex:
@@ -34,9 +36,10 @@ def load_index(engine: Engine) -> GazetteerIndex:
     )
     with engine.connect() as connection:
         import_id = last_import_id(connection)
-        records = [PointRecord(*row) for row in connection.execute(query)]
-    index = build_index(records, import_id=import_id)
-    del records
+        # Streamed in batches (a server-side cursor on PostgreSQL): rows are grouped by street
+        # as they come, never held all at once as row objects.
+        rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+        index = index_from_rows(rows, import_id=import_id)
     # The index is a few hundred thousand long-lived objects. Left to the cyclic garbage
     # collector, every full collection walks all of them (several ms, in the middle of some
     # lookup); frozen, they are skipped. They hold no reference cycles, so an index replaced

@@ -44,6 +44,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -71,6 +72,7 @@ from ivr.recordings.marks import (
 from ivr.recordings.readings import Reading, choose_reading, settled
 from ivr.settings import Settings
 from speech.errors import SpeechError
+from speech.grammar_cache import GrammarCache
 from speech.recognizer import FREE, Engine, Grammar, best_texts
 
 if TYPE_CHECKING:
@@ -120,6 +122,7 @@ class Transcriber:
         resolver: AddressResolver | None = None,
         confident_score: float = 0.0,
         warm_languages: Sequence[str] = ("en",),
+        grammar_cache: GrammarCache | None = None,
     ) -> None:
         self._settings = settings
         self._http = http
@@ -132,6 +135,7 @@ class Transcriber:
         self._warm_languages = tuple(warm_languages)
         self._grammars: dict[str, Grammar] = {}
         self._lock = threading.Lock()
+        self._models = grammar_cache
         self._listener = Listener()
 
     def __call__(self, job: JobRequest) -> Mapping[str, Any]:
@@ -262,7 +266,7 @@ class Transcriber:
                 return narrowed
         with self._lock:
             if name not in self._grammars:
-                self._grammars[name] = self._street_grammar(name)
+                self._grammars.update(self._street_grammars())
             return self._grammars[name]
 
     def warm_up(self) -> None:
@@ -283,12 +287,29 @@ class Transcriber:
             return
         log.info("recogniser ready", extra={"seconds": round(time.perf_counter() - began, 2)})
 
-    def _street_grammar(self, name: str) -> Grammar:
+    def _street_grammars(self) -> dict[str, Grammar]:
+        """Both street grammars: with a grammar cache, from its entry for this gazetteer (or
+        built and stored there), every engine that compiles them given the compiled models
+        before any of them is asked to (a cached grammar has no samples to compile); without
+        one, built here."""
         from speech.grammars import street_grammar, street_name_grammar
 
-        if name == "streets":
-            return street_grammar(self._street_names(), self._addresses())
-        return street_name_grammar(self._street_names())
+        if self._models is None:
+            names = self._street_names()
+            return {
+                "streets": street_grammar(names, self._addresses()),
+                "street_names": street_name_grammar(names),
+            }
+        grammars = self._models.street_grammars(self._street_names(), self._addresses())
+        for name in STREET_GRAMMARS:
+            for language in dict.fromkeys((*self._warm_languages, "en")):
+                try:
+                    engines = self._engines(name, language)
+                except SpeechError:
+                    continue  # the job that needs the engine reports it
+                for engine in engines:
+                    self._models.seed(engine, grammars.named(name), grammars)
+        return {name: grammars.named(name) for name in STREET_GRAMMARS}
 
     def _numbered_streets(self, house_number: str) -> Grammar | None:
         """A strict grammar of the streets that have ``house_number`` (digits, perhaps with a
@@ -386,6 +407,7 @@ def transcriber_for(
         resolver=resolver,
         confident_score=CONFIDENT_SCORE,
         warm_languages=languages,
+        grammar_cache=GrammarCache(Path(settings.models_dir) / "grammars"),
     )
 
 
