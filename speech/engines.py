@@ -20,6 +20,15 @@ ENGINE_KINDS = ("pocketsphinx", "vosk", "whisper")
 
 _engines: dict[tuple[str, str], Engine] = {}
 _lock = threading.Lock()
+_decode_threads: int | None = None  # None: each engine's own default
+
+
+def set_decode_threads(threads: int) -> None:
+    """How many threads one decode may use in this process, for engines loaded from now on
+    (``ivr worker --decode-threads``: recognition workers that share the cores use one each,
+    rather than each oversubscribing every core)."""
+    global _decode_threads
+    _decode_threads = max(1, threads)
 
 
 def load_engine(kind: str = "pocketsphinx", *, model_dir: str = "") -> Engine:
@@ -39,9 +48,9 @@ def load_engine(kind: str = "pocketsphinx", *, model_dir: str = "") -> Engine:
 
 def _load(kind: str, model_dir: str) -> Engine:
     if kind == "whisper":
-        from speech.whisper_engine import WhisperEngine
+        from speech.whisper_engine import CPU_THREADS, WhisperEngine
 
-        return WhisperEngine(model_dir)
+        return WhisperEngine(model_dir, cpu_threads=_decode_threads or CPU_THREADS)
     if kind == "vosk":
         if not model_dir:
             raise ModelError("the vosk recogniser needs a model directory (IVR_VOSK_MODEL)")

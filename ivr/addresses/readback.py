@@ -71,7 +71,8 @@ def _one_house_number(text: str, language: str) -> str:
 
 def speak_house_number(house_number: str, *, language: str = "en") -> str:
     """A house number said: "1234" → "twelve thirty four", "12A" → "twelve A", "12-14" →
-    "twelve to fourteen", "27,29" → "twenty seven and twenty nine"; anything else as written."""
+    "twelve to fourteen", "27,29" → "twenty seven and twenty nine"; anything else as written
+    (its runs of spaces as one)."""
     language = _language(language)
     joiners = {
         "-": " a " if language == "es" else " to ",
@@ -87,7 +88,7 @@ def speak_house_number(house_number: str, *, language: str = "en") -> str:
         if said:
             said.append(joiners[parts[index - 1]])
         said.append(words)
-    return "".join(said)
+    return " ".join("".join(said).split())
 
 
 def _digits(code: str, language: str) -> str:

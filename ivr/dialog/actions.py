@@ -101,6 +101,9 @@ _KINDS: dict[str, type[Any]] = {
 }
 
 
+WAITED_ON = 1  # a Job's priority when a caller waits for its result now (a read-back)
+
+
 @dataclass(frozen=True)
 class Job:
     """Work done outside the webhook.
@@ -115,6 +118,8 @@ class Job:
     key: str
     step: int
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # Jobs are run highest priority first: WAITED_ON when a caller waits for the result now.
+    priority: int = 0
     with_step: bool = False
 
 

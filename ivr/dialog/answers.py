@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.model import Option, State, StateType
-from ivr.dialog.actions import Job
+from ivr.dialog.actions import WAITED_ON, Job
 from ivr.dialog.events import Event, EventKind
 from ivr.dialog.matching import best_choice, said_exactly, spoken_digits
 from ivr.dialog.turn import Turn
@@ -220,7 +220,11 @@ def _recording(turn: Turn, state: State, event: Event) -> Answered:
         }
         if context:
             data["context"] = context  # e.g. the keyed house number, to narrow a street
-        turn.jobs.append(Job(name="transcribe", key=key, step=turn.next_step, data=data))
+        # A place is read back as soon as it is heard; a description waits for the filing.
+        priority = WAITED_ON if state.grammar in ("streets", "street_names") else 0
+        turn.jobs.append(
+            Job(name="transcribe", key=key, step=turn.next_step, data=data, priority=priority)
+        )
         turn.pending[slot] = key
     return _go(state, "done")
 

@@ -48,6 +48,7 @@ def add_jobs(
                 call_sid=call_sid,
                 data=dict(job.data),
                 status=PENDING,
+                priority=job.priority,
                 attempts=0,
                 next_attempt_at=now,
                 last_error="",

@@ -69,12 +69,13 @@ def claim_job(
     policy: LeasePolicy = JOB_POLICY,
     kinds: JobKinds = EVERY_JOB,
 ) -> JobRequest | None:
-    """Claim the oldest due job of ``kinds`` (pending, or running with an expired lease)."""
+    """Claim a due job of ``kinds`` (pending, or running with an expired lease): of the
+    highest priority, the one due first."""
     query = (
         select(JobRecord)
         .where(JobRecord.status.in_((PENDING, RUNNING)))
         .where(JobRecord.next_attempt_at <= now)
-        .order_by(JobRecord.next_attempt_at, JobRecord.id)
+        .order_by(JobRecord.priority.desc(), JobRecord.next_attempt_at, JobRecord.id)
         .limit(4)  # a few, in case another worker takes the first meanwhile
     )
     if kinds.only is not None:

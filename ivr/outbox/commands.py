@@ -36,8 +36,20 @@ def _sessions() -> sessionmaker[Session]:
     is_flag=True,
     help="Run recognition jobs only, on one thread (the workers `ivr serve` starts).",
 )
+@click.option(
+    "--decode-threads",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Threads one decode may use [default: up to 2, as the cores allow].",
+)
 @click.option("--server-pid", type=int, default=None, hidden=True)
-def worker(once: bool, interval: float | None, recognition: bool, server_pid: int | None) -> None:
+def worker(
+    once: bool,
+    interval: float | None,
+    recognition: bool,
+    decode_threads: int | None,
+    server_pid: int | None,
+) -> None:
     """Run every kind of leased work: deliver the outbox to the city, exchange batch tokens,
     send text messages and run jobs (run as many as you like on PostgreSQL)."""
     import signal
@@ -49,6 +61,10 @@ def worker(once: bool, interval: float | None, recognition: bool, server_pid: in
 
     if server_pid is not None:
         become_recognition_worker(server_pid)
+    if decode_threads is not None:
+        from speech.engines import set_decode_threads
+
+        set_decode_threads(decode_threads)
     settings = _settings()
     configure(settings.log_level)
     rt = worker_runtime(settings, recognition=recognition)

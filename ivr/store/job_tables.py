@@ -27,6 +27,9 @@ class JobRecord(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), index=True)  # pending/running/done/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Claimed highest first, then by due time: a caller waiting for a read-back goes before a
+    # description whose transcript is needed only at the end of the call.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

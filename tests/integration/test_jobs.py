@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.loader import flow_from_document
-from ivr.dialog.actions import Job
+from ivr.dialog.actions import WAITED_ON, Job
 from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
@@ -192,3 +192,28 @@ def test_a_web_process_leaves_recordings_to_the_recognition_workers(
     assert _state(sessions, "CA5").slots["note"] == "a fallen tree on the path"
     with sessions() as session:
         assert [job.status for job in jobs_of_call(session, "CA5")] == [DONE]
+
+
+def test_a_place_to_read_back_is_transcribed_before_an_earlier_description(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A caller waiting for the read-back of their address goes before a description queued
+    earlier, whose transcript is needed only when the report is filed."""
+    with sessions() as session, session.begin():
+        add_jobs(
+            session,
+            [Job(name="transcribe", key="CA6-description", step=3, data={})],
+            call_sid=None,
+            now=NOW,
+        )
+        add_jobs(
+            session,
+            [Job(name="transcribe", key="CA7-address", step=2, data={}, priority=WAITED_ON)],
+            call_sid=None,
+            now=NOW + timedelta(seconds=5),
+        )
+    later = NOW + timedelta(seconds=6)
+    first = claim_job(sessions, now=later)
+    second = claim_job(sessions, now=later)
+    assert first is not None and second is not None
+    assert (first.key, second.key) == ("CA7-address", "CA6-description")

@@ -160,3 +160,8 @@ def test_no_none_or_empty_artefacts_ever(
     assert "  " not in said
     assert ", ," not in said
     assert not said.endswith(",")
+
+
+def test_a_house_number_with_a_run_of_spaces_is_said_with_single_spaces() -> None:
+    assert speak_house_number("0  0") == "0 0"
+    assert speak_house_number("12  A") == "twelve A"
