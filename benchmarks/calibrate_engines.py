@@ -54,7 +54,13 @@ def transcriber_of(city: str, whisper_model: str) -> Transcriber:
     upgrade(url)
     env = {"IVR_DATABASE_URL": url}
     CliRunner().invoke(main, ["gazetteer", "import", str(CITIES[city].addresses)], env=env)
-    rt = Runtime(Settings(database_url=url, recognizer="whisper", whisper_model=whisper_model))
+    settings = Settings(
+        database_url=url,
+        recognizer="whisper",
+        whisper_model=whisper_model,
+        models_dir=f"{folder}/models",  # the street models built for this run, not ./models
+    )
+    rt = Runtime(settings)
     transcriber = rt.job_handlers["transcribe"]
     assert isinstance(transcriber, Transcriber)
     transcriber.warm_up()

@@ -1,21 +1,21 @@
 """Webhook latency and throughput of ``ivr serve`` under concurrent simulated calls, beside a
 bare Flask app under the same gunicorn answering a fixed TwiML document.
 
-Run: .venv/bin/python benchmarks/webhook_load.py [--calls 40] [--concurrency 8]
+Run: PYTHONPATH=. .venv/bin/python benchmarks/webhook_load.py [--calls 40] [--concurrency 8]
 
-Both servers run as subprocesses on free ports on 127.0.0.1 (gunicorn, 1 worker, 8 threads);
-the gateway on a temporary SQLite store with the Boston gazetteer, filing to its own embedded
-endpoint from its outbox thread. Each simulated call is the whole pothole intake (13 signed
-webhooks); the bare app answers each request with one fixed ``<Gather>``, and its callers press
-as many keys. Prints per-request latency p50/p99, requests/s, and the ratio of the two — the
-cost of voice311's state handling, lookups and TwiML.
+Both servers run as subprocesses on free ports on 127.0.0.1, under the gunicorn options
+``ivr serve`` uses (``bare_server.serve_options``); the gateway on a temporary SQLite store
+with the Boston gazetteer, filing to its own embedded endpoint from its outbox thread. Each
+simulated call is the whole pothole intake (13 signed webhooks); the bare app answers each
+request with one fixed ``<Gather>``, and its callers press as many keys. Prints per-request
+latency p50/p99, requests/s, and the ratio of the two — the cost of voice311's state handling,
+lookups and TwiML.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks.bare_server import free_port, start_bare_server, wait_ready
 from ivr.serve import prepare
 from ivr.settings import Settings
 from ivr.simulator import CallOptions, MediaServer, Press, Silence, Speak, place_call
@@ -44,19 +45,6 @@ POTHOLE: list[Any] = [
     Speak("a deep pothole by the curb"),
     Press("1"),
 ]
-BARE_APP = """
-from flask import Flask, Response
-app = Flask("bare")
-DOC = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice" method="POST" '
-       'numDigits="1"><Say>Press 1.</Say></Gather><Redirect method="POST">/voice</Redirect>'
-       '</Response>')
-@app.post("/voice")
-def voice():
-    return Response(DOC, mimetype="text/xml")
-@app.post("/status")
-def status():
-    return Response(status=204)
-"""
 
 
 class TimedTransport(httpx.HTTPTransport):
@@ -75,23 +63,6 @@ class TimedTransport(httpx.HTTPTransport):
         with self._lock:
             self.seconds.append(elapsed)
         return response
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_ready(url: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.post(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def load(base: str, script: list[Any], calls: int, concurrency: int) -> tuple[list[float], float]:
@@ -139,21 +110,16 @@ def main() -> None:
     env = {
         **os.environ,
         "IVR_DATABASE_URL": f"sqlite:///{folder / 'voice311.db'}",
+        "IVR_MODELS_DIR": str(folder / "models"),
         "IVR_PORT": str(port),
         "IVR_TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_LOG_LEVEL": "WARNING",
     }
     prepare(Settings.from_env(env))
-    (folder / "bare.py").write_text(BARE_APP, encoding="utf-8")
-    bare_cmd = [sys.executable, "-m", "gunicorn", "--chdir", str(folder), "--bind"]
-    bare_cmd += [f"127.0.0.1:{bare_port}", "-k", "gthread", "--threads", "8", "bare:app"]
-    servers = [
-        subprocess.Popen([str(ivr), "serve"], env=env, stderr=subprocess.DEVNULL),
-        subprocess.Popen(bare_cmd, stderr=subprocess.DEVNULL),
-    ]
+    servers = [subprocess.Popen([str(ivr), "serve"], env=env, stderr=subprocess.DEVNULL)]
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz")
-        wait_ready(f"http://127.0.0.1:{bare_port}/status")
+        servers.append(start_bare_server(bare_port, env))
+        wait_ready(f"http://127.0.0.1:{port}/healthz", servers[0])
         print(f"{args.calls} calls, {args.concurrency} at a time")
         ours = report(
             "voice311", *load(f"http://127.0.0.1:{port}", POTHOLE, args.calls, args.concurrency)

@@ -15,7 +15,9 @@ the entry stale: it is removed and built again.
 
 Loaded grammars carry no sample utterances (only the compiled model needs them): the engines
 that compile a grammar from its samples — PocketSphinx — are given the cached model instead
-(:meth:`GrammarCache.seed`), before anything asks them to compile it.
+(:meth:`GrammarCache.seed`, through :class:`speech.recognizer.TakesCompiledModels`), before
+anything asks them to compile it. The models are written as PocketSphinx compiles a grammar
+(:func:`speech.pocketsphinx_engine.write_language_model`), in its binary form.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from speech.errors import ModelError
 from speech.grammars import street_grammar, street_name_grammar
-from speech.recognizer import Engine, Grammar
+from speech.recognizer import Engine, Grammar, TakesCompiledModels
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,6 @@ class GrammarCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._links = tempfile.TemporaryDirectory(prefix="voice311-models-")
         self._lock = threading.Lock()
 
     def street_grammars(
@@ -95,25 +97,16 @@ class GrammarCache:
     def seed(self, engine: Engine, grammar: Grammar, grammars: StreetGrammars) -> None:
         """Give ``engine`` the cached compiled model of ``grammar``, so it loads it instead of
         compiling the grammar from samples (a cached grammar has none). Engines that compile
-        nothing (Whisper takes a prompt) are left alone."""
+        no language model (Whisper takes a prompt) are left alone; an engine that cannot read
+        the model (removed since it was checked) compiles the grammar without its samples,
+        a weaker model, and says so in the log."""
         model = grammars.models.get(grammar.name)
-        if model is None:
+        if model is None or not isinstance(engine, TakesCompiledModels):
             return
-        from speech.pocketsphinx_engine import PocketSphinxEngine
-
-        if isinstance(engine, PocketSphinxEngine):
-            _seed_pocketsphinx(engine, grammar, self._link(model))
-
-    def _link(self, model: Path) -> Path:
-        """A link to ``model`` of this process's own: an engine drops the files of grammars it
-        forgets, and must not drop the cache's."""
-        link = Path(self._links.name) / f"{model.parent.name[:16]}-{model.name}"
-        if not link.exists():
-            try:
-                os.link(model, link)
-            except OSError:
-                shutil.copyfile(model, link)
-        return link
+        try:
+            engine.use_compiled(grammar, model)
+        except ModelError as error:
+            log.warning("cached street model not used", extra={"reason": str(error)[:200]})
 
     def _store(self, entry: Path, built: StreetGrammars) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -158,19 +151,11 @@ def _build(streets: Sequence[str], addresses: list[tuple[int, str]]) -> StreetGr
 
 
 def _write_model(grammar: Grammar, path: Path) -> None:
-    """The grammar's trigram model, as PocketSphinx compiles it (the same lines, the same
-    builder), written in PocketSphinx's binary form (loaded many times faster than ARPA)."""
-    import pocketsphinx as ps
-    from pocketsphinx.lm import ArpaBoLM
+    """The grammar's trigram model as PocketSphinx compiles it, in its binary form (loaded
+    many times faster than ARPA)."""
+    from speech.pocketsphinx_engine import write_language_model
 
-    lines = (*grammar.phrases, *grammar.words, *grammar.examples)
-    model = ArpaBoLM(text="\n".join(lines), add_start=True)
-    model.compute()
-    arpa = path.with_suffix(".arpa")
-    with arpa.open("w", encoding="utf-8") as out:
-        model.write(out)
-    ps.NGramModel.readfile(str(arpa)).write(str(path))
-    arpa.unlink()
+    write_language_model(grammar, path)
 
 
 def _load(entry: Path) -> StreetGrammars | None:
@@ -208,18 +193,3 @@ def _file_digest(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _seed_pocketsphinx(engine: Any, grammar: Grammar, model: Path) -> None:
-    """Enter ``model`` as ``engine``'s compiled form of ``grammar``, as its own compilation
-    would (the same words and search name): the engine then loads the file when a decoder
-    first needs the grammar. This relies on the engine's compiled-grammar table; a public
-    way to hand an engine a compiled model belongs in :mod:`speech.pocketsphinx_engine`."""
-    from speech.pocketsphinx_engine import _Compiled
-
-    key = grammar.name
-    words = tuple(sorted({w for text in (*grammar.phrases, *grammar.words) for w in text.split()}))
-    search = "g" + hashlib.sha256(key.encode()).hexdigest()[:16]
-    with engine._compile_lock:
-        if key not in engine._compiled:
-            engine._compiled[key] = _Compiled("lm", str(model), words, search)

@@ -14,6 +14,10 @@ figures). Compiled grammars are cached by name, once per engine and once per dec
 least recently used dropped beyond ``MAX_GRAMMARS``. Words missing from CMUdict get
 pronunciations from :mod:`speech.pronounce`.
 
+An open grammar's model may also be given ready-made (:meth:`PocketSphinxEngine.use_compiled`:
+the city's street models, which take minutes to build at a million addresses, come from
+:mod:`speech.grammar_cache`); :func:`write_language_model` is how both are built.
+
 Settings chosen by measurement: ``fwdflat=False`` (the second pass cost ~10 % time and changed
 no result on telephone addresses); ``bestpath`` stays on, since word confidences (posteriors)
 come from its lattice; ``cmninit`` starts at telephone speech (see ``TELEPHONE_CMN``).
@@ -22,6 +26,8 @@ come from its lattice; ``cmninit`` starts at telephone speech (see ``TELEPHONE_C
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import tempfile
 import threading
 import time
@@ -61,7 +67,7 @@ MAX_GRAMMARS = 48
 @dataclass(frozen=True)
 class _Compiled:
     kind: str  # "jsgf" or "lm"
-    source: str  # JSGF text, or the path of an ARPA file
+    source: str  # JSGF text, or the path of a language model file (ARPA or binary)
     words: tuple[str, ...]
     search: str  # the search's name in a decoder: a digest of the grammar's name
 
@@ -96,6 +102,7 @@ class PocketSphinxEngine:
         self._made = 0
         self._available = threading.Condition()
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
+        self._given: dict[str, _Compiled] = {}  # models handed over by use_compiled, kept
         self._compile_lock = threading.Lock()
         self._lm_dir = tempfile.TemporaryDirectory(prefix="voice311-lm-")
         self._give_back(self._make())  # load the model now: a broken model fails here
@@ -126,19 +133,48 @@ class PocketSphinxEngine:
 
     # -- grammars ---------------------------------------------------------------------------
 
-    def _compile(self, grammar: Grammar) -> _Compiled:
-        key = grammar.name or repr((grammar.phrases, grammar.words, grammar.strict))
+    def use_compiled(self, grammar: Grammar, model_file: Path) -> None:
+        """``grammar``'s compiled language model is ``model_file`` (a trigram model, ARPA or
+        PocketSphinx's binary form, as :func:`write_language_model` writes it): decoders load
+        it when they first need the grammar instead of the engine compiling the grammar, whose
+        samples may then be left out. The engine keeps a link to the file in its own folder
+        (a copy across file systems), so the file may be removed afterwards, and keeps the
+        grammar for its life: it is never dropped to be compiled again without its samples. A
+        grammar given twice keeps the first model (equal names are the same grammar).
+        ModelError when the file cannot be read; SpeechError for a strict grammar (a JSGF
+        grammar, compiled in a moment, has no language model)."""
+        if grammar.strict:
+            raise SpeechError(f"grammar {grammar.name!r} is strict: it has no language model")
+        key = _key(grammar)
+        search = _search_name(key)
+        kept = Path(self._lm_dir.name) / f"{search}-given{''.join(model_file.suffixes)}"
         with self._compile_lock:
+            if key in self._given:
+                return
+            try:
+                os.link(model_file, kept)
+            except OSError:
+                try:
+                    shutil.copyfile(model_file, kept)
+                except OSError as error:
+                    raise ModelError(f"language model {model_file} unreadable: {error}") from error
+            self._given[key] = _Compiled("lm", str(kept), _words_of(grammar), search)
+
+    def _compile(self, grammar: Grammar) -> _Compiled:
+        key = _key(grammar)
+        with self._compile_lock:
+            given = self._given.get(key)
+            if given is not None:
+                return given
             compiled = self._compiled.get(key)
             if compiled is None:
-                words = tuple(
-                    sorted({w for text in (*grammar.phrases, *grammar.words) for w in text.split()})
-                )
-                search = "g" + hashlib.sha256(key.encode()).hexdigest()[:16]
+                search = _search_name(key)
                 if grammar.strict:
-                    compiled = _Compiled("jsgf", to_jsgf(grammar), words, search)
+                    compiled = _Compiled("jsgf", to_jsgf(grammar), _words_of(grammar), search)
                 else:
-                    compiled = _Compiled("lm", self._write_lm(grammar, search), words, search)
+                    path = Path(self._lm_dir.name) / f"{search}.arpa"
+                    write_language_model(grammar, path)
+                    compiled = _Compiled("lm", str(path), _words_of(grammar), search)
                 self._compiled[key] = compiled
                 while len(self._compiled) > MAX_GRAMMARS:
                     _, dropped = self._compiled.popitem(last=False)
@@ -146,15 +182,6 @@ class PocketSphinxEngine:
                         Path(dropped.source).unlink(missing_ok=True)
             self._compiled.move_to_end(key)
             return compiled
-
-    def _write_lm(self, grammar: Grammar, search: str) -> str:
-        lines = (*grammar.phrases, *grammar.words, *grammar.examples)
-        model = ArpaBoLM(text="\n".join(lines), add_start=True)
-        model.compute()
-        path = Path(self._lm_dir.name) / f"{search}.arpa"
-        with path.open("w", encoding="utf-8") as out:
-            model.write(out)
-        return str(path)
 
     def _search(self, decoder: _Decoder, grammar: Grammar) -> str:
         if grammar.empty:
@@ -211,6 +238,35 @@ class PocketSphinxEngine:
         recognizer = self.recognizer(grammar, n_best=n_best)
         recognizer.accept(pcm, whole=True)
         return recognizer.finish()
+
+
+def write_language_model(grammar: Grammar, path: Path) -> None:
+    """``grammar``'s trigram model, built from its phrases, words and examples: ARPA text, or
+    PocketSphinx's binary form (loaded many times faster) when ``path`` ends in ``.bin``."""
+    lines = (*grammar.phrases, *grammar.words, *grammar.examples)
+    model = ArpaBoLM(text="\n".join(lines), add_start=True)
+    model.compute()
+    arpa = path if path.suffix != ".bin" else path.with_suffix(".arpa")
+    with arpa.open("w", encoding="utf-8") as out:
+        model.write(out)
+    if arpa != path:
+        ps.NGramModel.readfile(str(arpa)).write(str(path))
+        arpa.unlink()
+
+
+def _key(grammar: Grammar) -> str:
+    """What a compiled grammar is known by: its name (equal names are the same grammar)."""
+    return grammar.name or repr((grammar.phrases, grammar.words, grammar.strict))
+
+
+def _search_name(key: str) -> str:
+    """The grammar's search in a decoder: a short digest of its key."""
+    return "g" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _words_of(grammar: Grammar) -> tuple[str, ...]:
+    """The words a decoder needs pronunciations of for ``grammar``."""
+    return tuple(sorted({w for text in (*grammar.phrases, *grammar.words) for w in text.split()}))
 
 
 class _Decoder:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from speech.audio import Pcm
 
 
@@ -134,6 +136,18 @@ class Engine(Protocol):
         self, pcm: Pcm, grammar: Grammar = FREE, *, n_best: int = 5, language: str = "en"
     ) -> Transcript:
         """A whole utterance at once (decoded and resampled already), said in ``language``."""
+        ...
+
+
+@runtime_checkable
+class TakesCompiledModels(Protocol):
+    """What an engine that compiles an open grammar into a trigram language model offers
+    besides :class:`Engine`: being handed that model as a file instead (PocketSphinx; the
+    city's street models are kept on disk by :mod:`speech.grammar_cache`). Engines that build
+    nothing from a grammar's samples (Whisper takes a prompt, Vosk a word list) do not."""
+
+    def use_compiled(self, grammar: Grammar, model_file: Path) -> None:
+        """``model_file`` is ``grammar``'s compiled model: load it, do not compile it."""
         ...
 
 

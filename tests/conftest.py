@@ -9,9 +9,20 @@ import pytest
 
 from ivr.store.db import upgrade
 from tests.support.databases import fresh_database
+from tests.support.models_folder import models_folder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def models_kept_out_of_the_checkout() -> Iterator[None]:
+    """Gateways that read their settings from the environment (``ivr transcribe``, ``ivr
+    serve`` in a subprocess, ``Settings.from_env``) keep the street models they build in the
+    run's models folder, as the gateways of tests/support and tests/calls/phone.py do."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IVR_MODELS_DIR", models_folder())
+        yield
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

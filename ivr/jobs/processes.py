@@ -10,7 +10,7 @@ log says why it stopped. When ``ivr serve`` stops, its workers are stopped with 
 then SIGKILL after ten seconds); on Linux a worker also gets SIGTERM if the server dies without
 stopping it.
 
-Workers run at a lower scheduling priority (``nice`` 5) than the web process: a webhook is
+Workers run at a lower scheduling priority (``nice`` 10) than the web process: a webhook is
 a caller waiting on a 15 s deadline, a decode is a caller waiting on a read-back, and the
 webhooks take a few milliseconds of CPU each.
 """
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
-NICENESS = 5
+NICENESS = 10
 STOP_SECONDS = 10.0
 RESTART_SECONDS = (1.0, 60.0)  # the first restart's back-off, and its cap
 _PR_SET_PDEATHSIG = 1

@@ -14,17 +14,10 @@ the dialog engine puts ``text`` into the state's slot and the rest beside it:
   ``heard too unsurely to read back``);
 - ``<slot>_audio_seconds``, ``<slot>_decode_seconds`` (the engines' decode time, summed).
 
-Grammars: ``streets`` (a whole address: number words, the gazetteer's street names, lead-ins,
-and a language model learnt from the gazetteer's real addresses), ``street_names`` (a street
-alone, after the house number was keyed in), ``free`` (a description) and ``menu`` (free as
-well: a job carries no phrase list). The street grammars are built once per process from the
-gazetteer (:meth:`Transcriber.warm_up` does it at start-up); Whisper takes from a grammar only
-a short prompt (``speech.whisper_engine``).
-
-A street said after a keyed house number is recognised among the streets that have that number
-only (the job's ``context`` carries the number; :mod:`ivr.addresses.number_streets`): a strict
-grammar of a few streets, where the whole city's streets would leave a noisy line many to
-confuse. A number no street has falls back to every street.
+Grammars by name (``streets``, ``street_names``, ``free``, ``menu``), the street ones built once
+per process from the gazetteer or loaded from the grammar cache, narrowed by a keyed house
+number: :mod:`ivr.recordings.city_grammars`. :meth:`Transcriber.warm_up` readies them, and the
+engines, at start-up.
 
 The confidence gate: a reading for either street grammar whose calibrated confidence is below
 ``IVR_MIN_ADDRESS_CONFIDENCE`` is not passed on (the text is empty, the words stay in
@@ -38,7 +31,6 @@ decoded at all. Only what time can fix raises :class:`RetryLater`.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,6 +44,7 @@ import httpx
 from ivr.addresses.types import AddressCandidate, AddressResolver, GeocodeResult
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
+from ivr.recordings.city_grammars import STREET_GRAMMARS, CityGrammars
 from ivr.recordings.download import (
     RecordingError,
     RecordingNotReady,
@@ -80,9 +73,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STREET_GRAMMARS = ("streets", "street_names")
 N_BEST = 5
-NARROWED_STREETS = 150  # most streets a keyed house number narrows the street grammar to
 
 
 @dataclass(frozen=True)
@@ -127,15 +118,17 @@ class Transcriber:
         self._settings = settings
         self._http = http
         self._engines = engines
-        self._street_names = street_names
-        self._addresses = addresses
-        self._streets_at = streets_at
         self._resolver = resolver
         self._confident = confident_score
         self._warm_languages = tuple(warm_languages)
-        self._grammars: dict[str, Grammar] = {}
-        self._lock = threading.Lock()
-        self._models = grammar_cache
+        self._grammars = CityGrammars(
+            street_names=street_names,
+            addresses=addresses,
+            streets_at=streets_at,
+            engines=engines,
+            languages=self._warm_languages,
+            cache=grammar_cache,
+        )
         self._listener = Listener()
 
     def __call__(self, job: JobRequest) -> Mapping[str, Any]:
@@ -258,16 +251,7 @@ class Transcriber:
 
     def grammar(self, name: str, context: Mapping[str, Any] | None = None) -> Grammar:
         """The grammar named by a flow's record state; the city-wide ones built once."""
-        if name not in STREET_GRAMMARS:
-            return FREE
-        if name == "street_names":
-            narrowed = self._numbered_streets(str((context or {}).get("house_number") or ""))
-            if narrowed is not None:
-                return narrowed
-        with self._lock:
-            if name not in self._grammars:
-                self._grammars.update(self._street_grammars())
-            return self._grammars[name]
+        return self._grammars.named(name, context)
 
     def warm_up(self) -> None:
         """Load the engines the flows' languages need and build the address grammar now
@@ -286,47 +270,6 @@ class Transcriber:
             log.exception("the recogniser could not be warmed up")
             return
         log.info("recogniser ready", extra={"seconds": round(time.perf_counter() - began, 2)})
-
-    def _street_grammars(self) -> dict[str, Grammar]:
-        """Both street grammars: with a grammar cache, from its entry for this gazetteer (or
-        built and stored there), every engine that compiles them given the compiled models
-        before any of them is asked to (a cached grammar has no samples to compile); without
-        one, built here."""
-        from speech.grammars import street_grammar, street_name_grammar
-
-        if self._models is None:
-            names = self._street_names()
-            return {
-                "streets": street_grammar(names, self._addresses()),
-                "street_names": street_name_grammar(names),
-            }
-        grammars = self._models.street_grammars(self._street_names(), self._addresses())
-        for name in STREET_GRAMMARS:
-            for language in dict.fromkeys((*self._warm_languages, "en")):
-                try:
-                    engines = self._engines(name, language)
-                except SpeechError:
-                    continue  # the job that needs the engine reports it
-                for engine in engines:
-                    self._models.seed(engine, grammars.named(name), grammars)
-        return {name: grammars.named(name) for name in STREET_GRAMMARS}
-
-    def _numbered_streets(self, house_number: str) -> Grammar | None:
-        """A strict grammar of the streets that have ``house_number`` (digits, perhaps with a
-        letter: "12A" counts as 12); None without a number, when no street has it, or when
-        so many have it (Boston: 2,000 streets have a 12) that a strict grammar would narrow
-        little and take seconds to compile for one caller (PocketSphinx: 7 s for 4,485
-        phrases, 0.03 s for 188): the city-wide street grammar, ready since start-up, hears
-        those."""
-        from speech.grammars import numbered_street_grammar
-
-        digits = re.match(r"\d{1,6}", house_number.strip())
-        if digits is None or self._streets_at is None:
-            return None
-        streets = self._streets_at(int(digits.group()))
-        if not streets or len(streets) > NARROWED_STREETS:
-            return None
-        return numbered_street_grammar(streets)
 
 
 class RecordingLookups:

@@ -6,12 +6,17 @@ script's next step, and ends the call as Twilio would (end of document, ``<Hangu
 ``<Reject>``, the caller hanging up, or an application error), then posts the status
 callback. Time inside the call is simulated: nothing waits except ``<Pause>``, which sleeps
 ``pause_pace`` real seconds per second so that a gateway's background jobs get real time to
-finish while the caller is kept company. A guard ends calls that loop without end.
+finish while the caller is kept company. With ``pace`` above 0, the call takes the time a
+real one takes (times ``pace``): every second it counts (prompts said at 150 words a minute,
+pauses, keys, the caller's words, silences) is slept, and the caller takes ``answer_delay``
+seconds (drawn with ``seed``) before acting at each wait, as load tests need. A guard ends
+calls that loop without end.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -84,6 +89,9 @@ class CallOptions:
     max_requests: int = 100
     webhook_timeout: float = 15.0
     pause_pace: float = 1.0
+    pace: float = 0.0  # real seconds slept per second the call counts; 0: only pause_pace
+    answer_delay: tuple[float, float] = (0.0, 0.0)  # seconds before the caller acts, drawn
+    seed: int | None = None  # the draws of answer_delay; None: different on every call
     agent_url: str = ""  # the agents' TwiML that takes the next caller from a queue
     agent_number: str = field(default="+16175550199", repr=False)  # the agent's phone
 
@@ -149,6 +157,7 @@ class _Call:
         self.sleep = sleep
         self.now = now
         self.seconds = 0.0
+        self.random = random.Random(options.seed)
         self.answered = False
         self.hung_up = False
         self.requests = 0
@@ -279,8 +288,8 @@ class _Call:
         """Play a Say, Play or Pause to the caller."""
         if isinstance(verb, Pause):
             self.writer.note(f"pause {verb.length} s")
-            self.seconds += verb.length
-            if self.options.pause_pace > 0:
+            self.spend(verb.length)
+            if self.options.pace <= 0 and self.options.pause_pace > 0:
                 self.sleep(verb.length * self.options.pause_pace)
             return
         if isinstance(verb, Say):
@@ -291,9 +300,21 @@ class _Call:
             heard, seconds = f"(audio {verb.url})", 0.0
         for _ in range(max(1, verb.loop)):
             self.writer.heard(heard)
-            self.seconds += seconds
+            self.spend(seconds)
         if verb.loop == 0:
             self.writer.note("loop=0: Twilio repeats this until the call moves on")
+
+    def spend(self, seconds: float) -> None:
+        """The call goes on for ``seconds``: counted, and slept when the call is paced."""
+        self.seconds += seconds
+        if self.options.pace > 0 and seconds > 0:
+            self.sleep(seconds * self.options.pace)
+
+    def caller_acts(self) -> None:
+        """The caller takes a moment before pressing or speaking (``answer_delay``)."""
+        low, high = self.options.answer_delay
+        if high > 0:
+            self.spend(self.random.uniform(low, high))
 
     # Staff's side and Twilio's REST updates --------------------------------------------------
 

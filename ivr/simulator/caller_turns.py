@@ -105,7 +105,6 @@ class RecordingInfo:
 class CallContext(Protocol):
     writer: TranscriptWriter
     webhooks: Webhooks
-    seconds: float
     hung_up: bool
     account_sid: str
     call_sid: str
@@ -117,6 +116,10 @@ class CallContext(Protocol):
     def notify(self, purpose: str, url: str, method: str, params: Mapping[str, str]) -> None: ...
 
     def prompt(self, verb: Say | Play | Pause) -> None: ...
+
+    def spend(self, seconds: float) -> None: ...
+
+    def caller_acts(self) -> None: ...
 
     def answered_by(self, verb: Dial, document_url: str) -> None: ...
 
@@ -183,6 +186,8 @@ class CallerTurns:
             return self._hang_up(step)
         if isinstance(step, AnswerDial | QueueOutcome | Hold):
             return self._mismatch(step, "Gather")
+        if isinstance(step, Press | Speak | SpeakAudio):
+            call.caller_acts()
         result: dict[str, str] | None = None
         if isinstance(step, Press):
             write.add(LineKind.PRESSED, f"Pressed {step.keys}")
@@ -190,13 +195,13 @@ class CallerTurns:
                 result = self._collect_digits(verb, step.keys)
             else:
                 write.note("this <Gather> listens for speech only: the keys were not heard")
-                call.seconds += verb.timeout
+                call.spend(verb.timeout)
         elif isinstance(step, Speak | SpeakAudio):
             if isinstance(step, SpeakAudio):
                 write.add(LineKind.SAID, f"(audio {step.path.name}) {step.words}".strip())
             else:
                 write.add(LineKind.SAID, step.words)
-            call.seconds += speaking_time(step.words) + 1
+            call.spend(speaking_time(step.words) + 1)
             if "speech" in verb.input and step.words:
                 result = {"SpeechResult": step.words, "Confidence": f"{step.confidence:.8f}"}
             elif "speech" not in verb.input:
@@ -205,7 +210,7 @@ class CallerTurns:
                 write.note("the audio carries no words to recognise: nothing was heard")
         elif isinstance(step, Silence):
             write.add(LineKind.SILENCE, "(silence)")
-            call.seconds += verb.timeout
+            call.spend(verb.timeout)
         if result is not None:
             return Goto(action, verb.method, result, "action")
         if verb.action_on_empty_result:
@@ -224,7 +229,7 @@ class CallerTurns:
             if verb.num_digits and len(digits) >= verb.num_digits:
                 complete = True
                 break
-        self._call.seconds += used * SECONDS_PER_KEY + (0 if complete else verb.timeout)
+        self._call.spend(used * SECONDS_PER_KEY + (0 if complete else verb.timeout))
         if keys[used:]:
             self._call.writer.note(f"keys {keys[used:]} came after the <Gather> ended: lost")
         return {"Digits": digits} if digits else None
@@ -248,13 +253,15 @@ class CallerTurns:
         if step is None or isinstance(step, HangUp):
             self._recording_status(verb, callback, "absent", "", "", 0)
             return self._hang_up(step)
+        if not isinstance(step, Silence):
+            call.caller_acts()
         if isinstance(step, Silence | Press):
             if isinstance(step, Press):
                 write.add(LineKind.PRESSED, f"Pressed {step.keys}")
-                call.seconds += SECONDS_PER_KEY
+                call.spend(SECONDS_PER_KEY)
             else:
                 write.add(LineKind.SILENCE, "(silence)")
-                call.seconds += verb.timeout
+                call.spend(verb.timeout)
             write.note("nothing was recorded: Twilio goes on to the next verb")
             self._recording_status(verb, callback, "absent", "", "", 0)
             return None
@@ -279,7 +286,7 @@ class CallerTurns:
         if seconds > verb.max_length:
             audio, seconds, ending = truncate_wav(audio, verb.max_length), verb.max_length, ""
         duration = max(1, round(seconds)) if seconds > 0 else 0
-        call.seconds += seconds + (verb.timeout if not ending else 0)
+        call.spend(seconds + (verb.timeout if not ending else 0))
         if duration == 0:
             write.note("the audio is empty: Twilio goes on to the next verb")
             self._recording_status(verb, callback, "absent", "", "", 0)
@@ -351,9 +358,9 @@ class CallerTurns:
         )
         write.add(LineKind.DIALLED, f"Dialled {names} → {answer.status}")
         if answer.status == "no-answer":
-            call.seconds += verb.timeout
+            call.spend(verb.timeout)
         else:
-            call.seconds += min(answer.duration, verb.time_limit) + 1
+            call.spend(min(answer.duration, verb.time_limit) + 1)
         if answer.status == "completed":
             call.answered_by(verb, document_url)
             if held := self._held():
@@ -389,7 +396,7 @@ class CallerTurns:
             result = ended or result
         else:
             write.heard("(hold music)")
-        call.seconds += outcome.wait
+        call.spend(outcome.wait)
         write.add(LineKind.QUEUED, f"Waited in queue {verb.queue} → {result}")
         if result == "bridged":
             call.taken_from_queue(verb.queue, queue_sid, outcome.wait)

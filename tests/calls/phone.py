@@ -26,6 +26,7 @@ from ivr.simulator.call import CallResult
 from ivr.store.call_tables import CallRecord, ReportRecord
 from ivr.store.db import make_engine, upgrade
 from tests.support.live_server import serve_wsgi
+from tests.support.models_folder import models_folder
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 
@@ -114,6 +115,7 @@ def running_gateway(
             # Scripts do not answer the offer to join a nearby open report (calls of one module
             # share a store); tests/calls/test_follow_up_calls.py hears it.
             duplicate_radius_metres=0,
+            models_dir=models_folder(),  # the street models built for the run, not ./models
         ).replace(**changes)
         app = create_app(settings)
         rt: Runtime = app.extensions["voice311"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
+from pathlib import Path
 
 import pytest
 
 from speech.audio import decode
+from speech.errors import SpeechError
 from speech.grammars import menu_grammar, street_grammar
-from speech.pocketsphinx_engine import PocketSphinxEngine
-from speech.recognizer import Grammar, Transcript, stream
+from speech.pocketsphinx_engine import PocketSphinxEngine, write_language_model
+from speech.recognizer import Grammar, TakesCompiledModels, Transcript, stream
 from tests.support.speech_audio import boston_streets, spoken_pcm, spoken_wav
 
 MENU = menu_grammar(["yes", "no", "pothole", "street light", "graffiti", "missed trash pickup"])
@@ -129,3 +132,37 @@ def test_a_finished_recogniser_cannot_be_fed(engine: PocketSphinxEngine) -> None
     recognizer.finish()
     with pytest.raises(Exception, match="finished"):
         recognizer.accept(spoken_pcm("yes", "flite:slt"))
+
+
+def test_a_grammar_given_its_compiled_model_is_heard_as_when_compiled_here(
+    streets: Grammar, tmp_path: Path
+) -> None:
+    # The street model as speech.grammar_cache keeps it: binary, beside a grammar whose
+    # thousands of sample addresses are not kept (only the model needs them). Two new engines
+    # hear the same recordings in the same order (a decoder's history moves its confidences).
+    model = tmp_path / "streets.lm.bin"
+    write_language_model(streets, model)
+    without_samples = dataclasses.replace(streets, examples=())
+    compiling = PocketSphinxEngine(max_decoders=1)
+    given = PocketSphinxEngine(max_decoders=1)
+    assert isinstance(given, TakesCompiledModels)
+    given.use_compiled(without_samples, model)
+    model.unlink()  # the engine keeps the file it was given: a cache entry may be rebuilt
+
+    for text, voice in [
+        ("twelve thirty four washington street", "flite:awb"),
+        ("forty five dorchester avenue", "flite:rms"),
+        ("seven arborway", "flite:rms"),
+    ]:
+        pcm = spoken_pcm(text, voice)
+        compiled_here = compiling.recognize(pcm, streets)
+        heard = given.recognize(pcm, without_samples)
+        assert heard.text == compiled_here.text == text
+        assert heard.alternatives == compiled_here.alternatives
+
+
+def test_a_strict_grammar_takes_no_compiled_model(tmp_path: Path) -> None:
+    model = tmp_path / "menu.lm.bin"
+    model.write_bytes(b"")
+    with pytest.raises(SpeechError, match="strict"):
+        PocketSphinxEngine(max_decoders=1).use_compiled(MENU, model)

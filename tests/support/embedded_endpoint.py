@@ -26,6 +26,7 @@ from ivr.settings import Settings
 from ivr.store.db import transaction, upgrade
 from tests.support.databases import fresh_database
 from tests.support.live_server import serve_wsgi
+from tests.support.models_folder import models_folder
 
 SERVICES: list[dict[str, Any]] = [
     {
@@ -114,7 +115,11 @@ def live_endpoints(database_url: str, directory: Path) -> Iterator[Callable[...,
     with ExitStack() as stack:
 
         def make(**changes: Any) -> LiveEndpoint:
-            settings = Settings(database_url=database_url, services_file=str(services), **changes)
+            settings = Settings(
+                database_url=database_url,
+                services_file=str(services),
+                models_dir=models_folder(),  # the street models built for the run, not ./models
+            ).replace(**changes)
             app = create_app(settings)
             runtime: Runtime = app.extensions["voice311"]
             stack.callback(runtime.engine.dispose)

@@ -32,6 +32,7 @@ from ivr.store.db import make_engine, make_sessionmaker, upgrade
 from ivr.store.request_tables import ServiceRequestRecord
 from tests.support.faulty_city import FaultPlan, FaultyCity, SwitchableServer, serving
 from tests.support.live_server import serve_wsgi
+from tests.support.models_folder import models_folder
 from tests.support.worker_pool import WorkerPool
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -121,7 +122,7 @@ def run_faults(run: FaultRun) -> FaultCounts:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     counts = FaultCounts(calls=run.calls)
     upgrade(run.city_database_url)
-    city_app = create_app(Settings(database_url=run.city_database_url))
+    city_app = create_app(Settings(database_url=run.city_database_url, models_dir=models_folder()))
     env = {**os.environ, **WORKER_ENV, "IVR_DATABASE_URL": run.database_url}
     pool = WorkerPool(run.workers, env, run.log_dir)
     gateway_settings = Settings(
@@ -130,6 +131,7 @@ def run_faults(run: FaultRun) -> FaultCounts:
         twilio_auth_token=AUTH_TOKEN,
         filing_wait=1,
         duplicate_radius_metres=0,
+        models_dir=models_folder(),
     )
     gateway = create_app(gateway_settings)
     with (

@@ -26,6 +26,7 @@ from ivr.simulator import CallOptions, MediaServer, place_call
 from ivr.simulator.call import CallResult
 from tests.calls.phone import AUTH_TOKEN, Gateway
 from tests.support.live_server import serve_wsgi
+from tests.support.models_folder import models_folder
 from tests.support.twilio_api import TwilioApi
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -94,6 +95,7 @@ def follow_up_gateway(
             status_link="https://311.example.gov/requests/{id}",
             geocoder_city="Boston",
             geocoder_region="MA",
+            models_dir=models_folder(),  # the street models built for the run, not ./models
         ).replace(**changes)
         app = create_app(settings)
         rt: Runtime = app.extensions["voice311"]

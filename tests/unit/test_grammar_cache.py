@@ -66,3 +66,25 @@ def test_other_addresses_make_another_entry(tmp_path: Path) -> None:
     assert not changed.from_cache
     assert changed.streets.name != street_grammar(STREETS, ADDRESSES).name
     assert len(entries(tmp_path)) == 2
+
+
+def test_an_engine_given_the_cached_model_hears_as_one_that_compiled_the_grammar(
+    tmp_path: Path,
+) -> None:
+    from speech.pocketsphinx_engine import PocketSphinxEngine
+    from tests.support.speech_audio import spoken_pcm
+
+    cache = GrammarCache(tmp_path)
+    cache.street_grammars(STREETS, ADDRESSES)
+    cached = GrammarCache(tmp_path).street_grammars(STREETS, ADDRESSES)
+    assert cached.from_cache and not cached.streets.examples  # the samples stay out
+    seeded, compiling = PocketSphinxEngine(max_decoders=1), PocketSphinxEngine(max_decoders=1)
+    cache.seed(seeded, cached.streets, cached)
+
+    pcm = spoken_pcm("four thirty eight washington street", "flite:rms")
+    heard = seeded.recognize(pcm, cached.streets)
+    assert heard.text == "four thirty eight washington street"
+    assert (
+        heard.alternatives
+        == compiling.recognize(pcm, street_grammar(STREETS, ADDRESSES)).alternatives
+    )

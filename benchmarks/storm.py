@@ -1,0 +1,325 @@
+"""A storm of calls: the gateway under N concurrent simulated calls paced as real calls, side by
+side with a bare Flask app under the same server receiving the same webhooks at the same times.
+
+Run: PYTHONPATH=. .venv/bin/python benchmarks/storm.py --calls 100
+     [--database sqlite|postgres] [--postgres-url URL] [--audio-share 0.3] [--seed 1]
+     [--city boston] [--ramp 10] [--pace 1] [--json FILE]
+
+The gateway is ``ivr serve --port P`` in a process of its own, on a fresh store (a temporary
+SQLite file, or a new database on the PostgreSQL server of ``--postgres-url``, default
+``IVR_TEST_POSTGRES_URL``; ``scripts/start-postgres`` prints one) with its embedded defaults
+(``storm_servers``). N calls (``storm_calls``) start at random moments of the first ``--ramp``
+seconds; each is one caller reporting a problem at a real address of the city, paced as a real
+call (``--pace 1``; smaller is faster): every ``<Say>`` takes its words at 150 a minute, every
+``<Pause>`` its length, the caller's words and keys their time, and the caller takes 1–3 s
+before each answer. ``--audio-share`` of the callers say the place and the description in a
+synthetic voice (synthesised before the storm); the rest key the place. The same webhooks
+(the same forms, after the same gaps) then go to the bare app (``bare_server``), which answers
+each with one fixed ``<Gather>``. Everything is drawn with ``--seed``.
+
+The figures:
+
+- calls; errors: calls with a webhook answered other than 2xx or not at all, that ended other
+  than by the gateway hanging up, or that filed no report; dropped: calls with a webhook that
+  took 15 s or more (Twilio gives up on it and the caller hears an application error).
+- webhooks: p50/p95/p99 in ms of every gateway webhook that does not wait for a recording's
+  transcript (menus, questions, lookups, jobs of milliseconds such as the duplicate search,
+  filing, callbacks), and apart from them those that do (a recording's action, and the
+  redirects after it until the caller is asked something); the bare app's, over all its
+  webhooks; and gateway/bare for each percentile.
+- read-back: end of the caller's recorded speech (the ``<Record>`` silence timeout counted,
+  as ``speech_calls_eval.Timer`` counts it) to the answer that reads the place back, p50/p95.
+- reports filed (of calls), and the outbox's rows by status once delivery settled (60 s at
+  most after the storm): ``filed`` reached the embedded endpoint.
+- the gateway's process tree over the storm: CPU seconds (user + system) and the peak of its
+  summed resident memory, with the most processes and threads seen; the server settings
+  (gunicorn workers, threads); requests per second (webhooks over the storm's wall time).
+
+``--json FILE`` writes the same figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select
+
+from benchmarks.bare_server import free_port, serve_options, start_bare_server
+from benchmarks.speech_calls_eval import CITIES, sample_addresses
+from benchmarks.storm_calls import (
+    WEBHOOK_LIMIT,
+    CallOutcome,
+    Target,
+    Webhook,
+    place_storm_call,
+    plan,
+    replay_call,
+    shared_transport,
+    synthesise,
+)
+from benchmarks.storm_servers import (
+    TreeSampler,
+    fresh_store,
+    gateway_env,
+    running_gateway,
+    wait_idle,
+)
+from ivr.settings import Settings
+from ivr.simulator import MediaServer
+from ivr.store.call_tables import OutboxRecord, ReportRecord
+from ivr.store.db import make_engine
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+SETTLE_SECONDS = 60.0
+T = TypeVar("T")
+
+
+def percentiles(seconds: Sequence[float], points: Sequence[int]) -> dict[str, float | None]:
+    """Nearest-rank percentiles, in milliseconds (None when there is nothing to rank)."""
+    ordered = sorted(seconds)
+    return {
+        f"p{p}": ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000 if ordered else None
+        for p in points
+    }
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    return round(ours / theirs, 1) if ours is not None and theirs else None
+
+
+def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
+    with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+        return list(pool.map(work, range(count)))
+
+
+def settle_outbox(database_url: str, call_sids: list[str]) -> tuple[int, dict[str, int]]:
+    """Reports of these calls, and their outbox rows by status once none is pending or being
+    sent (or ``SETTLE_SECONDS`` have passed)."""
+    engine = make_engine(database_url)
+    query = (
+        select(OutboxRecord.status)
+        .join(ReportRecord, OutboxRecord.report_id == ReportRecord.id)
+        .where(ReportRecord.call_sid.in_(call_sids))
+    )
+    try:
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            with engine.connect() as connection:
+                statuses = Counter(connection.scalars(query))
+                reports = len(
+                    list(
+                        connection.scalars(
+                            select(ReportRecord.id).where(ReportRecord.call_sid.in_(call_sids))
+                        )
+                    )
+                )
+            busy = statuses["pending"] + statuses["sending"]
+            if not busy or time.monotonic() > deadline:
+                return reports, dict(statuses)
+            time.sleep(1)
+    finally:
+        engine.dispose()
+
+
+def call_failed(outcome: CallOutcome, filed: set[str]) -> bool:
+    bad_answer = any(w.status is None or not 200 <= w.status < 300 for w in outcome.webhooks)
+    return bad_answer or outcome.ended_by != "gateway" or outcome.call_sid not in filed
+
+
+def dropped(webhooks: Sequence[Webhook]) -> bool:
+    return any(w.seconds >= WEBHOOK_LIMIT * 0.99 for w in webhooks)
+
+
+def filed_sids(database_url: str, call_sids: list[str]) -> set[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = select(ReportRecord.call_sid).where(ReportRecord.call_sid.in_(call_sids))
+            return {sid for sid in connection.scalars(query) if sid}
+    finally:
+        engine.dispose()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the storm and the bare app's replay; the figures (see the module's docstring)."""
+    city = CITIES[args.city]
+    addresses = sample_addresses(city, args.calls + 1, args.seed)
+    warm_up = plan(addresses[:1], 1.0 if args.audio_share > 0 else 0.0, 0.0, args.seed + 1)[0]
+    calls = plan(addresses[1:], args.audio_share, args.ramp, args.seed)
+    audio = Path(tempfile.gettempdir()) / "voice311-storm" / "audio"
+    audio.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    synthesise([warm_up, *calls], audio)
+    print(f"voices synthesised in {time.perf_counter() - began:.0f} s", flush=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="voice311-storm-") as folder,
+        fresh_store(args.database, Path(folder), args.postgres_url) as url,
+        MediaServer(auth_token=TOKEN) as media,
+    ):
+        port = free_port()
+        env = gateway_env(url, port, TOKEN, media.base_url.removeprefix("http://"))
+        if city.name != "boston":
+            env["IVR_GAZETTEER_FILE"] = str(city.addresses)
+        settings = Settings.from_env(env)
+        options, source = serve_options(settings)
+        target = Target(settings.public_base_url, TOKEN)
+        with running_gateway(env, port, Path(folder)) as pid:
+            print(f"ivr serve ready in {time.perf_counter() - began:.0f} s", flush=True)
+            with shared_transport(1) as transport:
+                warm = place_storm_call(warm_up, target, media, audio, transport, 0.0, 0.0)
+            if warm.call_sid not in filed_sids(url, [warm.call_sid]):
+                raise SystemExit(f"the warm-up call filed no report (it ended: {warm.ended_by})")
+            if any(c.voice for c in calls):  # the recognisers loaded in every worker
+                print(f"gateway idle after {wait_idle(pid):.0f} s more", flush=True)
+            sampler = TreeSampler(pid)
+            sampler.start()
+            storm_began = time.perf_counter() + 0.5
+            with shared_transport(len(calls)) as transport:
+                outcomes = all_at_once(
+                    len(calls),
+                    lambda i: place_storm_call(
+                        calls[i], target, media, audio, transport, args.pace, storm_began
+                    ),
+                )
+            storm_seconds = time.perf_counter() - storm_began
+            usage = sampler.stop()
+            sids = [o.call_sid for o in outcomes]
+            reports, outbox = settle_outbox(url, sids)
+            filed = filed_sids(url, sids)
+        print(f"storm over in {storm_seconds:.0f} s; the bare app now", flush=True)
+        bare_port = free_port()
+        bare = start_bare_server(bare_port, env)
+        try:
+            bare_url = f"http://127.0.0.1:{bare_port}/voice"
+            bare_began = time.perf_counter() + 0.5
+            with shared_transport(len(calls)) as transport:
+                replays = all_at_once(
+                    len(calls),
+                    lambda i: replay_call(
+                        outcomes[i], bare_url, TOKEN, transport, args.pace, bare_began
+                    ),
+                )
+            bare_seconds = time.perf_counter() - bare_began
+        finally:
+            bare.terminate()
+            bare.wait(30)
+    steps = [w for o in outcomes for w in o.webhooks if not w.transcript]
+    waits = [w for o in outcomes for w in o.webhooks if w.transcript]
+    bare_hooks = [w for r in replays for w in r]
+    points = (50, 95, 99)
+    ours = percentiles([w.seconds for w in steps], points)
+    theirs = percentiles([w.seconds for w in bare_hooks], points)
+    return {
+        "calls": len(calls),
+        "audio_calls": sum(1 for c in calls if c.voice),
+        "database": args.database,
+        "pace": args.pace,
+        "errors": sum(1 for o in outcomes if call_failed(o, filed)),
+        "ended_by": dict(Counter(o.ended_by for o in outcomes)),
+        "problems": dict(Counter(o.problem for o in outcomes if o.problem)),
+        "dropped": sum(1 for o in outcomes if dropped(o.webhooks)),
+        "webhooks": len(steps) + len(waits),
+        "webhook_ms": ours,
+        "transcript_webhooks": len(waits),
+        "transcript_webhook_ms": percentiles([w.seconds for w in waits], points),
+        "bare_webhook_ms": theirs,
+        "bare_errors": sum(1 for w in bare_hooks if w.status is None or w.status >= 300),
+        "ratio_gateway_to_bare": {k: ratio(v, theirs[k]) for k, v in ours.items()},
+        "read_back_ms": percentiles([s for o in outcomes for s in o.read_backs], (50, 95)),
+        "read_backs": sum(len(o.read_backs) for o in outcomes),
+        "reports_filed": reports,
+        "outbox": outbox,
+        "gateway_cpu_seconds": round(usage.cpu_seconds, 1),
+        "gateway_peak_rss_mib": round(usage.peak_rss_mib),
+        "gateway_processes": usage.processes,
+        "gateway_threads": usage.threads,
+        "storm_seconds": round(storm_seconds, 1),
+        "requests_per_second": round((len(steps) + len(waits)) / storm_seconds, 1),
+        "bare_requests_per_second": round(len(bare_hooks) / bare_seconds, 1),
+        "server": {k: v for k, v in options.items() if k != "bind"},
+        "server_settings_from": source,
+        "recognition_workers": getattr(settings, "recognition_worker_count", None),
+    }
+
+
+def _ms(figures: dict[str, float | None]) -> str:
+    return ", ".join(f"{k} {'-' if v is None else f'{v:.0f}'}" for k, v in figures.items())
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    server = f["server"]
+    print(
+        f"\nserver: gunicorn {server.get('worker_class')}, {server.get('workers')} web "
+        f"process(es) x {server.get('threads')} threads (from {f['server_settings_from']}); "
+        f"recognition workers: {f['recognition_workers']}; tree at most "
+        f"{f['gateway_processes']} processes, {f['gateway_threads']} threads"
+    )
+    print(
+        f"calls {f['calls']} ({f['audio_calls']} speaking), {f['database']}, pace {f['pace']}: "
+        f"errors {f['errors']}, dropped {f['dropped']}, ended by {f['ended_by']}"
+    )
+    for problem, count in f["problems"].items():
+        print(f"  {count} x {problem}")
+    print(
+        f"gateway webhooks ({f['webhooks'] - f['transcript_webhooks']}): {_ms(f['webhook_ms'])} ms"
+    )
+    print(
+        f"gateway webhooks waiting for a transcript ({f['transcript_webhooks']}): "
+        f"{_ms(f['transcript_webhook_ms'])} ms"
+    )
+    print(f"bare app webhooks: {_ms(f['bare_webhook_ms'])} ms (errors {f['bare_errors']})")
+    print(f"gateway / bare: {f['ratio_gateway_to_bare']}")
+    print(f"read-back after the end of speech ({f['read_backs']}): {_ms(f['read_back_ms'])} ms")
+    print(f"reports filed {f['reports_filed']} of {f['calls']}; outbox {f['outbox']}")
+    print(
+        f"gateway tree: {f['gateway_cpu_seconds']} CPU s over {f['storm_seconds']} s, peak RSS "
+        f"{f['gateway_peak_rss_mib']} MiB; {f['requests_per_second']} req/s "
+        f"(bare {f['bare_requests_per_second']} req/s)"
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("IVR_TEST_POSTGRES_URL", ""),
+        help="a server where new databases may be created (default: IVR_TEST_POSTGRES_URL)",
+    )  # fmt: skip
+    parser.add_argument("--audio-share", type=float, default=0.3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--city", choices=sorted(CITIES), default="boston")
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds the starts spread over")
+    parser.add_argument("--pace", type=float, default=1.0, help="1: real time; 0: no waiting")
+    parser.add_argument("--json", default="", help="write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.database == "postgres" and not args.postgres_url:
+        parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
+    if not 0 <= args.audio_share <= 1 or args.calls < 1 or args.pace < 0 or args.ramp < 0:
+        parser.error("--calls must be 1 or more, --audio-share 0 to 1, --pace and --ramp >= 0")
+    return args
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    figures = run(args)
+    print_figures(figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
