@@ -151,7 +151,8 @@ class Webhook:
     gap: float  # seconds from the call's previous answer (or its start) to this request
     seconds: float
     status: int | None  # None: no answer (a connection error or Twilio's 15 s limit)
-    transcript: bool  # a recording's action or a redirect after it, until the caller is asked
+    transcript: bool  # a recording's action or a redirect after it, until the caller is asked,
+    # or a webhook the gateway held for a transcript (its Server-Timing header says so)
     body: bytes  # the form sent, replayed to the bare app
     path: str  # the URL's path
 
@@ -178,6 +179,10 @@ class WebhookClock(httpx.BaseTransport):
         except httpx.HTTPError:
             self._keep(gap, started, None, transcript, request)
             raise
+        # The gateway names what a held webhook waited for (``Server-Timing: hold;desc=…``):
+        # the description's transcript awaited before filing counts as waiting for one.
+        held_for = response.headers.get("Server-Timing", "")
+        transcript = transcript or 'desc="transcript"' in held_for
         self._keep(gap, started, response.status_code, transcript, request)
         if not callback and any(verb in response.content for verb in ASKS):
             self._awaiting_transcript = False

@@ -198,6 +198,14 @@ class CallDesk:
             state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
         return bool(state and state.get("pending"))
 
+    def awaited_jobs(self, call_sid: str) -> tuple[str, ...]:
+        """The names of the jobs whose results the call waits on (``transcribe``,
+        ``find_duplicates``…). Read only, no lock."""
+        with self._sessions() as session:
+            state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
+        pending = (state or {}).get("pending") or {}
+        return tuple(str(key).rsplit(":", 1)[-1] for key in pending.values())
+
     def _new_row(
         self, session: Session, call_sid: str, caller: str | None, now: datetime
     ) -> CallRecord:

@@ -20,6 +20,8 @@ retry a recording that was not stored yet due at once.
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, request
 
 from ivr.dialog.actions import Action, Hangup, Redirect
@@ -94,9 +96,15 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
     if result.queued:
         rt.wake_work("jobs")
     waiting = _waiting_redirect(result.actions)
-    if hold and waiting is not None and _held_until_ready(sid):
-        # The transcript came in while this webhook held: answer as the redirect would.
-        return answer(sid, Event.redirect(step=waiting.step, at=rt.clock()), hold=False)
+    if hold and waiting is not None:
+        awaited, began = rt.desk.awaited_jobs(sid), time.perf_counter()
+        if _held_until_ready(sid):
+            # The result came in while this webhook held: answer as the redirect would.
+            response = answer(sid, Event.redirect(step=waiting.step, at=rt.clock()), hold=False)
+        else:
+            response = twiml(result.actions)
+        response.headers["Server-Timing"] = _hold_timing(awaited, time.perf_counter() - began)
+        return response
     if result.filed:
         rt.wake_work("outbox")
         if result.actions and isinstance(result.actions[-1], Hangup):
@@ -108,6 +116,13 @@ def _held_until_ready(sid: str) -> bool:
     """Hold while the call awaits a job, if a hold slot is free (see the module's docstring)."""
     rt = current_runtime()
     return rt.hold_slots.hold_until(lambda: not rt.desk.awaiting(sid))
+
+
+def _hold_timing(awaited: tuple[str, ...], seconds: float) -> str:
+    """The hold, as a ``Server-Timing`` entry (for operators' tools and the storm benchmark):
+    how long this webhook held, and whether for a transcript or for another job."""
+    what = "transcript" if any(name == "transcribe" for name in awaited) else "job"
+    return f'hold;desc="{what}";dur={seconds * 1000:.1f}'
 
 
 def _waiting_redirect(actions: tuple[Action, ...]) -> Redirect | None:
