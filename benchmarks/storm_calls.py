@@ -283,7 +283,16 @@ def replay_call(
 
 
 def shared_transport(calls: int) -> httpx.HTTPTransport:
-    """One connection pool for every call of a phase (closed by its owner, not the calls)."""
+    """One connection pool for every call of a phase (closed by its owner, not the calls).
+
+    An idle connection is dropped after 1 s, before gunicorn's keep-alive (2 s) closes it: a
+    webhook sent on a connection the server is closing at that moment fails with a read error
+    (seen once in a 100-call storm): a race of this client's pool with the server's keep-alive,
+    which says nothing about how the gateway answers."""
     return httpx.HTTPTransport(
-        limits=httpx.Limits(max_connections=calls + 10, max_keepalive_connections=calls + 10)
+        limits=httpx.Limits(
+            max_connections=calls + 10,
+            max_keepalive_connections=calls + 10,
+            keepalive_expiry=1.0,
+        )
     )
