@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -100,7 +101,8 @@ class Runtime:
         after an import), shared by the address resolver and the transcription jobs."""
         from ivr.addresses.geocoder import GazetteerGeocoder
 
-        return GazetteerGeocoder.from_engine(self.engine)
+        snapshots = Path(self.settings.models_dir) / "gazetteer-index"
+        return GazetteerGeocoder.from_engine(self.engine, snapshots=snapshots)
 
     @functools.cached_property
     def resolver(self) -> AddressResolver:
@@ -255,7 +257,9 @@ class Runtime:
         long each may hold."""
         from ivr.webhooks.holding import HoldSlots
 
-        return HoldSlots.for_threads(self.settings.web_threads, self.settings.transcript_hold)
+        return HoldSlots.for_threads(
+            self.settings.web_threads, self.settings.transcript_hold, self.desk.still_awaiting
+        )
 
     @functools.cached_property
     def signature_check(self) -> SignatureCheck:

@@ -248,7 +248,10 @@ class Settings:
         "", "Directory of the Vosk model used when `IVR_RECOGNIZER` is `vosk`."
     )
     models_dir: str = _setting(
-        "models", "Directory `ivr models download` unpacks models into (relative: working dir)."
+        "models",
+        "Directory `ivr models download` unpacks models into (relative: working dir); it also "
+        "keeps the city's street models (`grammars/`) and gazetteer index snapshots "
+        "(`gazetteer-index/`), built once per dataset.",
     )
 
     staff_session_minutes: int = _setting(

@@ -19,18 +19,21 @@ best result of all readings is compared with the others: a different place scori
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from ivr.addresses import scoring
 from ivr.addresses.area_words import split_area
 from ivr.addresses.crossings import find_crossings
-from ivr.addresses.geometry import distance_m, interpolate
+from ivr.addresses.geometry import interpolate
 from ivr.addresses.index import GazetteerIndex, IndexedStreet, StreetMatch
+from ivr.addresses.place_grouping import group_places
 from ivr.addresses.ranking import MAX_ALTERNATIVES, distinct, rank_results
 from ivr.addresses.resolution import spoken_candidates
 from ivr.addresses.scoring import CONFIDENT_SCORE
@@ -72,12 +75,16 @@ class GazetteerGeocoder:
         self._index = index if callable(index) else (lambda: index)
 
     @classmethod
-    def from_engine(cls, engine: Engine, *, check_every: float = 30.0) -> GazetteerGeocoder:
+    def from_engine(
+        cls, engine: Engine, *, check_every: float = 30.0, snapshots: Path | None = None
+    ) -> GazetteerGeocoder:
         """A geocoder on the gazetteer in ``engine``'s database, reloaded after new imports
-        (checked at most every ``check_every`` seconds); the index is built on first use."""
-        from ivr.addresses.index_loading import IndexCache
+        (checked at most every ``check_every`` seconds); the index is built on first use, or
+        read from its snapshot in ``snapshots`` (see ``index_snapshot``)."""
+        from ivr.addresses.index_loading import IndexCache, load_index
 
-        return cls(IndexCache(engine, check_every=check_every).current)
+        loader = functools.partial(load_index, snapshots=snapshots)
+        return cls(IndexCache(engine, check_every=check_every, loader=loader).current)
 
     @property
     def index(self) -> GazetteerIndex:
@@ -301,22 +308,10 @@ def _within_area(
 
 def _places(found: list[_Found]) -> list[_Found]:
     """One entry per place, best first: the best of the found within SAME_PLACE_M, moved to
-    the middle of the equally good ones (a building's number recorded at two of its ends)."""
-    ordered = sorted(found, key=lambda f: -f.quality)
-    places: list[_Found] = []
-    for item in ordered:
-        if any(distance_m(item.lat, item.lon, p.lat, p.lon) <= SAME_PLACE_M for p in places):
-            continue
-        peers = [
-            f
-            for f in ordered
-            if f.quality == item.quality
-            and distance_m(item.lat, item.lon, f.lat, f.lon) <= SAME_PLACE_M
-        ]
-        lat = sum(f.lat for f in peers) / len(peers)
-        lon = sum(f.lon for f in peers) / len(peers)
-        places.append(dataclasses.replace(item, lat=lat, lon=lon))
-    return places
+    the middle of the equally good ones (a building's number recorded at two of its ends).
+    Grouped on a grid (:func:`~ivr.addresses.place_grouping.group_places`), not by comparing
+    every point with every place: an apartment block's number has hundreds of points."""
+    return group_places(found, SAME_PLACE_M)
 
 
 def _result(

@@ -1,4 +1,6 @@
-"""Building the in-memory index from the database, once per process, and again after imports."""
+"""Building the in-memory index, once per process and again after imports: from the snapshot
+of the same data on disk when there is one (:mod:`ivr.addresses.index_snapshot`), else from
+the database (and then snapshot for the next start)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
+from ivr.addresses.dataset_digest import dataset_digest
 from ivr.addresses.gazetteer import last_import_id
-from ivr.addresses.index import GazetteerIndex, index_from_rows
+from ivr.addresses.index import (
+    GazetteerIndex,
+    StreetTable,
+    columns_from_rows,
+    index_from_columns,
+)
+from ivr.addresses.index_snapshot import MIN_POINTS, default_root, load_snapshot, store_snapshot
+from ivr.addresses.point_columns import PointColumns
 from ivr.store.gazetteer_tables import GazetteerPoint
 
 log = logging.getLogger(__name__)
@@ -20,9 +31,44 @@ log = logging.getLogger(__name__)
 _BATCH = 20_000  # rows fetched from the database at a time
 
 
-def load_index(engine: Engine) -> GazetteerIndex:
-    """Read every point of the gazetteer into a new index (and freeze it out of the cyclic GC)."""
+def load_index(engine: Engine, *, snapshots: Path | None = None) -> GazetteerIndex:
+    """Read every point of the gazetteer into a new index (and freeze it out of the cyclic GC).
+
+    ``snapshots``: the folder of index snapshots (:func:`default_root` when None)."""
     started = time.perf_counter()
+    root = snapshots if snapshots is not None else default_root()
+    with engine.connect() as connection:
+        import_id = last_import_id(connection)
+        digest = dataset_digest(connection)
+        loaded = load_snapshot(root, digest)
+        source = "snapshot"
+        if loaded is None:
+            source = "database"
+            columns, table = _read_points(connection)
+            # Kept only when the points did not change while they were read.
+            if len(columns) >= MIN_POINTS and dataset_digest(connection) == digest:
+                store_snapshot(root, digest, columns, table)
+        else:
+            columns, table = loaded
+    index = index_from_columns(columns, table, import_id=import_id, digest=digest)
+    # The index is tens of thousands of long-lived objects. Left to the cyclic garbage
+    # collector, every full collection walks all of them (several ms, in the middle of some
+    # lookup); frozen, they are skipped. They hold no reference cycles, so an index replaced
+    # later is still freed by reference counting.
+    gc.collect()
+    gc.freeze()
+    log.info(
+        "gazetteer index built",
+        extra={
+            "streets": len(index.streets),
+            "source": source,
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+    return index
+
+
+def _read_points(connection: Connection) -> tuple[PointColumns, StreetTable]:
     table = GazetteerPoint.__table__
     query = select(
         table.c.street_key,
@@ -34,23 +80,10 @@ def load_index(engine: Engine) -> GazetteerIndex:
         table.c.lat,
         table.c.lon,
     )
-    with engine.connect() as connection:
-        import_id = last_import_id(connection)
-        # Streamed in batches (a server-side cursor on PostgreSQL): rows are grouped by street
-        # as they come, never held all at once as row objects.
-        rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
-        index = index_from_rows(rows, import_id=import_id)
-    # The index is a few hundred thousand long-lived objects. Left to the cyclic garbage
-    # collector, every full collection walks all of them (several ms, in the middle of some
-    # lookup); frozen, they are skipped. They hold no reference cycles, so an index replaced
-    # later is still freed by reference counting.
-    gc.collect()
-    gc.freeze()
-    log.info(
-        "gazetteer index built",
-        extra={"streets": len(index.streets), "seconds": round(time.perf_counter() - started, 3)},
-    )
-    return index
+    # Streamed in batches (a server-side cursor on PostgreSQL), never held all at once as
+    # row objects.
+    rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+    return columns_from_rows(rows.partitions())
 
 
 class IndexCache:

@@ -192,11 +192,15 @@ class CallDesk:
                 recording_ready(session, call_sid, url, self._clock())
         return True
 
-    def awaiting(self, call_sid: str) -> bool:
-        """True while the call waits on a job's result (a transcript). Read only, no lock."""
+    def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
+        """Of ``call_sids``, the calls that still wait on a job's result: one query for every
+        webhook holding in this process (``ivr.webhooks.holding``). Read only, no lock."""
+        query = select(CallRecord.call_sid, CallRecord.state).where(
+            CallRecord.call_sid.in_(sorted(call_sids))
+        )
         with self._sessions() as session:
-            state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
-        return bool(state and state.get("pending"))
+            rows = session.execute(query).all()
+        return {sid for sid, state in rows if state and state.get("pending")}
 
     def awaited_jobs(self, call_sid: str) -> tuple[str, ...]:
         """The names of the jobs whose results the call waits on (``transcribe``,

@@ -2,49 +2,90 @@
 
 A caller whose recording is being transcribed would hear "one moment", a second's pause and a
 redirect. Instead, the webhook first holds its answer for up to ``IVR_TRANSCRIPT_HOLD``
-seconds, looking at the call's row every 50 ms; when the transcript is in by then, the caller
-hears the read-back at once.
+seconds; when the transcript is in by then, the caller hears the read-back at once.
 
-A holding webhook takes a web thread, and threads are what every other caller's webhook
-needs. So at most :attr:`HoldSlots.capacity` webhooks of a process hold at once (three
-quarters of ``IVR_WEB_THREADS``); a caller who finds every slot taken is answered at once
-with "one moment" and the redirect, as after a hold that ran out. Waiting therefore never
-leaves a process without a thread to answer a webhook.
+Waiting must cost nothing scarce:
+
+- **Threads.** A holding webhook takes a web thread, and threads are what every other
+  caller's webhook needs. So at most :attr:`HoldSlots.capacity` webhooks of a process hold at
+  once (three quarters of ``IVR_WEB_THREADS``); a caller who finds every slot taken is
+  answered at once with "one moment" and the redirect, as after a hold that ran out.
+- **Database reads and CPU.** The holders do not each poll the call's row: one watcher thread
+  of the process asks, every 50 ms, which of the held calls still wait (one query for all of
+  them) and wakes the holders whose result is in. Twenty callers waiting cost 20 queries a
+  second, not 400. The watcher runs only while someone holds.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
-POLL_SECONDS = 0.05  # how often a holding webhook looks at the call's row
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05  # how often the watcher looks at the held calls' rows
 HOLDING_SHARE = 0.75  # of a process's web threads, the most that may hold at once
+
+StillWaiting = Callable[[frozenset[str]], set[str]]  # of these calls, those still waiting
 
 
 class HoldSlots:
-    """The holds of one process: at most ``capacity`` at once, each up to ``seconds``."""
+    """The holds of one process: at most ``capacity`` at once, each up to ``seconds``, woken
+    when ``still_waiting`` no longer names their call."""
 
-    def __init__(self, capacity: int, seconds: float) -> None:
+    def __init__(self, capacity: int, seconds: float, still_waiting: StillWaiting) -> None:
         self.capacity = max(0, capacity)
         self.seconds = seconds
+        self._still_waiting = still_waiting
         self._slots = threading.BoundedSemaphore(self.capacity) if self.capacity else None
+        self._lock = threading.Lock()
+        self._held: dict[str, list[threading.Event]] = {}
+        self._watcher: threading.Thread | None = None
 
     @classmethod
-    def for_threads(cls, threads: int, seconds: float) -> HoldSlots:
-        return cls(int(threads * HOLDING_SHARE), seconds)
+    def for_threads(cls, threads: int, seconds: float, still_waiting: StillWaiting) -> HoldSlots:
+        return cls(int(threads * HOLDING_SHARE), seconds, still_waiting)
 
-    def hold_until(self, ready: Callable[[], bool]) -> bool:
-        """True when ``ready()`` came true within the hold; False when it did not, or when no
-        slot was free (the caller then hears "one moment" at once)."""
+    def hold(self, call_sid: str) -> bool:
+        """True when the call's result came in within the hold; False when it did not, or
+        when no slot was free (the caller then hears "one moment" at once)."""
         if self._slots is None or self.seconds <= 0 or not self._slots.acquire(blocking=False):
             return False
+        ready = threading.Event()
         try:
-            deadline = time.monotonic() + self.seconds
-            while time.monotonic() < deadline:
-                time.sleep(POLL_SECONDS)
-                if ready():
-                    return True
-            return False
+            with self._lock:
+                self._held.setdefault(call_sid, []).append(ready)
+                if self._watcher is None:
+                    self._watcher = threading.Thread(
+                        target=self._watch, name="voice311-hold-watcher", daemon=True
+                    )
+                    self._watcher.start()
+            return ready.wait(self.seconds)
         finally:
+            with self._lock:
+                waiting = self._held.get(call_sid, [])
+                if ready in waiting:
+                    waiting.remove(ready)
+                if not waiting:
+                    self._held.pop(call_sid, None)
             self._slots.release()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(POLL_SECONDS)
+            with self._lock:
+                calls = frozenset(self._held)
+                if not calls:
+                    self._watcher = None
+                    return
+            try:
+                still = self._still_waiting(calls)
+            except Exception:  # the store briefly unreachable: the holds run out, as they may
+                log.exception("the held calls could not be looked at")
+                continue
+            with self._lock:
+                for call_sid in calls - still:
+                    for ready in self._held.get(call_sid, ()):
+                        ready.set()

@@ -114,8 +114,7 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
 
 def _held_until_ready(sid: str) -> bool:
     """Hold while the call awaits a job, if a hold slot is free (see the module's docstring)."""
-    rt = current_runtime()
-    return rt.hold_slots.hold_until(lambda: not rt.desk.awaiting(sid))
+    return current_runtime().hold_slots.hold(sid)
 
 
 def _hold_timing(awaited: tuple[str, ...], seconds: float) -> str:

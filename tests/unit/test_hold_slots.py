@@ -1,5 +1,6 @@
 """A webhook holds for a transcript only while a hold slot is free: the others are answered at
-once ("one moment"), so waiting callers never take every web thread."""
+once ("one moment"), so waiting callers never take every web thread. One watcher asks about
+every held call at once, and wakes each holder whose result is in."""
 
 from __future__ import annotations
 
@@ -8,34 +9,62 @@ import threading
 from ivr.webhooks.holding import HoldSlots
 
 
+class Calls:
+    """The store's answer to "which of these calls still wait?", changed by the test."""
+
+    def __init__(self, *waiting: str) -> None:
+        self.waiting = set(waiting)
+        self.asked: list[frozenset[str]] = []
+
+    def __call__(self, calls: frozenset[str]) -> set[str]:
+        self.asked.append(calls)
+        return calls & self.waiting
+
+
 def test_a_hold_ends_when_the_transcript_is_in() -> None:
-    answers = iter([False, False, True])
-    assert HoldSlots(2, seconds=5).hold_until(lambda: next(answers))
+    calls = Calls()
+    assert HoldSlots(2, seconds=5, still_waiting=calls).hold("CA1")
+    assert calls.asked and all(asked == {"CA1"} for asked in calls.asked)
+
+
+def test_a_hold_runs_out_while_the_call_still_waits() -> None:
+    assert not HoldSlots(2, seconds=0.2, still_waiting=Calls("CA1")).hold("CA1")
 
 
 def test_with_every_slot_taken_the_next_caller_is_answered_at_once() -> None:
-    slots = HoldSlots(1, seconds=5)
-    release, holding = threading.Event(), threading.Event()
+    calls = Calls("CA1", "CA2")
+    slots = HoldSlots(1, seconds=10, still_waiting=calls)
+    first = threading.Thread(target=slots.hold, args=("CA1",))
+    first.start()
+    while not calls.asked:  # the first caller holds
+        threading.Event().wait(0.01)
+    assert not slots.hold("CA2")  # answered at once: the only slot is taken
+    assert all("CA2" not in asked for asked in calls.asked)
+    calls.waiting.clear()  # the first caller's transcript comes in
+    first.join(5)
+    assert not first.is_alive()
+    assert slots.hold("CA2")  # the slot is free again
 
-    def first_caller() -> bool:
-        holding.set()
-        return release.is_set()
 
-    holder = threading.Thread(target=slots.hold_until, args=(first_caller,))
-    holder.start()
-    assert holding.wait(5)
-    asked: list[bool] = []
-    assert not slots.hold_until(lambda: asked.append(True) or True)
-    assert asked == []  # not held at all: answered at once
-    release.set()
-    holder.join(5)
-    assert slots.hold_until(lambda: True)  # the slot is free again
+def test_one_question_covers_every_held_call() -> None:
+    calls = Calls("CA1", "CA2", "CA3")
+    slots = HoldSlots(3, seconds=10, still_waiting=calls)
+    holders = [threading.Thread(target=slots.hold, args=(sid,)) for sid in ("CA1", "CA2", "CA3")]
+    for holder in holders:
+        holder.start()
+    while not any(len(asked) == 3 for asked in calls.asked):
+        threading.Event().wait(0.01)
+    calls.waiting.clear()
+    for holder in holders:
+        holder.join(5)
+        assert not holder.is_alive()
+    assert frozenset({"CA1", "CA2", "CA3"}) in calls.asked
 
 
 def test_three_quarters_of_the_threads_may_hold() -> None:
-    assert HoldSlots.for_threads(32, 1.5).capacity == 24
-    assert not HoldSlots.for_threads(1, 1.5).hold_until(lambda: True)  # no slot: never holds
+    assert HoldSlots.for_threads(32, 1.5, Calls()).capacity == 24
+    assert not HoldSlots.for_threads(1, 1.5, Calls()).hold("CA1")  # no slot: never holds
 
 
 def test_no_hold_when_the_setting_is_zero() -> None:
-    assert not HoldSlots(4, seconds=0).hold_until(lambda: True)
+    assert not HoldSlots(4, seconds=0, still_waiting=Calls()).hold("CA1")
