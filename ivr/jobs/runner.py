@@ -50,9 +50,6 @@ class JobKinds:
     only: frozenset[str] | None = None
     besides: frozenset[str] = frozenset()
 
-    def admits(self, name: str) -> bool:
-        return (self.only is None or name in self.only) and name not in self.besides
-
 
 EVERY_JOB = JobKinds()
 

@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,22 +27,17 @@ from ivr.dialog.follow_up import DUPLICATES_JOB
 from ivr.jobs.queue import add_jobs
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.store.job_tables import JobRecord
+from tests.support.serve_process import free_port, running_serve
 
 WASHINGTON_438 = (42.3483280, -71.1574380, "438 Washington Street, Boston, MA 02135")
 NEARBY = (42.3484000, -71.1575000)  # about 10 m away
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The base URL of a running `ivr serve` with two web threads, and its store's URL."""
     workdir = tmp_path_factory.mktemp("busy")
-    port = _free_port()
+    port = free_port()
     store = f"sqlite:///{workdir / 'voice311.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
     env.update(
@@ -59,34 +50,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         IVR_OPEN311_TIMEOUT="3",
         IVR_OUTBOX_LEASE="30",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve"],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"ivr serve exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("ivr serve did not answer within 120 s")
+    with running_serve(workdir, port, env) as base:
         yield base, store
-    finally:
-        # The server would wait out the open streams for its graceful timeout: the test stops
-        # the whole process group at once instead.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
 
 
 def _hold_a_thread(base: str, stop: threading.Event, opened: threading.Semaphore) -> None:

@@ -4,10 +4,6 @@ HTTP with the sample city's services; and `ivr db upgrade` creating the store.""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,46 +14,18 @@ from sqlalchemy import inspect
 
 from ivr.cli import main
 from ivr.store.db import make_engine
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.serve_process import free_port, running_serve
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("serve")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
     env["IVR_PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve"],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"ivr serve exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("ivr serve did not answer within 120 s")
+    with running_serve(workdir, port, env) as base:
         assert (workdir / "voice311.db").exists(), "the SQLite file lives in the working directory"
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_serve_answers_health(gateway: str) -> None:
