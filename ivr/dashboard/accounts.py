@@ -4,7 +4,7 @@ Passwords are stored as werkzeug scrypt hashes only. A wrong password counts aga
 account in the store (so every process sees it): after ``FREE_FAILURES`` in a row, the account
 refuses log-ins for a while that doubles with each further failure, up to ``LONGEST_LOCK``.
 An unknown user name costs the same hashing time as a known one, so timing does not tell
-which names exist.
+which names exist. Disabling an account ends its open sessions (``staff_sessions``) at once.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ivr.clock import utc_now
+from ivr.dashboard.staff_sessions import revoke_all
+from ivr.dashboard.staff_user import ADMIN, AGENT, ROLES, StaffUser, staff_user
 from ivr.store.staff_tables import StaffUserRecord
 
-AGENT = "agent"
-ADMIN = "admin"
-ROLES = (AGENT, ADMIN)
+__all__ = ["ADMIN", "AGENT", "ROLES", "StaffUser"]
+
 MIN_PASSWORD = 10
 FREE_FAILURES = 5
 FIRST_LOCK = timedelta(seconds=30)
@@ -36,37 +38,12 @@ class AccountError(ValueError):
 
 
 @dataclass(frozen=True)
-class StaffUser:
-    id: int
-    username: str
-    role: str
-    disabled: bool
-    created_at: datetime
-    last_login_at: datetime | None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ADMIN
-
-
-@dataclass(frozen=True)
 class LoginResult:
-    """``user`` when the log-in succeeded; otherwise ``locked`` says whether the account (or
-    the address) is refusing log-ins for now, rather than the password being wrong."""
+    """``user`` when the log-in succeeded; otherwise ``locked`` says whether the account is
+    refusing log-ins for now, rather than the password being wrong."""
 
     user: StaffUser | None
     locked: bool = False
-
-
-def _user(row: StaffUserRecord) -> StaffUser:
-    return StaffUser(
-        id=row.id,
-        username=row.username,
-        role=row.role,
-        disabled=row.disabled,
-        created_at=row.created_at,
-        last_login_at=row.last_login_at,
-    )
 
 
 def check_new_account(username: str, password: str, role: str) -> None:
@@ -94,7 +71,7 @@ def add_user(
         with sessions() as session, session.begin():
             session.add(row)
             session.flush()
-            return _user(row)
+            return staff_user(row)
     except IntegrityError:
         raise AccountError(f"username: {username!r} is taken") from None
 
@@ -102,23 +79,43 @@ def add_user(
 def list_users(sessions: sessionmaker[Session]) -> list[StaffUser]:
     with sessions() as session:
         rows = session.scalars(select(StaffUserRecord).order_by(StaffUserRecord.username))
-        return [_user(row) for row in rows]
+        return [staff_user(row) for row in rows]
 
 
-def set_disabled(sessions: sessionmaker[Session], username: str, disabled: bool) -> StaffUser:
+def set_disabled(
+    sessions: sessionmaker[Session],
+    username: str,
+    disabled: bool,
+    *,
+    now: datetime | None = None,
+) -> StaffUser:
+    """Disable an account (its open sessions end at once, in every process) or enable it
+    again (its old sessions stay ended)."""
     with sessions() as session, session.begin():
         row = _by_name(session, username)
         if row is None:
             raise AccountError(f"no staff user {username!r}")
         row.disabled = disabled
-        return _user(row)
+        if disabled:
+            revoke_all(session, row.id, now or utc_now())
+        return staff_user(row)
+
+
+def end_sessions(sessions: sessionmaker[Session], username: str, *, now: datetime) -> int:
+    """End every open session of an account without disabling it (a lost laptop); returns
+    how many were open."""
+    with sessions() as session, session.begin():
+        row = _by_name(session, username)
+        if row is None:
+            raise AccountError(f"no staff user {username!r}")
+        return revoke_all(session, row.id, now)
 
 
 def active_user(sessions: sessionmaker[Session], user_id: int) -> StaffUser | None:
     """The account behind a session, if it still exists and is not disabled."""
     with sessions() as session:
         row = session.get(StaffUserRecord, user_id)
-        return _user(row) if row is not None and not row.disabled else None
+        return staff_user(row) if row is not None and not row.disabled else None
 
 
 def log_in(
@@ -141,7 +138,7 @@ def log_in(
         row.failed_logins = 0
         row.locked_until = None
         row.last_login_at = now
-        return LoginResult(_user(row))
+        return LoginResult(staff_user(row))
 
 
 def lock_for(failures: int) -> timedelta:

@@ -31,7 +31,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ivr.dashboard import call_pages, flow_pages, guard, handoff_controls, outbox_pages
-from ivr.dashboard.accounts import active_user, log_in
+from ivr.dashboard.accounts import log_in
+from ivr.dashboard.staff_sessions import live_session, open_session, revoke
 from ivr.runtime import current_runtime
 from ivr.settings import Settings
 
@@ -57,25 +58,35 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 @bp.before_request
 def check_session() -> BaseResponse | None:
-    """CSRF on every POST; a live session, with its account, for every page but the log-in."""
-    g.csrf_token = guard.csrf_token()
-    if request.method == "POST":
-        sent = request.form.get(guard.CSRF_FIELD) or request.headers.get(guard.CSRF_HEADER)
-        if not guard.csrf_ok(sent):
-            abort(400, "the form had expired; open the page again and resend it")
+    """A live session, with its account, for every page but the log-in; CSRF on every POST
+    (the log-in form's token before log-in, the session's after)."""
     if request.endpoint in PUBLIC:
+        g.csrf_token = guard.login_csrf_token()
+        _check_csrf(g.csrf_token)
         return None
     rt = current_runtime()
     passive = request.endpoint in PASSIVE
-    user_id = guard.session_user(rt.staff.limits, rt.clock(), active=not passive)
-    user = active_user(rt.sessions, user_id) if user_id is not None else None
-    if user is None:
-        guard.end_session()
+    token = guard.cookie_token()
+    live = (
+        live_session(rt.sessions, token, rt.staff.limits, rt.clock(), active=not passive)
+        if token is not None
+        else None
+    )
+    if live is None:
+        guard.forget_cookie()
         if passive:
             return _json_error(401, "logged out")
-        return redirect(url_for("staff.login", next=request.path))
-    g.staff = user
+        next_path = request.path if request.method == "GET" else ""
+        return redirect(url_for("staff.login", next=next_path or None))
+    g.csrf_token = live.csrf_token
+    _check_csrf(live.csrf_token)
+    g.staff = live.user
     return None
+
+
+def _check_csrf(expected: str) -> None:
+    if request.method == "POST" and not guard.csrf_ok(expected, guard.sent_csrf(request)):
+        abort(400, "the form had expired; open the page again and resend it")
 
 
 @bp.after_request
@@ -102,23 +113,34 @@ def login() -> BaseResponse | tuple[str, int] | str:
     if request.method == "GET":
         return render_template("staff/login.html", next=next_path, message="")
     rt = current_runtime()
-    address = request.remote_addr or "?"
-    if not rt.staff.throttle.allowed(address):
-        return render_template("staff/login.html", next=next_path, message=LOCKED), 429
+    address = guard.client_address(request, rt.settings)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    result = log_in(rt.sessions, username, password, now=rt.clock())
+    if not rt.staff.throttle.allowed(address, username):
+        return render_template("staff/login.html", next=next_path, message=LOCKED), 429
+    now = rt.clock()
+    result = log_in(rt.sessions, username, password, now=now)
     if result.user is None:
-        rt.staff.throttle.failed(address)
+        rt.staff.throttle.failed(address, username)
         message, code = (LOCKED, 429) if result.locked else (LOGIN_FAILED, 401)
         return render_template("staff/login.html", next=next_path, message=message), code
-    guard.start_session(result.user.id, rt.clock())
+    earlier = guard.cookie_token()
+    if earlier is not None:  # a log-in over an open session ends that session
+        revoke(rt.sessions, earlier, now)
+    agent = request.user_agent.string
+    token = open_session(rt.sessions, result.user.id, rt.staff.limits, now, user_agent=agent)
+    guard.keep_token(token)
     return redirect(next_path or url_for("staff.calls.index"))
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    guard.end_session()
+    """End the session in the store (every process refuses its cookie from now on)."""
+    token = guard.cookie_token()
+    if token is not None:
+        rt = current_runtime()
+        revoke(rt.sessions, token, rt.clock())
+    guard.forget_cookie()
     return redirect(url_for("staff.login"))
 
 

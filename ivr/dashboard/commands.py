@@ -1,4 +1,5 @@
-"""``ivr staff add | list | disable | enable``: the dashboard's accounts from the command line."""
+"""``ivr staff add | list | disable | enable | sessions | logout``: the dashboard's accounts and
+their open sessions from the command line."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.clock import utc_now
-from ivr.dashboard.accounts import ROLES, AccountError, add_user, list_users, set_disabled
+from ivr.dashboard.accounts import (
+    ROLES,
+    AccountError,
+    add_user,
+    end_sessions,
+    list_users,
+    set_disabled,
+)
+from ivr.dashboard.staff_sessions import SessionLimits, open_sessions
 
 PASSWORD_ENV = "IVR_STAFF_PASSWORD"
 
@@ -56,7 +65,7 @@ def staff_list() -> None:
 @staff.command("disable")
 @click.argument("username")
 def staff_disable(username: str) -> None:
-    """Refuse the account's log-ins and end its open sessions at their next request."""
+    """Refuse the account's log-ins and end its open sessions now."""
     _set(username, True)
 
 
@@ -65,6 +74,37 @@ def staff_disable(username: str) -> None:
 def staff_enable(username: str) -> None:
     """Let a disabled account log in again."""
     _set(username, False)
+
+
+@staff.command("sessions")
+def staff_sessions() -> None:
+    """The sessions open now: who, since when, last seen, until when at most, and browser."""
+    from ivr.cli_settings import load_runtime
+
+    rt = load_runtime()
+    now = utc_now()
+    listed = open_sessions(rt.sessions, SessionLimits.from_settings(rt.settings), now)
+    if not listed:
+        click.echo("no open sessions")
+        return
+    click.echo(f"{'username':<24} {'logged in':<16} {'last seen':<16} {'ends by':<16} browser")
+    for one in listed:
+        click.echo(
+            f"{one.username:<24} {one.created_at:%Y-%m-%d %H:%M} "
+            f"{one.last_seen_at:%Y-%m-%d %H:%M} {one.expires_at:%Y-%m-%d %H:%M} "
+            f"{one.user_agent[:40]}"
+        )
+
+
+@staff.command("logout")
+@click.argument("username")
+def staff_logout(username: str) -> None:
+    """End every open session of the account now, without disabling it (a lost laptop)."""
+    try:
+        ended = end_sessions(_sessions(), username, now=utc_now())
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{username}: {ended} session{'s' if ended != 1 else ''} ended")
 
 
 def _set(username: str, disabled: bool) -> None:

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import httpx
 
-from ivr.dashboard.guard import SessionLimits
 from ivr.dashboard.login_throttle import AddressThrottle
+from ivr.dashboard.staff_sessions import SessionLimits
 from ivr.settings import Settings
 
 

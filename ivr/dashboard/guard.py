@@ -1,99 +1,75 @@
-"""What stands in front of every staff page: the session, its limits, CSRF and the headers.
+"""What stands in front of every staff page: the session cookie, CSRF, the client's address
+and the headers.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure when the gateway's public
-URL is https). It holds the account id, the log-in time and the time of the last page the
-person asked for: a session ends ``staff_session_minutes`` after the last page (idle limit) and
-``staff_session_hours`` after log-in (absolute limit). Pages that refresh themselves
-(``PASSIVE`` endpoints) do not count as activity. The account is read from the store on every
-request, so disabling it or changing its role applies at once.
-
-CSRF: a random token per session (``secrets.token_urlsafe``), put in every form as
-``csrf_token`` and compared in constant time on every POST, log-in included. Hand-written
-rather than flask-wtf: the forms here are a few buttons, and it keeps one dependency out.
+The session itself is a row in the store (:mod:`ivr.dashboard.staff_sessions`); the browser's
+cookie (Flask's signed cookie ``voice311_staff``: HttpOnly, SameSite=Lax, Secure when the
+gateway's public URL is https) carries only its random token. Before log-in the cookie carries
+the log-in form's CSRF token instead; after log-in every form carries the session's CSRF token,
+compared in constant time on every POST. Hand-written rather than flask-wtf: the forms here
+are a few buttons, and it keeps one dependency out.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, g, session
+from flask import Request, abort, g, session
 
 from ivr.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-USER_KEY = "staff_user"
-LOGIN_AT_KEY = "staff_login_at"
-SEEN_AT_KEY = "staff_seen_at"
-CSRF_KEY = "staff_csrf"
+TOKEN_KEY = "staff_session"
+LOGIN_CSRF_KEY = "staff_login_csrf"
 
 
-@dataclass(frozen=True)
-class SessionLimits:
-    idle: timedelta
-    absolute: timedelta
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SessionLimits:
-        return cls(
-            idle=timedelta(minutes=settings.staff_session_minutes),
-            absolute=timedelta(hours=settings.staff_session_hours),
-        )
+def cookie_token() -> str | None:
+    """The session token the browser sent, if any."""
+    token = session.get(TOKEN_KEY)
+    return token if isinstance(token, str) and token else None
 
 
-def start_session(user_id: int, now: datetime) -> None:
-    """A fresh session for a person who has just logged in (nothing of the old one is kept)."""
+def keep_token(token: str) -> None:
+    """Put a new session's token in the cookie; nothing of the cookie before is kept."""
     session.clear()
-    session[USER_KEY] = user_id
-    session[LOGIN_AT_KEY] = now.timestamp()
-    session[SEEN_AT_KEY] = now.timestamp()
-    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    session[TOKEN_KEY] = token
 
 
-def end_session() -> None:
+def forget_cookie() -> None:
     session.clear()
 
 
-def session_user(limits: SessionLimits, now: datetime, *, active: bool) -> int | None:
-    """The account id of a live session; None (and the session cleared) when there is none or
-    it has run past a limit. ``active`` marks the session as used now."""
-    user_id = session.get(USER_KEY)
-    login_at = session.get(LOGIN_AT_KEY)
-    seen_at = session.get(SEEN_AT_KEY)
-    if not isinstance(user_id, int) or not isinstance(login_at, float | int):
-        return None
-    if not isinstance(seen_at, float | int):
-        return None
-    stamp = now.timestamp()
-    if stamp - login_at > limits.absolute.total_seconds():
-        end_session()
-        return None
-    if stamp - seen_at > limits.idle.total_seconds():
-        end_session()
-        return None
-    if active:
-        session[SEEN_AT_KEY] = stamp
-    return user_id
-
-
-def csrf_token() -> str:
-    """This session's token (made on first use, so the log-in form has one too)."""
-    token = session.get(CSRF_KEY)
+def login_csrf_token() -> str:
+    """The log-in form's CSRF token, kept in the cookie (made on first use)."""
+    token = session.get(LOGIN_CSRF_KEY)
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
+        session[LOGIN_CSRF_KEY] = token
     return token
 
 
-def csrf_ok(sent: str | None) -> bool:
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str) or not sent:
+def sent_csrf(req: Request) -> str:
+    return req.form.get(CSRF_FIELD) or req.headers.get(CSRF_HEADER) or ""
+
+
+def csrf_ok(expected: str, sent: str) -> bool:
+    if not expected or not sent:
         return False
-    return hmac.compare_digest(token.encode(), sent.encode())
+    return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def client_address(req: Request, settings: Settings) -> str:
+    """The address log-in failures are counted against: the peer's, or behind a proxy that
+    is trusted (``IVR_TRUST_PROXY_HEADERS``), the last ``X-Forwarded-For`` entry (the one
+    the proxy itself added)."""
+    if settings.trust_proxy_headers:
+        forwarded = req.headers.get("X-Forwarded-For", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
+    return req.remote_addr or "?"
 
 
 def content_security_policy(settings: Settings, *, inline_styles: bool = False) -> str:

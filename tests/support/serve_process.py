@@ -24,12 +24,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_serve(workdir: Path, port: int, env: Mapping[str, str]) -> Iterator[str]:
-    """The base URL of `ivr serve` on ``port``; ``env`` is its whole environment. The server
-    and its children are stopped together at the end (SIGKILL to the process group: a test
-    does not wait out the graceful timeout of streams it left open)."""
+def running_serve(
+    workdir: Path, port: int, env: Mapping[str, str], *, workers: int = 1
+) -> Iterator[str]:
+    """The base URL of `ivr serve --workers WORKERS` on ``port``; ``env`` is its whole
+    environment. The server and its children are stopped together at the end (SIGKILL to the
+    process group: a test does not wait out the graceful timeout of streams it left open)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve"],
+        [sys.executable, "-m", "ivr", "serve", "--workers", str(workers)],
         cwd=workdir,
         env=dict(env),
         stdout=subprocess.PIPE,

@@ -1,16 +1,18 @@
 """The dashboard's small parts: masking a caller's number, the lock after wrong passwords, the
-slow-down per address, the CSP, where a log-in may lead, and how a call stands with staff."""
+slow-down per address (of the names it got wrong), the CSP, where a log-in may lead, and how a
+call stands with staff."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask, request
 
 from ivr.dashboard.accounts import FIRST_LOCK, FREE_FAILURES, LONGEST_LOCK, lock_for
 from ivr.dashboard.blueprint import _safe_next
 from ivr.dashboard.call_view import mask_number, staff_words
-from ivr.dashboard.guard import content_security_policy, tile_origin
+from ivr.dashboard.guard import client_address, content_security_policy, tile_origin
 from ivr.dashboard.login_throttle import AddressThrottle
 from ivr.dialog.staff import StaffLink
 from ivr.settings import Settings
@@ -37,16 +39,39 @@ def test_the_lock_doubles_after_the_free_failures_up_to_a_limit() -> None:
     assert lock_for(FREE_FAILURES + 40) == LONGEST_LOCK
 
 
-def test_an_address_is_refused_after_its_failures_until_they_age_out() -> None:
+def test_an_address_over_its_bound_is_refused_only_the_names_it_got_wrong() -> None:
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     throttle = AddressThrottle(lambda: now[0], max_failures=3, window=timedelta(minutes=10))
-    for _ in range(3):
-        assert throttle.allowed("10.0.0.1")
-        throttle.failed("10.0.0.1")
-    assert not throttle.allowed("10.0.0.1")
-    assert throttle.allowed("10.0.0.2")
+    for name in ("mallory", "mallory", "bob"):
+        assert throttle.allowed("10.0.0.1", name)
+        throttle.failed("10.0.0.1", name)
+    assert not throttle.allowed("10.0.0.1", "mallory")
+    assert not throttle.allowed("10.0.0.1", "bob")
+    assert throttle.allowed("10.0.0.1", "alice")  # behind a proxy: a colleague, not locked out
+    assert throttle.allowed("10.0.0.2", "mallory")  # another address
+    throttle.failed("10.0.0.1", "alice")
+    assert not throttle.allowed("10.0.0.1", "alice")  # one try per name beyond the bound
     now[0] += timedelta(minutes=10, seconds=1)
-    assert throttle.allowed("10.0.0.1")
+    assert throttle.allowed("10.0.0.1", "mallory")
+
+
+def test_under_its_bound_an_address_may_retry_a_name() -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    throttle = AddressThrottle(lambda: now[0], max_failures=3, window=timedelta(minutes=10))
+    throttle.failed("10.0.0.1", "ann")
+    throttle.failed("10.0.0.1", "ann")
+    assert throttle.allowed("10.0.0.1", "ann")
+
+
+def test_failed_log_ins_count_against_the_proxys_client_only_when_the_proxy_is_trusted() -> None:
+    app = Flask(__name__)
+    environ = {"REMOTE_ADDR": "10.0.0.9"}
+    headers = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7"}
+    with app.test_request_context(headers=headers, environ_base=environ):
+        assert client_address(request, Settings(trust_proxy_headers=True)) == "198.51.100.7"
+        assert client_address(request, Settings()) == "10.0.0.9"
+    with app.test_request_context(environ_base=environ):
+        assert client_address(request, Settings(trust_proxy_headers=True)) == "10.0.0.9"
 
 
 def test_scripts_only_from_the_gateway_and_tiles_from_the_map_server() -> None:
