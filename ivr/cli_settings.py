@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
+from ivr.cli_errors import SettingsNotValid
 from ivr.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -17,10 +16,11 @@ if TYPE_CHECKING:
 
 
 def load_settings() -> Settings:
+    """The settings, or every problem with them and exit code 2."""
     try:
         return Settings.from_env()
     except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+        raise SettingsNotValid(error) from None
 
 
 def load_runtime() -> Runtime:

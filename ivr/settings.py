@@ -8,24 +8,41 @@ Nothing here does I/O at import time.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ivr import settings_checks
+from ivr.settings_checks import GEOCODERS, PREFIX, RECOGNIZERS, env_name
+
 if TYPE_CHECKING:
     from ivr.addresses.bounds import Bounds
     from ivr.opendata.map_view import MapView
 
-PREFIX = "IVR_"
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-GEOCODERS = ("gazetteer", "nominatim", "pelias", "arcgis", "census")
-RECOGNIZERS = ("whisper", "pocketsphinx", "vosk", "twilio")
+__all__ = [
+    "GEOCODERS",
+    "PACKAGE_DATA",
+    "PREFIX",
+    "RECOGNIZERS",
+    "Settings",
+    "SettingsError",
+    "documented_settings",
+    "env_name",
+    "setting_names",
+]
 
 
 class SettingsError(ValueError):
-    """A setting has a value that cannot be used; the message names the variable."""
+    """Settings that cannot be used: ``problems`` holds one sentence per problem, each naming
+    its variable, and the message is those sentences, one a line."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def _setting(default: Any, doc: str) -> Any:
@@ -37,13 +54,15 @@ class Settings:
     database_url: str = _setting(
         "sqlite:///voice311.db",
         "SQLAlchemy URL of the store. A SQLite file under the working directory by default; "
-        "`postgresql+psycopg://user:pass@host/db` for PostgreSQL.",
+        "`postgresql+psycopg://user:pass@host/db` for PostgreSQL (`postgres://` and "
+        "`postgresql://` URLs are read as `postgresql+psycopg://`).",
     )
     host: str = _setting("127.0.0.1", "Address `ivr serve` listens on.")
     port: int = _setting(8311, "Port `ivr serve` listens on.")
     public_base_url: str = _setting(
         "",
-        "The URL Twilio uses to reach the gateway (e.g. `https://311.example.gov`). Set it behind "
+        "The URL Twilio uses to reach the gateway, scheme included (e.g. "
+        "`https://311.example.gov`). Set it behind "
         "a proxy: webhook signatures are computed over this URL. Empty: the request's own URL.",
     )
     twilio_auth_token: str = _setting(
@@ -67,8 +86,9 @@ class Settings:
     trust_proxy_headers: bool = _setting(
         False,
         "Trust `X-Forwarded-Proto` and `X-Forwarded-Host` when rebuilding the URL a webhook "
-        "signature covers. Set only behind a proxy that sets them; ignored when "
-        "`IVR_PUBLIC_BASE_URL` is set.",
+        "signature covers (ignored when `IVR_PUBLIC_BASE_URL` is set), and the last "
+        "`X-Forwarded-For` entry as the client's address when counting failed staff log-ins. "
+        "Set only behind a proxy that sets them.",
     )
     dev_allow_unsigned_webhooks: bool = _setting(
         False,
@@ -80,6 +100,16 @@ class Settings:
         "Key that signs staff sessions. Empty: a random key per process (sessions end on restart).",
     )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    access_log: bool = _setting(
+        True,
+        "Log one JSON line per HTTP request (method, path without the query string, status, "
+        "duration, bytes, request id).",
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token `/metrics` requires (`Authorization: Bearer <token>`). Empty: `/metrics` "
+        "is open; then block it at the proxy if the gateway faces the internet.",
+    )
     open311_endpoint: str = _setting(
         "",
         "Base URL of the city's GeoReport v2 endpoint (the folder holding `services.json`). "
@@ -128,6 +158,12 @@ class Settings:
         "transcribed by `ivr worker` processes, on this machine or others, on PostgreSQL). A "
         "web process never decodes.",
     )
+    web_workers: int = _setting(
+        1,
+        "Web processes (gunicorn workers) of `ivr serve`; `--workers` overrides it. More than "
+        "one requires `IVR_SECRET_KEY`, so that every process accepts the others' staff "
+        "sessions.",
+    )
     web_threads: int = _setting(
         32,
         "Threads of each `ivr serve` web process (gunicorn `gthread`). A webhook holding its "
@@ -151,8 +187,19 @@ class Settings:
     )
     gazetteer_file: str = _setting(
         "",
-        "Address points that `ivr serve` loads into an empty gazetteer. Empty: the sample "
-        "Boston addresses shipped with voice311 (ODbL, © OpenStreetMap contributors).",
+        "The city's address points (AddressData or OpenAddresses CSV). `ivr serve` imports them "
+        "at start as the dataset named after the file (`miami-addresses.csv`: "
+        "`miami-addresses`) unless the gazetteer holds it already, and geocodes with it. Set it "
+        "before the first start. Empty: with an empty gazetteer, the sample Boston addresses "
+        "shipped with voice311 (dataset `sample-boston`; ODbL, © OpenStreetMap contributors), "
+        "with a warning at every start.",
+    )
+    gazetteer_datasets: str = _setting(
+        "",
+        "Comma-separated names of the gazetteer datasets geocoding uses (`ivr gazetteer list`); "
+        "several are used together, as one city. Empty: the dataset of `IVR_GAZETTEER_FILE`, "
+        "else the only dataset there is; with several and none chosen, `ivr serve` refuses to "
+        "start.",
     )
     gazetteer_neighbourhoods_file: str = _setting(
         "",
@@ -319,6 +366,24 @@ class Settings:
         "Seconds a webhook holds its answer while a caller's recording is being transcribed, "
         'so that the read-back follows at once; after that the caller hears "one moment".',
     )
+    recording_notice: bool = _setting(
+        True,
+        "Tell every caller, in the language they chose, that the call is recorded and "
+        "transcribed (the catalogue prompt `common.recording_notice`, which a city may "
+        "reword). `off` only where the city's lawyers say no notice is needed.",
+    )
+    stale_call_minutes: int = _setting(
+        30,
+        "Minutes without any webhook after which a call in the flow is taken to be over (its "
+        "status callback was lost): the sweep ends it as a hang-up and erases the caller's "
+        "number. A call waiting for or talking with staff is left for 24 hours. 5 to 1440.",
+    )
+    retention_days: int = _setting(
+        0,
+        "Days the caller's recordings, transcripts, spoken addresses and numbers are kept; "
+        "older ones are erased (reports keep their public fields). 0: kept until the city "
+        "deletes them; set it from the city's records schedule (docs/retention.md).",
+    )
     min_address_confidence: float = _setting(
         0.5,
         "An address or a street recognised on this machine with less confidence than this "
@@ -330,96 +395,44 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read every ``IVR_*`` variable, converting to the field's type."""
+        """Read every ``IVR_*`` variable, converting to the field's type, and check them all.
+
+        Raises one :class:`SettingsError` listing every problem: values that are not of their
+        type, values out of their range, and ``IVR_`` variables that are no setting."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        found: list[str] = []
         for f in dataclasses.fields(cls):
             name = env_name(f.name)
             if name not in env:
                 continue
-            raw = env[name]
-            values[f.name] = _convert(name, raw, f.type)
+            try:
+                values[f.name] = _convert(name, env[name], f.type)
+            except SettingsError as error:
+                found.extend(error.problems)
+        if "database_url" in values:
+            values["database_url"] = settings_checks.normalised_database_url(values["database_url"])
+        found.extend(settings_checks.unknown_variables(env, setting_names()))
         settings = cls(**values)
-        settings.validate()
+        found.extend(settings.problems())
+        if found:
+            raise SettingsError(*found)
         return settings
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def problems(self) -> list[str]:
+        """Every problem with these values, one sentence each (``ivr.settings_checks``)."""
+        return settings_checks.problems(
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        )
+
     def validate(self) -> None:
-        if self.open311_format not in ("json", "xml"):
-            raise SettingsError(f"{env_name('open311_format')} must be json or xml")
-        if self.outbox_worker not in ("thread", "off"):
-            raise SettingsError(f"{env_name('outbox_worker')} must be thread or off")
-        if self.twilio_timeout <= 0:
-            raise SettingsError(f"{env_name('twilio_timeout')} must be above zero")
-        if not self.twilio_api_base_url.startswith(("https://", "http://")):
-            raise SettingsError(f"{env_name('twilio_api_base_url')} must be an http(s) URL")
-        if self.handoff_code_minutes <= 0:
-            raise SettingsError(f"{env_name('handoff_code_minutes')} must be above zero")
-        if self.open311_timeout <= 0:
-            raise SettingsError(f"{env_name('open311_timeout')} must be above zero")
-        if self.outbox_lease <= 3 * self.open311_timeout:
-            raise SettingsError(
-                f"{env_name('outbox_lease')} must be more than three times "
-                f"{env_name('open311_timeout')} (a lookup, a POST and a token exchange)"
-            )
-        if not 0 < self.outbox_retry_base <= self.outbox_retry_cap:
-            raise SettingsError(
-                f"{env_name('outbox_retry_base')} must be above zero and at most "
-                f"{env_name('outbox_retry_cap')}"
-            )
-        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise SettingsError(f"{env_name('log_level')} must be DEBUG, INFO, WARNING or ERROR")
-        if self.recognizer not in RECOGNIZERS:
-            raise SettingsError(f"{env_name('recognizer')} must be one of {', '.join(RECOGNIZERS)}")
-        if self.recognizer == "whisper" and not self.whisper_model:
-            raise SettingsError(f"{env_name('whisper_model')} must name a Whisper model")
-        if self.recognition_workers != "auto" and not (
-            self.recognition_workers.isdigit() and int(self.recognition_workers) <= 64
-        ):
-            raise SettingsError(f"{env_name('recognition_workers')} must be auto or 0 to 64")
-        if not 2 <= self.web_threads <= 512:
-            raise SettingsError(f"{env_name('web_threads')} must be from 2 to 512")
-        if not 0 <= self.transcript_hold <= 10:
-            raise SettingsError(f"{env_name('transcript_hold')} must be from 0 to 10 seconds")
-        if not 0 <= self.min_address_confidence <= 1:
-            raise SettingsError(f"{env_name('min_address_confidence')} must be from 0 to 1")
-        if self.geocoder not in GEOCODERS:
-            raise SettingsError(f"{env_name('geocoder')} must be one of {', '.join(GEOCODERS)}")
-        if self.staff_session_minutes <= 0 or self.staff_session_hours <= 0:
-            raise SettingsError(
-                f"{env_name('staff_session_minutes')} and {env_name('staff_session_hours')} "
-                "must be above zero"
-            )
-        if self.recognizer == "vosk" and not self.vosk_model:
-            raise SettingsError(f"{env_name('vosk_model')} must name a model directory for vosk")
-        if self.geocoder_timeout <= 0:
-            raise SettingsError(f"{env_name('geocoder_timeout')} must be above zero")
-        if self.feed_poll_seconds <= 0 or self.feed_settle_seconds < 0:
-            raise SettingsError(
-                f"{env_name('feed_poll_seconds')} must be above zero and "
-                f"{env_name('feed_settle_seconds')} zero or more"
-            )
-        if self.feed_max_streams < 0:
-            raise SettingsError(f"{env_name('feed_max_streams')} must be zero or more")
-        try:
-            self.map_view  # noqa: B018 (parsed for its ValueError)
-        except ValueError as error:
-            raise SettingsError(f"{env_name('map_center')}: {error}") from None
-        if self.sms_from and not (self.twilio_account_sid and self.twilio_auth_token):
-            raise SettingsError(
-                f"{env_name('sms_from')} needs {env_name('twilio_account_sid')} and "
-                f"{env_name('twilio_auth_token')}"
-            )
-        if self.duplicate_radius_metres < 0:
-            raise SettingsError(f"{env_name('duplicate_radius_metres')} must not be negative")
-        if not 1 <= self.duplicate_days <= 90:
-            raise SettingsError(f"{env_name('duplicate_days')} must be from 1 to 90")
-        try:
-            self.geocoder_area  # noqa: B018 (parsed for its ValueError)
-        except ValueError as error:
-            raise SettingsError(f"{env_name('geocoder_bounds')}: {error}") from None
+        """Raise one :class:`SettingsError` listing every problem, if there is any."""
+        found = self.problems()
+        if found:
+            raise SettingsError(*found)
 
     @property
     def geocoder_area(self) -> Bounds | None:
@@ -460,8 +473,9 @@ class Settings:
         return PACKAGE_DATA / "boston-neighbourhoods.csv"
 
 
-def env_name(field_name: str) -> str:
-    return PREFIX + field_name.upper()
+def setting_names() -> frozenset[str]:
+    """The environment variable of every setting."""
+    return frozenset(env_name(f.name) for f in dataclasses.fields(Settings))
 
 
 def _convert(name: str, raw: str, type_name: Any) -> Any:
@@ -470,7 +484,10 @@ def _convert(name: str, raw: str, type_name: Any) -> Any:
         if kind == "int":
             return int(raw)
         if kind == "float":
-            return float(raw)
+            number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError(raw)
+            return number
         if kind == "bool":
             lowered = raw.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
@@ -479,8 +496,11 @@ def _convert(name: str, raw: str, type_name: Any) -> Any:
                 return False
             raise ValueError(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a valid {kind}") from None
+        raise SettingsError(f"{name} must be {KINDS[kind]} (it is {raw!r})") from None
     return raw
+
+
+KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
 def documented_settings() -> list[tuple[str, str, str]]:

@@ -83,8 +83,9 @@ def download_command(name: str, folder: Path | None, url: str, sha256: str, time
         model = known_model(name)
         if url or sha256:
             model = replace(model, url=url or model.url, sha256=sha256 or model.sha256)
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-            done = download_model(model, _models_dir(folder), client)
+        lines = ProgressLines()
+        with _client(timeout, lines) as client:
+            done = download_model(model, _models_dir(folder), client, progress=lines.advance)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"installed {done.path} ({done.bytes / MB:.1f} MB)")
@@ -97,10 +98,57 @@ def download_command(name: str, folder: Path | None, url: str, sha256: str, time
 
 def _download_whisper(model: WhisperDownload, folder: Path | None, timeout: float) -> None:
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-            done = download_whisper(model, _models_dir(folder), client)
+        lines = ProgressLines()
+        with _client(timeout, lines) as client:
+            done = download_whisper(model, _models_dir(folder), client, progress=lines.advance)
     except ModelError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"installed {done.path} ({done.bytes / MB:.1f} MB)")
     click.echo(f"model.bin sha256 {done.sha256}; every file's digest is in its manifest")
     click.echo(f"use it with: IVR_RECOGNIZER=whisper IVR_WHISPER_MODEL={done.path}")
+
+
+def _client(timeout: float, lines: ProgressLines) -> httpx.Client:
+    """The client of a download; each file's answer starts its progress lines."""
+    return httpx.Client(
+        timeout=timeout, follow_redirects=True, event_hooks={"response": [lines.file_started]}
+    )
+
+
+class ProgressLines:
+    """Progress of a download as lines on standard error (a terminal, a container's log or a
+    CI job shows them alike): a line when each file starts, with its size when the server
+    announces it, then one at every tenth of it (every 50 MB when the size is not known)."""
+
+    STEPS = 10
+    UNKNOWN_STEP = 50 * MB
+
+    def __init__(self) -> None:
+        self.file = ""
+        self.length: int | None = None
+        self.shown = 0  # steps already shown of the current file
+
+    def file_started(self, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            return  # a redirect, or an error the download reports itself
+        self.file = response.url.path.rsplit("/", 1)[-1] or str(response.url)
+        announced = response.headers.get("content-length", "")
+        self.length = int(announced) if announced.isdecimal() else None
+        self.shown = 0
+        size = f"{self.length / MB:.1f} MB" if self.length is not None else "size not announced"
+        click.echo(f"{self.file}: {size}, from {response.url}", err=True)
+
+    def advance(self, size: int) -> None:
+        """``size`` bytes of the current file are in."""
+        if self.length:
+            step = min(self.STEPS, size * self.STEPS // self.length)
+            if step > self.shown:
+                self.shown = step
+                click.echo(
+                    f"{self.file}: {step * 100 // self.STEPS:>3}%  "
+                    f"{size / MB:.1f} of {self.length / MB:.1f} MB",
+                    err=True,
+                )
+        elif size // self.UNKNOWN_STEP > self.shown:
+            self.shown = size // self.UNKNOWN_STEP
+            click.echo(f"{self.file}: {size / MB:.1f} MB so far", err=True)

@@ -84,7 +84,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 def outbox_list(limit: int) -> None:
     """The newest reports and where each stands."""
     _print_rows(select(OutboxRecord).order_by(OutboxRecord.id.desc()).limit(limit))
@@ -119,6 +119,7 @@ def outbox_retry(outbox_id: int) -> None:
 
     sessions = _sessions()
     with sessions() as session, session.begin():
+        _require_row(session, outbox_id)
         try:
             row = mark_for_retry(session, outbox_id, utc_now())
         except RetryRefused as error:
@@ -137,9 +138,7 @@ def outbox_show(outbox_id: int) -> None:
 
     sessions = _sessions()
     with sessions() as session:
-        row = session.get(OutboxRecord, outbox_id)
-        if row is None:
-            raise click.ClickException(f"no outbox row {outbox_id}")
+        row = _require_row(session, outbox_id)
         tries = attempts_of(session, outbox_id)
     click.echo(f"outbox row {row.id}: {row.status}, {_city_side(row)}, key {row.key}")
     for attempt in tries:
@@ -148,6 +147,19 @@ def outbox_show(outbox_id: int) -> None:
             f"  #{attempt.number:<3} {attempt.started_at:%Y-%m-%d %H:%M:%S}  "
             f"{attempt.worker[:30]:<30} {ended}  {attempt.error[:60]}"
         )
+
+
+# The largest row id a database can hold (a signed 64-bit integer); a larger number given on
+# the command line names no report, and asking the database for it would overflow.
+LARGEST_ROW_ID = 2**63 - 1
+
+
+def _require_row(session: Session, outbox_id: int) -> OutboxRecord:
+    """The outbox row ``outbox_id``, or a sentence saying there is no such report."""
+    row = session.get(OutboxRecord, outbox_id) if 0 < outbox_id <= LARGEST_ROW_ID else None
+    if row is None:
+        raise click.ClickException(f"no such report: there is no outbox row {outbox_id}")
+    return row
 
 
 def _print_rows(query: object) -> None:

@@ -6,16 +6,21 @@ SQLite is the embedded default (a file under the working directory); PostgreSQL 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -66,10 +71,88 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (the newest by default)."""
-    command.upgrade(alembic_config(url), revision)
+class MigrationError(Exception):
+    """A migration command that cannot be carried out (an unknown revision, a downgrade asked
+    of ``upgrade``); the message says why in a sentence."""
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head") -> str | None:
+    """Bring the database at ``url`` up to ``revision`` (the newest by default), under the
+    migration lock; returns the revision the database is at afterwards."""
+    with migration_lock(url):
+        _run(command.upgrade, url, revision)
+    return current_revision(url)
+
+
+def downgrade(url: str, revision: str) -> str | None:
+    """Take the database at ``url`` back to ``revision`` (``base``: no tables at all), under
+    the migration lock; returns the revision the database is at afterwards."""
+    with migration_lock(url):
+        _run(command.downgrade, url, revision)
+    return current_revision(url)
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at; None when it was never migrated."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of voice311."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "the package ships its migrations"
+    return head
+
+
+def revisions() -> list[tuple[str, str]]:
+    """Every shipped revision, oldest first, with the first line of its description."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    shipped = [
+        (s.revision, (s.doc or "").strip().splitlines()[0]) for s in scripts.walk_revisions()
+    ]
+    return shipped[::-1]
+
+
+# The key of the advisory lock that migrations take on PostgreSQL: any fixed 64-bit number
+# that no other code of the gateway uses ("voice311" in the digits of a phone pad).
+MIGRATION_LOCK_KEY = 86423311
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Hold the migration lock while the body runs: on PostgreSQL, a session advisory lock on a
+    connection kept open for the whole migration, so that two containers starting at once on
+    one database migrate one after the other (the second finds the work done). SQLite needs
+    none: one file, one machine, and SQLite's own write lock."""
+    if make_url(url).get_backend_name() != "postgresql":
+        yield
+        return
+    engine = make_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+    finally:
+        engine.dispose()
+
+
+def _run(step: Callable[[Config, str], None], url: str, revision: str) -> None:
+    try:
+        step(alembic_config(url), revision)
+    except (CommandError, RevisionError) as error:
+        raise MigrationError(_first_line(error)) from None
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Request, Response, request
 from twilio.request_validator import RequestValidator
@@ -89,7 +89,15 @@ class SignatureCheck:
         else:
             params = {}
         if not validator.validate(url, params, signature):
-            log.warning("webhook refused: bad signature", extra={"path": req.path})
+            # The URL checked is what an operator compares with the webhook URL set at Twilio
+            # (a wrong IVR_PUBLIC_BASE_URL, a proxy's scheme); its query string may carry a
+            # caller's words, so it is left out.
+            checked = urlsplit(url)._replace(query="", fragment="").geturl()
+            source = "IVR_PUBLIC_BASE_URL" if self.public_base_url else "the request's own URL"
+            log.warning(
+                f"webhook refused: bad signature for {checked} (built from {source})",
+                extra={"path": req.path, "signed_url": checked},
+            )
             return _forbidden("invalid Twilio signature")
         return None
 

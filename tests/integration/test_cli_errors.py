@@ -1,0 +1,134 @@
+"""An ``ivr`` command that cannot do its work says why in a sentence: bad settings (all of them,
+exit code 2), a database never migrated or out of reach, a report that does not exist (exit
+code 1). Never a traceback (issue 13, findings 5 and 6)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from ivr.cli import main
+from ivr.store.db import current_revision, head_revision
+from tests.support.databases import fresh_database
+
+IVR = Path(sys.executable).parent / "ivr"
+
+
+def run_ivr(args: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``ivr`` console command, with only the given ``IVR_`` variables set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | settings
+    return subprocess.run(
+        [str(IVR), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_every_bad_setting_is_listed_and_the_command_exits_2(tmp_path: Path) -> None:
+    ran = run_ivr(
+        ["outbox", "list"],
+        IVR_DATABASE_URL=f"sqlite:///{tmp_path / 'voice311.db'}",
+        IVR_PORT="99999",
+        IVR_FLOW="nope",
+        IVR_SERVICES_FILE=str(tmp_path / "missing.json"),
+        IVR_PUBLIC_BASE_URL="311.example.gov",
+        IVR_OPEN311_ENDPOINT="not-a-url",
+        IVR_FILING_WAIT="-3",
+        IVR_SERVCES_FILE="services.json",
+    )
+    assert ran.returncode == 2
+    assert "Traceback" not in ran.stderr
+    lines = ran.stderr.splitlines()
+    assert lines[0] == "voice311: settings are not valid:"
+    assert sorted(lines[1:]) == sorted(
+        [
+            "  IVR_SERVCES_FILE is not a voice311 setting (did you mean IVR_SERVICES_FILE?)",
+            "  IVR_PUBLIC_BASE_URL must be an http:// or https:// URL with a host "
+            "(it is '311.example.gov')",
+            "  IVR_OPEN311_ENDPOINT must be an http:// or https:// URL with a host "
+            "(it is 'not-a-url')",
+            "  IVR_PORT must be from 1 to 65535 (it is 99999)",
+            "  IVR_FILING_WAIT must be from 0 to 60 (it is -3)",
+            f"  IVR_SERVICES_FILE names {tmp_path / 'missing.json'}, which does not exist",
+            "  IVR_FLOW must name a flow: intake or bike_rack (it is 'nope')",
+        ]
+    )
+    assert not (tmp_path / "voice311.db").exists()  # nothing was done
+
+
+@pytest.mark.postgres
+def test_a_postgres_url_as_hosting_providers_write_it_is_used(tmp_path: Path) -> None:
+    """``postgres://`` (Heroku, Render…) reaches the same database as ``postgresql+psycopg``."""
+    with fresh_database("postgres", tmp_path) as url:
+        short = url.replace("postgresql+psycopg://", "postgres://", 1)
+        assert short.startswith("postgres://")
+        ran = run_ivr(["db", "upgrade"], IVR_DATABASE_URL=short)
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout == f"database is at revision {head_revision()}\n"
+        assert current_revision(url) == head_revision()
+
+
+def test_a_database_never_migrated_says_to_run_db_upgrade(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["gazetteer", "stats"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    assert result.output.startswith(
+        f"voice311: the database at {shown} is not migrated to this version of voice311 ("
+    )
+    assert result.output.rstrip().endswith("): run `ivr db upgrade`")
+
+
+def test_the_real_command_on_an_unmigrated_file_prints_a_sentence(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'voice311.db'}"
+    ran = run_ivr(["gazetteer", "stats"], IVR_DATABASE_URL=url)
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        f"voice311: the database at {url} is not migrated to this version of voice311 "
+        "(no such table: gazetteer_points): run `ivr db upgrade`\n"
+    )
+
+
+def test_a_database_out_of_reach_is_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_DATABASE_URL", "postgresql://voice311:secret@127.0.0.1:9/voice311")
+    result = CliRunner().invoke(main, ["outbox", "list"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "voice311: the database at postgresql+psycopg://voice311:***@127.0.0.1:9/voice311 "
+        "cannot be reached: "
+    )
+    assert "secret" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["retry", "show"])
+@pytest.mark.parametrize("outbox_id", ["99999999999999999999", "0"])
+def test_a_report_that_cannot_exist_is_no_such_report(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch, command: str, outbox_id: str
+) -> None:
+    monkeypatch.setenv("IVR_DATABASE_URL", migrated_url)
+    result = CliRunner().invoke(main, ["outbox", command, outbox_id])
+    assert result.exit_code == 1
+    assert result.output == f"Error: no such report: there is no outbox row {outbox_id}\n"
+
+
+def test_an_unexpected_error_is_a_sentence_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault nobody foresaw still ends in one line naming it, not a traceback."""
+    from ivr.store import commands
+
+    def broken(url: str) -> str:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    monkeypatch.setattr(commands.store, "current_revision", broken)
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "voice311: the command stopped on an unexpected OverflowError: "
+        "Python int too large to convert to SQLite INTEGER\n"
+    )
