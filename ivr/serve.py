@@ -1,8 +1,10 @@
 """``ivr serve``: prepare the store, then run the WSGI app under gunicorn, with the recognition
 workers beside it.
 
-Preparing means: migrations to the newest revision, and the sample gazetteer loaded when the
-gazetteer is empty, so that one command gives a working gateway on a fresh machine.
+Preparing means: migrations to the newest revision, and the gazetteer prepared: the city's
+address points (``IVR_GAZETTEER_FILE``) loaded, or, where no city is configured, the sample
+gazetteer loaded into an empty one (with a warning), so that one command gives a working
+gateway on a fresh machine; a gazetteer of several cities and no choice stops the start.
 
 The serving model (docs/serving.md): gunicorn's ``gthread`` worker, ``IVR_WEB_THREADS`` threads
 (32) per web process. A webhook does a few milliseconds of database work; the only one that
@@ -11,20 +13,50 @@ waits is a caller's step waiting for a transcript, which holds its thread for at
 (``ivr.webhooks.holding``). Recognition runs in separate processes
 (:mod:`ivr.jobs.processes`), so a web process never decodes; its own threads deliver the
 outbox and run the quick jobs, and reach the embedded endpoint in-process.
+
+How gunicorn is run (:func:`gunicorn_options`):
+
+- its lines are the gateway's JSON lines (``logconfig_dict``); the access log is the app's own
+  (:mod:`ivr.request_context`), so gunicorn's is off;
+- ``X-Forwarded-Proto`` changes the request's scheme only with ``IVR_TRUST_PROXY_HEADERS``
+  (gunicorn's default trusts it from 127.0.0.1, and the webhook signature is checked over the
+  request's URL);
+- "listening" is logged once the port is bound (``when_ready``);
+- a stop (SIGTERM, what ``docker stop`` sends) ends within :data:`GRACEFUL_SECONDS`: open event
+  streams are told to end (:mod:`ivr.stopping`), and the recognition workers are stopped at the
+  same time as the web processes;
+- no control socket: gunicorn's default is one path per user, shared by every instance.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
 
+from ivr.health.recognition_ready import expect_workers as expect_recognition_workers
+from ivr.logs import dict_config
+from ivr.metrics.multiprocess import gunicorn_child_exit
+from ivr.metrics.multiprocess import use_directory as use_metrics_directory
 from ivr.runtime import Runtime, WorkRole
-from ivr.settings import Settings
+from ivr.settings import Settings, env_name
+from ivr.stopping import process_stopping
 from ivr.store.db import upgrade
 
 log = logging.getLogger(__name__)
+
+# Seconds a web process has to finish its requests once told to stop; the rest of Docker's
+# 10 s is for the recognition workers and the master.
+GRACEFUL_SECONDS = 5
+
+
+class CannotServe(Exception):
+    """The settings do not allow ``ivr serve`` to start; the message says why and what to do."""
 
 
 class _Gunicorn(BaseApplication):
@@ -51,6 +83,14 @@ class _Gunicorn(BaseApplication):
         return app
 
 
+class _ErrorLogOnly(GunicornLogger):
+    """gunicorn's logger without its access log: the app writes its own, with the request id
+    and without the query string (:mod:`ivr.request_context`)."""
+
+    def access(self, *args: Any, **kwargs: Any) -> None:
+        return
+
+
 def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
     """The runtime of an ``ivr worker`` process: recognition jobs only (the workers ``ivr
     serve`` starts), or every kind of leased work, with the app mounted so that the embedded
@@ -64,25 +104,101 @@ def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
 
 
 def prepare(settings: Settings) -> None:
-    """Migrate the store and load the sample gazetteer when none is loaded."""
+    """Migrate the store and prepare the gazetteer (:mod:`ivr.addresses.gazetteer_start`: the
+    city's file loaded, or the sample where no city is configured; the datasets geocoding uses
+    chosen). :class:`CannotServe` when the gazetteer cannot be prepared."""
     upgrade(settings.database_url)
-    from ivr.addresses.gazetteer import ensure_loaded
+    from ivr.addresses.address_files import AddressFileError
+    from ivr.addresses.gazetteer import GazetteerError
+    from ivr.addresses.gazetteer_start import prepare_gazetteer
 
-    ensure_loaded(settings)
+    try:
+        prepare_gazetteer(settings)
+    except GazetteerError as error:
+        raise CannotServe(str(error)) from None
+    except AddressFileError as error:
+        raise CannotServe(f"the city's address points (IVR_GAZETTEER_FILE): {error}") from None
+
+
+def check_secret_key(settings: Settings, workers: int) -> None:
+    """More than one web process needs one key for staff sessions: each process would draw a
+    random key of its own, and a log-in made on one would be refused by the others.
+    :class:`CannotServe` then; with one process, a warning that sessions end on restart."""
+    if settings.secret_key:
+        return
+    name = env_name("secret_key")
+    if workers > 1:
+        raise CannotServe(
+            f"{name} must be set to run {workers} web processes: each would sign staff sessions "
+            f"with a random key of its own, and a staff log-in made on one would be refused by "
+            f"the others. Set {name} to a long random string (for example the output of "
+            f"`python -c 'import secrets; print(secrets.token_hex(32))'`), or run one web "
+            f"process."
+        )
+    log.warning(
+        "%s is not set: staff sessions are signed with a random key and end when the gateway "
+        "restarts",
+        name,
+    )
 
 
 def gunicorn_options(
-    settings: Settings, *, workers: int = 1, threads: int | None = None
+    settings: Settings, *, workers: int | None = None, threads: int | None = None
 ) -> dict[str, Any]:
-    """The gunicorn settings ``ivr serve`` runs with (benchmarks run a bare app under the same)."""
+    """The gunicorn settings ``ivr serve`` runs with (benchmarks run a bare app under the same,
+    leaving out the server hooks)."""
+    trust = settings.trust_proxy_headers
     return {
         "bind": f"{settings.host}:{settings.port}",
-        "workers": workers,
+        "workers": workers or settings.web_workers,
         "threads": threads or settings.web_threads,
         "worker_class": "gthread",
         "timeout": 30,
+        "graceful_timeout": GRACEFUL_SECONDS,
         "accesslog": None,
+        "logger_class": _ErrorLogOnly,
+        "loglevel": settings.log_level.lower(),
+        "logconfig_dict": dict_config(settings.log_level),
+        # The request's scheme follows X-Forwarded-Proto only from a proxy the city trusts.
+        "forwarded_allow_ips": "*" if trust else "",
+        "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"} if trust else {},
+        "control_socket_disable": True,
+        "when_ready": _log_listening,
+        "post_worker_init": _end_streams_on_stop,
+        "worker_int": lambda worker: process_stopping.set(),
     }
+
+
+def _log_listening(server: Any) -> None:
+    """gunicorn's ``when_ready``: the port is bound; say where."""
+    for listener in server.LISTENERS:
+        log.info(
+            "voice311 listening on http://%s",
+            _address(listener),
+            extra={"workers": server.cfg.workers, "threads": server.cfg.threads},
+        )
+
+
+def _address(listener: Any) -> str:
+    host, port = listener.sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _end_streams_on_stop(worker: Any) -> None:
+    """gunicorn's ``post_worker_init``: SIGTERM tells the open event streams to end, then
+    gunicorn's own handler stops taking requests and waits for those in hand."""
+    _chain_signal(signal.SIGTERM, process_stopping.set)
+
+
+def _chain_signal(signum: signal.Signals, first: Callable[[], object]) -> None:
+    previous = signal.getsignal(signum)
+
+    def handle(number: int, frame: Any) -> None:
+        first()
+        if callable(previous):
+            previous(number, frame)
+
+    signal.signal(signum, handle)
 
 
 def web_role(settings: Settings) -> WorkRole:
@@ -91,22 +207,52 @@ def web_role(settings: Settings) -> WorkRole:
     return "all" if settings.recognizer == "twilio" else "web"
 
 
-def run(settings: Settings, *, workers: int = 1, threads: int | None = None) -> None:
+def run(settings: Settings, *, workers: int | None = None, threads: int | None = None) -> None:
+    """Serve until stopped. :class:`CannotServe` before anything starts when the settings do
+    not allow it."""
     from ivr.jobs.processes import RecognitionWorkers
 
+    options = gunicorn_options(settings, workers=workers, threads=threads)
+    check_secret_key(settings, options["workers"])
     prepare(settings)
     role = web_role(settings)
     decoding = role == "web" and settings.outbox_worker == "thread"
     recognition = RecognitionWorkers(settings.recognition_worker_count if decoding else 0)
-    options = gunicorn_options(settings, workers=workers, threads=threads)
+    # Before any process starts: the directories its processes share (ivr.metrics.multiprocess,
+    # ivr.health.recognition_ready), named in the environment they inherit.
+    use_metrics_directory()
+    expect_recognition_workers(recognition.count)
+    options["child_exit"] = gunicorn_child_exit
     log.info(
-        "voice311 listening on http://%s:%s",
-        settings.host,
-        settings.port,
-        extra={"threads": options["threads"], "recognition_workers": recognition.count},
+        "voice311 starting",
+        extra={
+            "workers": options["workers"],
+            "threads": options["threads"],
+            "recognition_workers": recognition.count,
+        },
     )
     recognition.start()
+    # On SIGTERM the recognition workers stop while the web processes finish their requests,
+    # not after them (the signal handler only sets an event: gunicorn's master logs nothing
+    # and starts nothing in a handler).
+    stop_requested = threading.Event()
+
+    def stop_recognition() -> None:
+        stop_requested.wait()
+        recognition.stop()
+
+    stopper = threading.Thread(
+        target=stop_recognition, name="voice311-recognition-stop", daemon=True
+    )
+    stopper.start()
+
+    def when_ready(server: Any) -> None:
+        _chain_signal(signal.SIGTERM, stop_requested.set)
+        _log_listening(server)
+
+    options["when_ready"] = when_ready
     try:
         _Gunicorn(settings, options, role).run()
     finally:  # gunicorn's master exits with SystemExit: the workers stop with it
-        recognition.stop()
+        stop_requested.set()
+        stopper.join()

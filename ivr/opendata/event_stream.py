@@ -12,13 +12,16 @@ as ``Last-Event-ID`` continues with the next change, with none lost and none rep
 is the request as ``GET requests.json`` renders it. A comment line is sent when nothing else
 has been for ``heartbeat`` seconds, so that proxies keep an idle stream open. A stream ends by
 itself after ``lifetime`` seconds (the browser reconnects with ``Last-Event-ID``), which frees
-its thread and lets a server restart without cutting anything off.
+its thread and lets a server restart without cutting anything off. It also ends within one poll
+once the process is stopping (:data:`ivr.stopping.process_stopping`), so that a server told to
+stop is not held by its streams; the browser reconnects to another process or the next start.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.open311.render import requests_document
 from ivr.opendata.changes import Change, Cursor, changes_after
 from ivr.settings import Settings
+from ivr.stopping import process_stopping
 from ivr.store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -63,13 +67,15 @@ def event_stream(
     timing: StreamTiming,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
+    stopping: threading.Event = process_stopping,
 ) -> Iterator[bytes]:
-    """Events for every change past ``after``, until ``timing.lifetime`` has passed."""
+    """Events for every change past ``after``, until ``timing.lifetime`` has passed or
+    ``stopping`` is set."""
     yield f"retry: {int(timing.retry * 1000)}\n: stream open\n\n".encode()
     started = clock()
     quiet_since = started
     cursor = after
-    while _seconds(clock() - started) < timing.lifetime:
+    while not stopping.is_set() and _seconds(clock() - started) < timing.lifetime:
         settled_before = clock() - timedelta(seconds=timing.settle)
         try:
             with transaction(sessions) as session:

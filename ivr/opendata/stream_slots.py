@@ -3,13 +3,16 @@
 Each open stream holds one of the server's threads for as long as the client stays connected
 (``ivr serve`` runs gunicorn's gthread workers with 8 threads each), so streams beyond the cap
 are refused (503 with ``Retry-After``) before they can starve webhooks of threads. The count is
-per process: a server with N worker processes holds at most N × the cap.
+per process: a server with N worker processes holds at most N × the cap. A process that is
+stopping (:data:`ivr.stopping.process_stopping`) opens no new stream.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+
+from ivr.stopping import process_stopping
 
 
 @dataclass
@@ -21,7 +24,9 @@ class StreamSlots:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self) -> Slot | None:
-        """A slot, or None when all are taken."""
+        """A slot, or None when all are taken or the process is stopping."""
+        if process_stopping.is_set():
+            return None
         with self._lock:
             if self._taken >= self.limit:
                 return None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 
-from ivr.logs import JsonFormatter
+import pytest
+
+from ivr.logs import JsonFormatter, about_call, mask_phone_numbers, request_id
 
 
 def _format(message: str, *args: object, **extra: object) -> dict[str, object]:
@@ -37,3 +40,53 @@ def test_ordinary_facts_stay() -> None:
 def test_times_and_small_numbers_are_not_mistaken_for_phone_numbers() -> None:
     entry = _format("retry at 2026-11-23 10:00:05 after 1234 ms")
     assert entry["message"] == "retry at 2026-11-23 10:00:05 after 1234 ms"
+
+
+def test_twilio_sids_are_never_masked() -> None:
+    rng = random.Random(13)
+    altered = []
+    for _ in range(10_000):
+        sid = rng.choice(["CA", "AC", "RE"]) + "".join(rng.choices("0123456789abcdef", k=32))
+        line = f"call {sid} ended; account={sid},{sid}."
+        if mask_phone_numbers(line) != line:
+            altered.append(sid)
+    assert altered == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+16175550100",
+        "(617) 555-0100",
+        "617.555.0100",
+        "617 555 0100",
+        "1-617-555-0100",
+        "+1 (617) 555-0100",
+        "6175550100",
+        "%2B16175550100",
+    ],
+)
+def test_a_phone_number_is_masked_however_it_is_written(written: str) -> None:
+    masked = mask_phone_numbers(f"caller {written} asked; ({written}), From={written}&x")
+    assert "555" not in masked
+    assert masked.count("[number]") == 3
+
+
+def test_a_port_and_a_process_id_are_not_a_phone_number() -> None:
+    line = "Listening at: http://127.0.0.1:18711 (28254)"
+    assert mask_phone_numbers(line) == line
+
+
+def test_a_line_says_which_request_and_call_it_was_written_for() -> None:
+    token = request_id.set("req-7")
+    try:
+        with about_call("CA" + "0123456789abcdef" * 2):
+            inside = _format("step answered")
+        after = _format("step answered")
+    finally:
+        request_id.reset(token)
+    assert inside["request_id"] == "req-7"
+    assert inside["call_sid"] == "CA" + "0123456789abcdef" * 2
+    assert after["request_id"] == "req-7"
+    assert "call_sid" not in after
+    assert "request_id" not in _format("outside any request")

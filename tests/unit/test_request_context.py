@@ -1,0 +1,143 @@
+"""Every request gets an id that its log lines and its response carry, a Twilio webhook's lines
+carry the call's SID, and each request leaves one access line without its query string."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, Response, request
+from flask.testing import FlaskClient
+
+from ivr.logs import JsonFormatter
+from ivr.request_context import HEADER, install
+
+CALL_SID = "CA" + "5c0ffee1" * 4
+log = logging.getLogger("tests.request_context")
+
+
+def _client(*, access: bool = True) -> FlaskClient:
+    """A test client that reads and closes each response body, as a WSGI server does (the
+    access line is written when the body is closed)."""
+    client = _app(access=access).test_client()
+    client.open = functools.partial(client.open, buffered=True)  # type: ignore[method-assign]
+    return client
+
+
+def _app(*, access: bool = True) -> Flask:
+    app = Flask("request-context")
+    install(app, access=access)
+
+    @app.post("/twilio/voice")
+    def webhook() -> str:
+        log.info("webhook answered")
+        return "<Response/>"
+
+    @app.get("/stream")
+    def stream() -> Response:
+        def chunks() -> Iterator[bytes]:
+            for n in range(3):
+                log.info("chunk sent", extra={"n": n})
+                yield b"x" * 10
+
+        return Response(chunks(), mimetype="text/event-stream")
+
+    @app.get("/plain")
+    def plain() -> str:
+        log.info("plain page", extra={"asked": request.args.get("From", "")})
+        return "hello"
+
+    return app
+
+
+def _written(handler_lines: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in handler_lines.getvalue().splitlines()]
+
+
+@pytest.fixture
+def sink() -> Iterator[io.StringIO]:
+    text = io.StringIO()
+    handler = logging.StreamHandler(text)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield text
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_the_clients_request_id_is_kept_and_returned(sink: io.StringIO) -> None:
+    response = _client().get("/plain", headers={HEADER: "edge-4f2a.1"})
+    assert response.headers[HEADER] == "edge-4f2a.1"
+    assert {line["request_id"] for line in _written(sink)} == {"edge-4f2a.1"}
+
+
+@pytest.mark.parametrize("offered", ["", "two words", "x" * 65, "<script>", "-leading-dash"])
+def test_an_unusable_request_id_is_replaced_by_a_new_one(sink: io.StringIO, offered: str) -> None:
+    client = _client()
+    first = client.get("/plain", headers={HEADER: offered} if offered else {})
+    second = client.get("/plain", headers={HEADER: offered} if offered else {})
+    ids = {first.headers[HEADER], second.headers[HEADER]}
+    assert len(ids) == 2 and offered not in ids
+    assert all(len(rid) == 32 for rid in ids)
+    assert {line["request_id"] for line in _written(sink)} == ids
+
+
+def test_an_access_line_has_no_query_string(sink: io.StringIO) -> None:
+    response = _client().get("/plain?From=%2B16175550100&Body=my+address")
+    access = [line for line in _written(sink) if line["logger"] == "ivr.access"]
+    assert len(access) == 1
+    line = access[0]
+    assert line["method"] == "GET"
+    assert line["path"] == "/plain"
+    assert line["status"] == 200
+    assert line["bytes"] == len(response.data) == 5
+    assert line["duration_ms"] >= 0
+    assert line["request_id"] == response.headers[HEADER]
+    assert "6175550100" not in sink.getvalue()
+    assert "address" not in sink.getvalue()
+
+
+def test_the_access_log_can_be_turned_off(sink: io.StringIO) -> None:
+    response = _client(access=False).get("/plain")
+    assert response.headers[HEADER]
+    assert [line["logger"] for line in _written(sink)] == ["tests.request_context"]
+
+
+def test_a_webhooks_lines_carry_the_call_sid(sink: io.StringIO) -> None:
+    form = {"CallSid": CALL_SID, "From": "+16175550100"}
+    response = _client().post("/twilio/voice", data=form)
+    written = _written(sink)
+    assert [line["message"] for line in written] == [
+        "webhook answered",
+        "POST /twilio/voice 200",
+    ]
+    assert {line["call_sid"] for line in written} == {CALL_SID}
+    assert {line["request_id"] for line in written} == {response.headers[HEADER]}
+
+
+def test_a_call_sid_that_is_not_one_is_not_logged(sink: io.StringIO) -> None:
+    _client().post("/twilio/voice", data={"CallSid": "CA123; drop table"})
+    assert all("call_sid" not in line for line in _written(sink))
+
+
+def test_lines_of_a_streamed_body_carry_its_request_id_and_no_other(sink: io.StringIO) -> None:
+    client = _client()
+    first = client.get("/stream")
+    second = client.get("/stream")
+    assert first.data == second.data == b"x" * 30
+    written = _written(sink)
+    chunks = [line for line in written if line["message"] == "chunk sent"]
+    assert [line["request_id"] for line in chunks] == [first.headers[HEADER]] * 3 + [
+        second.headers[HEADER]
+    ] * 3
+    access = [line for line in written if line["logger"] == "ivr.access"]
+    assert [line["bytes"] for line in access] == [30, 30]
+    assert all("call_sid" not in line for line in written)
