@@ -4,7 +4,9 @@
 The flows are the runtime's flow library, the one the call desk runs. The diagram's text is
 made on the server (``flows.graph.mermaid``, as ``ivr flows graph`` prints it) and drawn in the
 browser by the vendored ``mermaid.min.js``. Mermaid puts a <style> inside each SVG, so these
-pages alone allow inline styles in their CSP; scripts stay 'self'.
+pages alone allow inline styles in their CSP; scripts stay 'self'. A generated intake flow is
+thousands of pixels across, so ``staff/flow.js`` opens the drawing fitted to the page's width
+and gives it zoom buttons, Ctrl + wheel zoom and drag to pan (no library: it sizes the SVG).
 """
 
 from __future__ import annotations

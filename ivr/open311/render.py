@@ -8,7 +8,9 @@ dicts, scalars); :func:`render` writes that tree as JSON, or as XML with the spe
 
 Only fields the spec publishes are written: a request's contact fields (email, phone, names,
 device and account ids) never reach a GET document, because they are not in
-:class:`~ivr.open311.models.ServiceRequest` at all.
+:class:`~ivr.open311.models.ServiceRequest` at all; and a request's description is already
+the public one (:func:`ivr.open311.public_text.public_description`: no outbox key line, no phone
+number) when it reaches this module.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.open311.models import NewRequest, Service, ServiceRequest
+from ivr.open311.public_text import public_description
 from ivr.open311.request_query import RequestQuery
 from ivr.store.request_tables import STATUSES, ServiceRequestRecord
 
@@ -163,14 +164,16 @@ def update_status(
 
 
 def published_view(record: ServiceRequestRecord) -> ServiceRequest:
-    """Only the fields GeoReport v2 publishes: never the submitter's contact fields."""
+    """Only the fields GeoReport v2 publishes: never the submitter's contact fields, and the
+    description as the public may read it (:func:`ivr.open311.public_text.public_description`:
+    no outbox key line, no phone number)."""
     return ServiceRequest(
         service_request_id=record.service_request_id,
         status=record.status,
         service_code=record.service_code,
         service_name=record.service_name,
         status_notes=record.status_notes,
-        description=record.description,
+        description=public_description(record.description),
         agency_responsible=record.agency_responsible,
         service_notice=record.service_notice,
         requested_datetime=record.requested_datetime,

@@ -15,6 +15,9 @@ or ``<errors><error>…</error></errors>``.
 - The service catalogue is read once per process (``Runtime.embedded_services``).
 - A POST with an ``Idempotency-Key`` header files its request once: the same key again is
   answered as the first POST was (the outbox sends its row's key; see docs/outbox.md).
+- ``GET requests`` publishes descriptions without the outbox's key line and phone numbers
+  (:mod:`ivr.open311.public_text`): the key header above, not the description, is what keeps a
+  re-sent report from being filed twice here.
 """
 
 from __future__ import annotations

@@ -11,8 +11,18 @@
   var COLOURS = { open: "#c0392b", closed: "#2e7d32" };
   var shown = {}; // service_request_id -> {marker, item}
 
+  var FIT_MAX_ZOOM = 16; // a lone request is shown at street level, not at the closest zoom
+  var FIT_PADDING = [40, 40];
+
+  // Opens at the configured centre, which stays only while there is no request to show.
   var map = L.map(root).setView([Number(config.lat), Number(config.long)], Number(config.zoom));
-  L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+  window.voice311Tiles.add(map, config);
+
+  // The map follows the requests (fits them all as they load and arrive) until the visitor
+  // drags or zooms it or opens a popup: from then on it stays where the visitor put it.
+  var following = true;
+  var fitting = false;
+  map.on("dragstart zoomstart popupopen", function () { if (!fitting) following = false; });
 
   function pageUrl(request) {
     return "/requests/" + encodeURIComponent(request.service_request_id);
@@ -84,13 +94,22 @@
     empty.hidden = list.children.length > 0;
   }
 
-  // Opens on the requests already filed (the configured centre when there are none).
+  // Fits every request with a point into view (the configured centre when there is none).
   function fitToRequests() {
+    if (!following) return;
     var points = [];
     Object.keys(shown).forEach(function (id) {
       if (shown[id].marker) points.push(shown[id].marker.getLatLng());
     });
-    if (points.length > 1) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 16 });
+    if (points.length === 0) return;
+    fitting = true;
+    try {
+      map.fitBounds(L.latLngBounds(points), {
+        padding: FIT_PADDING, maxZoom: FIT_MAX_ZOOM, animate: false
+      });
+    } finally {
+      fitting = false;
+    }
   }
 
   function setLive(state, words) {
@@ -103,7 +122,10 @@
     var source = new EventSource(url);
     source.onopen = function () { setLive("live", "Live: new requests appear as they are filed."); };
     source.onerror = function () { setLive("reconnecting", "Reconnecting…"); };
-    function onChange(event) { show(JSON.parse(event.data), true); }
+    function onChange(event) {
+      show(JSON.parse(event.data), true);
+      fitToRequests();
+    }
     source.addEventListener("created", onChange);
     source.addEventListener("updated", onChange);
   }

@@ -6,6 +6,6 @@
   var config = root.dataset;
   var point = [Number(config.lat), Number(config.long)];
   var map = L.map(root).setView(point, Number(config.zoom));
-  L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+  window.voice311Tiles.add(map, config);
   L.circleMarker(point, { radius: 9, weight: 2, fillOpacity: 0.6, color: "#c0392b" }).addTo(map);
 })();
