@@ -3,8 +3,9 @@
 An import is one transaction: the points of the file go in batches (bulk ``INSERT`` with lists
 of rows, executemany on both SQLite and PostgreSQL), the derived streets table is rebuilt, and
 the import is recorded, all committed together or not at all. Bad rows are skipped whole and
-counted by reason. ``replace`` swaps a dataset's points inside the same transaction, so a
-reader sees the old points or the new ones, never a mix and never none.
+counted by reason. Each import names its dataset (:mod:`ivr.addresses.datasets`); a name the
+gazetteer already holds is refused unless ``replace`` swaps that dataset's points inside the
+same transaction, so a reader sees the old points or the new ones, never a mix and never none.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ivr.store.gazetteer_tables import GazetteerImport, GazetteerPoint, Gazettee
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
+MAX_NAME = 100  # characters of a dataset name (the column's width)
 _POINTS = cast(Table, GazetteerPoint.__table__)
 _STREETS = cast(Table, GazetteerStreet.__table__)
 _IMPORTS = cast(Table, GazetteerImport.__table__)
@@ -85,16 +87,17 @@ def import_points(
 ) -> ImportReport:
     """Load the points read from ``stream`` as ``dataset``, all of them or none."""
     started = clock()
-    dataset = dataset.strip()[:100]
-    if not dataset:
-        raise GazetteerError("a dataset name is needed")
+    dataset = dataset.strip()
+    problem = dataset_name_problem(dataset)
+    if problem:
+        raise GazetteerError(problem)
     tally = ReadTally()
     with engine.begin() as connection:
         existing = _dataset_points(connection, dataset)
-        if existing and not replace:
+        if not replace and _dataset_imported(connection, dataset):
             raise GazetteerError(
                 f"dataset {dataset!r} is already loaded ({existing} points); "
-                "import it with --replace to swap it"
+                "import it with --replace to swap it, or give another --name"
             )
         if existing:
             connection.execute(delete(_POINTS).where(_POINTS.c.dataset == dataset))
@@ -162,7 +165,7 @@ def import_file(
         return import_points(
             engine,
             stream,
-            dataset=dataset or path.stem,
+            dataset=dataset or dataset_name_of(path),
             replace=replace,
             neighbourhoods=neighbourhoods,
             source=path.name,
@@ -245,23 +248,28 @@ def gazetteer_stats(engine: Engine) -> GazetteerStats:
         )
 
 
-def ensure_loaded(settings: Settings, *, engine: Engine | None = None) -> ImportReport | None:
-    """Load the configured address points when the gazetteer is empty (``ivr serve`` calls it)."""
-    from ivr.store.db import make_engine
-
-    own = engine is None
-    engine = engine or make_engine(settings.database_url)
-    try:
-        if point_count(engine):
-            return None
-        return import_file(
-            engine, settings.gazetteer_path, neighbourhoods=neighbourhoods_of(settings)
-        )
-    finally:
-        if own:
-            engine.dispose()
-
-
 def _dataset_points(connection: Connection, dataset: str) -> int:
     query = select(func.count()).select_from(_POINTS).where(_POINTS.c.dataset == dataset)
     return int(connection.execute(query).scalar_one())
+
+
+def _dataset_imported(connection: Connection, dataset: str) -> bool:
+    query = select(func.count()).select_from(_IMPORTS).where(_IMPORTS.c.dataset == dataset)
+    return bool(connection.execute(query).scalar_one())
+
+
+def dataset_name_of(path: Path) -> str:
+    """The dataset name an import of ``path`` takes by default: the file's name without its
+    extension, commas and blanks made dashes (names are listed comma-separated in a setting)."""
+    return "-".join(path.stem.replace(",", " ").split())[:MAX_NAME] or "addresses"
+
+
+def dataset_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a dataset, or None."""
+    if not name:
+        return "a dataset name is needed"
+    if "," in name:
+        return f"a dataset name cannot hold a comma ({name!r}): IVR_GAZETTEER_DATASETS lists them"
+    if len(name) > MAX_NAME:
+        return f"a dataset name has at most {MAX_NAME} characters ({name[:20]!r}… has {len(name)})"
+    return None

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -38,6 +39,9 @@ from ivr.addresses.ranking import MAX_ALTERNATIVES, distinct, rank_results
 from ivr.addresses.resolution import spoken_candidates
 from ivr.addresses.scoring import CONFIDENT_SCORE
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, Place, no_match
+
+if TYPE_CHECKING:
+    from ivr.addresses.dataset_choice import DatasetChoice
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +80,22 @@ class GazetteerGeocoder:
 
     @classmethod
     def from_engine(
-        cls, engine: Engine, *, check_every: float = 30.0, snapshots: Path | None = None
+        cls,
+        engine: Engine,
+        *,
+        check_every: float = 30.0,
+        snapshots: Path | None = None,
+        choice: DatasetChoice | None = None,
     ) -> GazetteerGeocoder:
         """A geocoder on the gazetteer in ``engine``'s database, reloaded after new imports
-        (checked at most every ``check_every`` seconds); the index is built on first use, or
-        read from its snapshot in ``snapshots`` (see ``index_snapshot``)."""
+        and drops (checked at most every ``check_every`` seconds); the index is built on first
+        use, or read from its snapshot in ``snapshots`` (see ``index_snapshot``), from the
+        datasets ``choice`` chooses (every point when None; see ``dataset_choice``)."""
         from ivr.addresses.index_loading import IndexCache, load_index
 
         loader = functools.partial(load_index, snapshots=snapshots)
-        return cls(IndexCache(engine, check_every=check_every, loader=loader).current)
+        cache = IndexCache(engine, check_every=check_every, loader=loader, choice=choice)
+        return cls(cache.current)
 
     @property
     def index(self) -> GazetteerIndex:

@@ -1,6 +1,7 @@
-"""Building the in-memory index, once per process and again after imports: from the snapshot
-of the same data on disk when there is one (:mod:`ivr.addresses.index_snapshot`), else from
-the database (and then snapshot for the next start)."""
+"""Building the in-memory index, once per process and again after imports and drops: from the
+snapshot of the same data on disk when there is one (:mod:`ivr.addresses.index_snapshot`), else
+from the database (and then snapshot for the next start). The index holds the points of the
+datasets geocoding uses (:mod:`ivr.addresses.dataset_choice`), and only those."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from ivr.addresses.dataset_digest import dataset_digest
-from ivr.addresses.gazetteer import last_import_id
+from ivr.addresses.dataset_choice import DatasetChoice
+from ivr.addresses.dataset_digest import dataset_digest, imports_digest
+from ivr.addresses.datasets import dataset_names
 from ivr.addresses.index import (
     GazetteerIndex,
     StreetTable,
@@ -24,29 +27,37 @@ from ivr.addresses.index import (
 )
 from ivr.addresses.index_snapshot import MIN_POINTS, default_root, load_snapshot, store_snapshot
 from ivr.addresses.point_columns import PointColumns
-from ivr.store.gazetteer_tables import GazetteerPoint
+from ivr.store.gazetteer_tables import GazetteerImport, GazetteerPoint
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000  # rows fetched from the database at a time
+_POINTS = cast(Table, GazetteerPoint.__table__)
+_IMPORTS = cast(Table, GazetteerImport.__table__)
+
+# Builds an index of the datasets named (every point when None).
+Loader = Callable[[Engine, Sequence[str] | None], GazetteerIndex]
 
 
-def load_index(engine: Engine, *, snapshots: Path | None = None) -> GazetteerIndex:
-    """Read every point of the gazetteer into a new index (and freeze it out of the cyclic GC).
+def load_index(
+    engine: Engine, datasets: Sequence[str] | None = None, *, snapshots: Path | None = None
+) -> GazetteerIndex:
+    """Read the points of ``datasets`` (every point of the gazetteer when None) into a new
+    index (and freeze it out of the cyclic GC).
 
     ``snapshots``: the folder of index snapshots (:func:`default_root` when None)."""
     started = time.perf_counter()
     root = snapshots if snapshots is not None else default_root()
     with engine.connect() as connection:
-        import_id = last_import_id(connection)
-        digest = dataset_digest(connection)
+        import_id = _last_import_id(connection, datasets)
+        digest = dataset_digest(connection, datasets)
         loaded = load_snapshot(root, digest)
         source = "snapshot"
         if loaded is None:
             source = "database"
-            columns, table = _read_points(connection)
+            columns, table = _read_points(connection, datasets)
             # Kept only when the points did not change while they were read.
-            if len(columns) >= MIN_POINTS and dataset_digest(connection) == digest:
+            if len(columns) >= MIN_POINTS and dataset_digest(connection, datasets) == digest:
                 store_snapshot(root, digest, columns, table)
         else:
             columns, table = loaded
@@ -61,6 +72,7 @@ def load_index(engine: Engine, *, snapshots: Path | None = None) -> GazetteerInd
         "gazetteer index built",
         extra={
             "streets": len(index.streets),
+            "datasets": "(all)" if datasets is None else ",".join(datasets),
             "source": source,
             "seconds": round(time.perf_counter() - started, 3),
         },
@@ -68,8 +80,10 @@ def load_index(engine: Engine, *, snapshots: Path | None = None) -> GazetteerInd
     return index
 
 
-def _read_points(connection: Connection) -> tuple[PointColumns, StreetTable]:
-    table = GazetteerPoint.__table__
+def _read_points(
+    connection: Connection, datasets: Sequence[str] | None
+) -> tuple[PointColumns, StreetTable]:
+    table = _POINTS
     query = select(
         table.c.street_key,
         table.c.street,
@@ -80,18 +94,30 @@ def _read_points(connection: Connection) -> tuple[PointColumns, StreetTable]:
         table.c.lat,
         table.c.lon,
     )
+    if datasets is not None:
+        query = query.where(table.c.dataset.in_(tuple(datasets)))
     # Streamed in batches (a server-side cursor on PostgreSQL), never held all at once as
     # row objects.
     rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
     return columns_from_rows(rows.partitions())
 
 
-class IndexCache:
-    """One index per process, rebuilt when a newer import has committed.
+def _last_import_id(connection: Connection, datasets: Sequence[str] | None) -> int:
+    """Id of the newest import of ``datasets`` (of any when None); 0 when none."""
+    query = select(func.coalesce(func.max(_IMPORTS.c.id), 0))
+    if datasets is not None:
+        query = query.where(_IMPORTS.c.dataset.in_(tuple(datasets)))
+    return int(connection.execute(query).scalar_one())
 
-    The database is asked for the newest import id at most every ``check_every`` seconds, so
-    a lookup almost never waits on it; ``reload()`` rebuilds at once (after an import in the
-    same process).
+
+class IndexCache:
+    """One index per process, rebuilt when the points of its datasets have changed.
+
+    The database is asked which datasets there are and for their import rows
+    (:func:`imports_digest`) at most every ``check_every`` seconds, so a lookup almost never
+    waits on it; ``reload()`` rebuilds at once (after an import in the same process).
+    ``choice``: which datasets the index holds (:mod:`ivr.addresses.dataset_choice`); None:
+    every point of the store (tools and tests on a store of one city).
     """
 
     def __init__(
@@ -100,13 +126,16 @@ class IndexCache:
         *,
         check_every: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
-        loader: Callable[[Engine], GazetteerIndex] = load_index,
+        loader: Loader = load_index,
+        choice: DatasetChoice | None = None,
     ) -> None:
         self._engine = engine
         self._check_every = check_every
         self._clock = clock
         self._loader = loader
+        self._choice = choice
         self._index: GazetteerIndex | None = None
+        self._built_from: tuple[tuple[str, ...] | None, str] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -115,17 +144,29 @@ class IndexCache:
         if index is not None and self._clock() - self._checked_at < self._check_every:
             return index
         with self._lock:
-            if self._index is None or self._newer_import(self._index):
-                self._index = self._loader(self._engine)
+            state = self._state()
+            index = self._index
+            if index is None or state != self._built_from:
+                index = self._build(state)
             self._checked_at = self._clock()
-            return self._index
+            return index
 
     def reload(self) -> GazetteerIndex:
         with self._lock:
-            self._index = self._loader(self._engine)
+            index = self._build(self._state())
             self._checked_at = self._clock()
-            return self._index
+            return index
 
-    def _newer_import(self, index: GazetteerIndex) -> bool:
+    def _build(self, state: tuple[tuple[str, ...] | None, str]) -> GazetteerIndex:
+        index = self._loader(self._engine, state[0])
+        self._index, self._built_from = index, state
+        return index
+
+    def _state(self) -> tuple[tuple[str, ...] | None, str]:
+        """The datasets to index now and the digest of their import rows."""
         with self._engine.connect() as connection:
-            return last_import_id(connection) != index.import_id
+            datasets: tuple[str, ...] | None = None
+            if self._choice is not None:
+                used = self._built_from[0] if self._built_from else None
+                datasets = self._choice.resolve(dataset_names(connection), previous=used)
+            return datasets, imports_digest(connection, datasets)

@@ -34,14 +34,15 @@ def places_number(street: IndexedStreet, number: int) -> bool:
 
 
 class StreetsByNumber:
-    """:func:`streets_placing` with a small cache, per gazetteer import; thread-safe."""
+    """:func:`streets_placing` with a small cache, per gazetteer index (its digest and newest
+    import); thread-safe."""
 
     def __init__(self) -> None:
-        self._cache: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, int], tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, index: GazetteerIndex, number: int) -> tuple[str, ...]:
-        key = (index.import_id, number)
+        key = (index.digest, index.import_id, number)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)

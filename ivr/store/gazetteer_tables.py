@@ -3,16 +3,18 @@
 ``gazetteer_points`` holds one row per house number at a location, as imported (a file row
 ``9-11`` becomes two points, 9 and 11, at the same place). ``street_key`` is the canonical key
 of :func:`ivr.addresses.streets.street_key`, so lookups compare like with like. ``dataset``
-names the import a point came from; ``ivr gazetteer import --replace`` swaps one dataset.
+names the dataset a point was imported into (one city, or one file of it); ``ivr gazetteer
+import --replace`` swaps one dataset's points, ``ivr gazetteer drop`` deletes them, and
+geocoding reads only the datasets the settings choose (:mod:`ivr.addresses.dataset_choice`).
 
 ``gazetteer_streets`` is derived from the points after every import (one row per street key):
 the display name, the name core and its metaphone, and the postal codes the street runs
 through. It is what phonetic and fuzzy lookups, the street-name hints given to recognisers and
 ``ivr gazetteer stats`` read without scanning every point.
 
-``gazetteer_imports`` records every import that committed; a process holding the in-memory
-index compares the newest import id with the one its index was built from to know when to
-reload.
+``gazetteer_imports`` records every import that committed, until its dataset is dropped: the
+names in it are the gazetteer's datasets, and a process holding the in-memory index compares a
+digest of its datasets' rows with the one its index was built from to know when to reload.
 """
 
 from __future__ import annotations

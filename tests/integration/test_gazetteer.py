@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 from ivr.addresses.address_files import AddressFileError
 from ivr.addresses.gazetteer import (
     GazetteerError,
-    ensure_loaded,
     gazetteer_stats,
     import_file,
     neighbourhoods_of,
 )
+from ivr.addresses.gazetteer_start import ensure_loaded
 from ivr.addresses.geocoder import GazetteerGeocoder
 from ivr.addresses.index_loading import IndexCache, load_index
 from ivr.addresses.types import AddressCandidate, MatchLevel
