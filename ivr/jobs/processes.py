@@ -27,6 +27,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+from ivr.metrics.multiprocess import mark_dead
+
 log = logging.getLogger(__name__)
 
 NICENESS = 10
@@ -103,6 +105,7 @@ class RecognitionWorkers:
                     "a recognition worker stopped; starting it again",
                     extra={"exit_code": process.returncode, "after_seconds": backoff[slot]},
                 )
+                mark_dead(process.pid)  # its metrics' live values no longer count
                 if self._stopping.wait(backoff[slot]):
                     return
                 backoff[slot] = min(RESTART_SECONDS[1], backoff[slot] * 2)

@@ -44,6 +44,7 @@ import httpx
 from ivr.addresses.types import AddressCandidate, AddressResolver, GeocodeResult
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
+from ivr.metrics.instruments import observe_recognition
 from ivr.recordings.city_grammars import STREET_GRAMMARS, CityGrammars
 from ivr.recordings.download import (
     RecordingError,
@@ -240,6 +241,7 @@ class Transcriber:
         chosen = choose_reading(heard, resolver, confident_score=self._confident)
         audio_seconds = pcm.seconds
         decode_seconds = sum(h.seconds for h in heard)
+        observe_recognition(((h.engine, h.seconds) for h in heard if not h.error), audio_seconds)
         if chosen is None:
             return Hearing(NOTHING, names, heard, None, audio_seconds, decode_seconds)
         source = AUTOMATIC
@@ -253,9 +255,9 @@ class Transcriber:
         """The grammar named by a flow's record state; the city-wide ones built once."""
         return self._grammars.named(name, context)
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> bool:
         """Load the engines the flows' languages need and build the address grammar now
-        (seconds), not on a first caller."""
+        (seconds), not on a first caller. False when that failed (the log says why)."""
         began = time.perf_counter()
         try:
             streets, names = self.grammar("streets"), self.grammar("street_names")
@@ -268,8 +270,9 @@ class Transcriber:
                     engine.prepare(FREE)
         except Exception:  # a broken model is reported by the first job, kindly, to the flow
             log.exception("the recogniser could not be warmed up")
-            return
+            return False
         log.info("recogniser ready", extra={"seconds": round(time.perf_counter() - began, 2)})
+        return True
 
 
 class RecordingLookups:
