@@ -1,6 +1,7 @@
 """The standard intake flow, generated from the city's own Open311 services.
 
-welcome ("para español, oprima nueve") → the service menu → the service's questions →
+welcome ("para español, oprima nueve") → the recording notice, in the caller's language → the
+service menu → the service's questions →
 the location (said, read back, confirmed; else house number by keypad and street by voice;
 an ambiguous street asks for the postal code) → the description (recorded, transcribed by a
 job) → a final confirm → submit → goodbye. 0 reaches a person from every question.
@@ -32,7 +33,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flows.intake_parts import includes, report, status_by_phone, status_option, welcome
+from flows.intake_parts import (
+    RECORDING_NOTICE,
+    includes,
+    report,
+    status_by_phone,
+    status_option,
+    welcome,
+)
 from flows.loader import flow_from_document
 from flows.model import Flow
 from flows.speakable import service_vocabulary, speakable_service_name
@@ -100,7 +108,7 @@ def generate_intake(
     intro = "intake.choose_group" if grouped else "intake.choose_service"
     _menu(states, MAIN_MENU, top, intro=intro, by_voice=entries if grouped else ())
     states[MAIN_MENU]["options"].append(status_option(target=STATUS))
-    states.update(welcome(languages, then=MAIN_MENU))
+    states.update(welcome(languages, then=RECORDING_NOTICE))
     offline = recognizer != "twilio"
     states.update(report(restart=MAIN_MENU, operator=OPERATOR, offline=offline))
     states.update(status_by_phone(start=STATUS, main_menu=MAIN_MENU, operator=OPERATOR))
@@ -110,7 +118,9 @@ def generate_intake(
         "start": "welcome",
         "operator": OPERATOR,
         "languages": list(languages),
-        "include": includes(location=LOCATION, operator=OPERATOR, offline=offline),
+        "include": includes(
+            location=LOCATION, operator=OPERATOR, offline=offline, after_notice=MAIN_MENU
+        ),
         "states": states,
     }
 

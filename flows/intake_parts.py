@@ -1,5 +1,6 @@
-"""The fixed parts of the generated intake: the welcome, the fragments it includes (the location
-and a person), and the report (description, final confirm, submit). Plain flow-document data.
+"""The fixed parts of the generated intake: the welcome, the fragments it includes (the
+recording notice, the location and a person), and the report (description, final confirm,
+submit). Plain flow-document data.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 REPORT = "start_duplicate_check"  # the report's first state, where a confirmed place leads
 STATUS_ASKS = 5  # reference numbers one call may ask about before the line says goodbye
+RECORDING_NOTICE = "recording_notice"  # flows/fragments/recording_notice.yaml: after the welcome
 
 
 def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]:
@@ -34,8 +36,12 @@ def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]
     }
 
 
-def includes(*, location: str, operator: str, offline: bool) -> list[dict[str, Any]]:
-    """The fragments the intake shares with hand-written flows: the location sub-flow
+def includes(
+    *, location: str, operator: str, offline: bool, after_notice: str
+) -> list[dict[str, Any]]:
+    """The fragments the intake shares with hand-written flows: the recording notice
+    (``flows/fragments/recording_notice.yaml``, entered after the welcome, in the caller's
+    language, leading to ``after_notice``), the location sub-flow
     (``flows/fragments/location.yaml``, starting at ``location``, leading to the report once
     the place is confirmed) and the person (``flows/fragments/person.yaml``).
 
@@ -45,6 +51,7 @@ def includes(*, location: str, operator: str, offline: bool) -> list[dict[str, A
     ``<Gather input="speech">`` answers, recognised by Twilio."""
     values = {"start": location, "confirmed": REPORT, "offline": offline}
     return [
+        {"fragment": "recording_notice", "with": {"then": after_notice}},
         {"fragment": "location", "with": values},
         {"fragment": "person", "with": {"operator": operator}},
     ]

@@ -77,6 +77,15 @@ def prepare_gazetteer(settings: Settings, *, engine: Engine | None = None) -> Ga
     return started
 
 
+def check_dataset_choice(settings: Settings, *, engine: Engine | None = None) -> tuple[str, ...]:
+    """The datasets geocoding will use, for a process that does not prepare the gazetteer
+    itself (``ivr worker``): ``DatasetChoiceError`` when the store holds several and nothing
+    chooses, or the chosen ones are missing, as ``ivr serve`` would refuse."""
+    with _engine(settings, engine) as store, store.connect() as connection:
+        present = dataset_names(connection)
+    return DatasetChoice.from_settings(settings).check(present)
+
+
 def ensure_loaded(settings: Settings, *, engine: Engine | None = None) -> ImportReport | None:
     """Import ``IVR_GAZETTEER_FILE`` unless its dataset is loaded; with no file, the sample
     when the gazetteer holds no dataset at all. The import made, or None."""

@@ -57,7 +57,7 @@ def worker(
 
     from ivr.jobs.processes import become_recognition_worker
     from ivr.logs import configure
-    from ivr.serve import worker_runtime
+    from ivr.serve import CannotServe, worker_runtime
 
     if server_pid is not None:
         become_recognition_worker(server_pid)
@@ -67,7 +67,12 @@ def worker(
         set_decode_threads(decode_threads)
     settings = _settings()
     configure(settings.log_level)
-    rt = worker_runtime(settings, recognition=recognition)
+    try:
+        rt = worker_runtime(settings, recognition=recognition)
+    except CannotServe as error:
+        from ivr.cli_errors import UnusableSettings
+
+        raise UnusableSettings(str(error)) from None
     if once:
         click.echo(f"work done {rt.work.run_once()}")
         return

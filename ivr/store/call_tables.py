@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ivr.store.base import Base
@@ -34,6 +34,14 @@ class CallRecord(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Recording status callbacks (status, URL, duration), kept for transcription.
     recordings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # When the retention sweep erased what the caller said and the recordings' URLs (the
+    # call's timeline stays); ``IVR_RETENTION_DAYS``, ivr/housekeeping/retention.py.
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+
+    # The retention sweep looks for calls not yet erased that started before its limit.
+    __table_args__ = (Index("ix_calls_retention", "personal_data_erased_at", "started_at"),)
 
 
 class ReportRecord(Base):

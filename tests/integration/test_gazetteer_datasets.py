@@ -149,12 +149,15 @@ def test_a_second_city_beside_the_sample_stops_the_start_with_a_sentence(two_cit
     assert "set IVR_GAZETTEER_DATASETS" in sentence
 
 
-def test_ivr_serve_refuses_two_cities_with_exit_2_and_no_traceback(two_cities: Path) -> None:
+@pytest.mark.parametrize("command", [["serve"], ["worker", "--once"]], ids=["serve", "worker"])
+def test_ivr_serve_and_worker_refuse_two_cities_with_exit_2_and_no_traceback(
+    two_cities: Path, command: list[str]
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
     env |= {"IVR_DATABASE_URL": url_of(two_cities), "IVR_PORT": str(free_port())}
     env["IVR_MODELS_DIR"] = models_folder()
     done = subprocess.run(
-        [sys.executable, "-m", "ivr", "serve"],
+        [sys.executable, "-m", "ivr", *command],
         cwd=two_cities.parent,
         env=env,
         capture_output=True,

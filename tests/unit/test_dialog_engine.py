@@ -142,8 +142,10 @@ def test_spanish_switch(intake: Flow, catalogues) -> None:
     call.start()
     heard = call.press("9")
     assert call.state.language == "es"
-    assert heard[0] == call.text("intake.choose_group", "es")
-    gather = call.actions[0]
+    # The recording notice, in the language just chosen, then the first menu.
+    assert heard[0] == call.text("common.recording_notice", "es")
+    assert heard[1] == call.text("intake.choose_group", "es")
+    gather = call.actions[1]
     assert isinstance(gather, Gather) and gather.language == "es"
     heard = call.say("cinco")  # the fifth choice, said in Spanish
     assert call.state.current == "group4_graffiti"

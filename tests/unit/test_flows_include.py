@@ -102,7 +102,8 @@ def test_offline_recognition_records_the_address_and_the_street() -> None:
 
 def test_the_generated_intake_includes_the_fragments() -> None:
     doc = generate_intake(SERVICES, {})
-    assert [entry["fragment"] for entry in doc["include"]] == ["location", "person"]
+    fragments = [entry["fragment"] for entry in doc["include"]]
+    assert fragments == ["recording_notice", "location", "person"]
     assert "ask_location" not in doc["states"]
     assert "ask_location" in flow_from_document(doc, "<generated intake>").states
 
@@ -128,7 +129,7 @@ def test_a_flow_of_fragments_passes_the_check() -> None:
         (
             {"fragment": "locaton"},
             "mine.yaml, field 'include.0.fragment': no fragment 'locaton' (known: location, "
-            "person)",
+            "person, recording_notice)",
         ),
         (
             {"fragment": "location"},
@@ -173,7 +174,7 @@ def test_a_parameter_that_breaks_the_schema_is_named_at_the_state() -> None:
 
 
 def test_every_shipped_fragment_loads() -> None:
-    assert fragment_names() == ["location", "person"]
+    assert fragment_names() == ["location", "person", "recording_notice"]
     for name in fragment_names():
         assert load_fragment(name).states
 
