@@ -94,9 +94,17 @@ class _ErrorLogOnly(GunicornLogger):
 def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
     """The runtime of an ``ivr worker`` process: recognition jobs only (the workers ``ivr
     serve`` starts), or every kind of leased work, with the app mounted so that the embedded
-    endpoint is reached in-process (the process serves no HTTP)."""
+    endpoint is reached in-process (the process serves no HTTP). :class:`CannotServe` when the
+    gazetteer's datasets are not chosen as ``ivr serve`` requires."""
+    from ivr.addresses.gazetteer import GazetteerError
+    from ivr.addresses.gazetteer_start import check_dataset_choice
     from ivr.app import create_app
 
+    if settings.geocoder == "gazetteer":
+        try:
+            check_dataset_choice(settings)
+        except GazetteerError as error:
+            raise CannotServe(str(error)) from None
     rt = Runtime(settings, work_role="recognition" if recognition else "all")
     if not recognition:
         create_app(runtime=rt)
