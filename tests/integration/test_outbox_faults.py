@@ -49,8 +49,12 @@ def test_every_call_s_report_reaches_the_city_exactly_once_through_faults_and_ki
     assert counts.drained, report
     assert (counts.reports, counts.filed, counts.at_city) == (CALLS, CALLS, CALLS), report
     assert (counts.duplicates, counts.lost, counts.wrong_ids) == (0, 0, 0), report
-    # killed workers' rows were recorded as unknown outcomes and found at the city, not re-sent
+    # killed workers' rows were recorded as unknown outcomes, then settled without a second
+    # request at the city: the city here is a gateway's embedded endpoint, which publishes no
+    # key line to look up (docs/outbox.md), so its Idempotency-Key answers the POST sent again
+    # with the request it already filed (the lookup by key line is tested against a CRM that
+    # publishes descriptions as received, in test_outbox_delivery)
     assert counts.attempts.get(("unknown", "worker_lost"), 0) >= 1, report
-    assert counts.attempts.get(("found", ""), 0) >= 1, report
+    assert counts.attempts.get(("found", ""), 0) == 0, report
     if workers > 1:
         assert counts.overlapping_workers >= 2, report
