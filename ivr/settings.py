@@ -116,7 +116,21 @@ class Settings:
         "Empty: the gateway's own embedded endpoint.",
     )
     open311_format: str = _setting("json", "Format spoken to the city's endpoint: `json` or `xml`.")
-    open311_api_key: str = _setting("", "API key sent to the city's endpoint, on POST only.")
+    open311_api_key: str = _setting(
+        "", "API key sent to the city's endpoint (where: `IVR_OPEN311_API_KEY_PLACEMENT`)."
+    )
+    open311_api_key_placement: str = _setting(
+        "form",
+        "`form`: the API key goes as `api_key` in the body of each POST only (the spec); "
+        "`bearer`: as `Authorization: Bearer <key>` on every call, reads too (Boston's BOS:311 "
+        "raises its rate limit for keyed reads). Never in a URL.",
+    )
+    open311_multivalue: str = _setting(
+        "brackets",
+        "How a multivaluelist answer is sent: `brackets`, `attribute[code][]=v` repeated (the "
+        "spec's form); `repeat`, `attribute[code]=v` repeated (mySociety's open311-adapter). "
+        "The same form whatever the number of values.",
+    )
     open311_jurisdiction_id: str = _setting(
         "", "`jurisdiction_id` sent to the city's endpoint; empty: never sent."
     )

@@ -65,6 +65,8 @@ ZERO_OR_MORE = Bound(0)
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "open311_format": ("json", "xml"),
+    "open311_multivalue": ("brackets", "repeat"),
+    "open311_api_key_placement": ("form", "bearer"),
     "outbox_worker": ("thread", "off"),
     "recognizer": RECOGNIZERS,
     "geocoder": GEOCODERS,

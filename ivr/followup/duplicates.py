@@ -2,9 +2,11 @@
 
 The city is asked for its open requests of the service in the last ``days`` days (GET
 ``requests`` with ``service_code``, ``status=open`` and ``start_date``); the nearest one within
-``radius_metres`` of the caller's point is offered to the caller. A city that cannot be
-reached is ``failed``, and the report is filed as usual: the check never keeps a report from
-the city. The job never retries: a caller is waiting on the line.
+``radius_metres`` of the caller's point is offered to the caller. When the city does not
+answer, answers with an error or refuses the query (a 4xx: it read the question and said no),
+the check is ``failed``, the log line says which of these it was, and the report is filed as
+usual: the check never keeps a report from the city. The job never retries: a caller is
+waiting on the line.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from flows.catalogue import Catalogue
 from ivr.followup.spoken_dates import spoken_date
 from ivr.jobs.queue import JobRequest
 from ivr.open311.client import brief
-from ivr.open311.errors import Open311Error
+from ivr.open311.errors import (
+    Open311BadAnswer,
+    Open311ClientError,
+    Open311ConnectionError,
+    Open311Error,
+    Open311ServerError,
+    Open311Timeout,
+)
 from ivr.open311.models import ServiceRequest
 
 log = logging.getLogger(__name__)
@@ -79,7 +88,12 @@ class DuplicateFinder:
         try:
             found = self._client.requests(service_code=code, status="open", start=start)
         except Open311Error as error:
-            log.warning("duplicate check skipped: the city cannot be reached: %s", brief(error))
+            log.warning(
+                "duplicate check skipped: %s: %s",
+                what_went_wrong(error),
+                brief(error),
+                extra={"city_status": error.status_code},
+            )
             return {"text": "failed", "slots": slots}
         nearest = _nearest(found, code, point, self._radius)
         if nearest is None:
@@ -91,6 +105,20 @@ class DuplicateFinder:
         slots["duplicate_address"] = _street(nearest.address) or str(job.data.get("near") or "")
         slots["duplicate_date"] = spoken_date(when, catalogue) if when else ""
         return {"text": "found", "slots": slots}
+
+
+def what_went_wrong(error: Open311Error) -> str:
+    """The city's side of a failed query, in words: a 4xx is a refusal, not an outage."""
+    status = f" (HTTP {error.status_code})" if error.status_code is not None else ""
+    if isinstance(error, Open311ClientError):
+        return f"the city refused the query{status}"
+    if isinstance(error, Open311Timeout | Open311ConnectionError):
+        return "the city cannot be reached"
+    if isinstance(error, Open311ServerError):
+        return f"the city failed to answer{status}"
+    if isinstance(error, Open311BadAnswer):
+        return f"the city's answer could not be read{status}"
+    return f"the query failed{status}"
 
 
 def _nearest(

@@ -10,7 +10,10 @@ What it does beyond the letter of the spec (see docs/open311-client.md):
 
 - JSON or XML on every call, with the answer sniffed rather than trusted to its Content-Type;
 - ``jurisdiction_id`` on every call when configured and never otherwise; ``api_key`` only in
-  the body of a POST, never in a URL (URLs end up in logs);
+  the body of a POST, or (``api_key_placement="bearer"``) as ``Authorization: Bearer`` on every
+  call; never in a URL (URLs end up in logs);
+- a multivaluelist answer in the city's one form (``multivalue``), whatever the number of
+  values; datetimes in whole seconds (see :mod:`ivr.open311.form`);
 - the service list cached for ``services_ttl`` seconds, and fetched again early when the
   discovery ``changeset`` changes (checked at most every ``discovery_interval`` seconds);
 - a POST is a success only with a ``service_request_id`` or a ``token``, or, for a blackbox
@@ -34,8 +37,9 @@ from urllib.parse import quote
 
 import httpx
 
+from ivr.metrics.instruments import count_city_answer
 from ivr.open311 import wire
-from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311Error
+from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311ClientError, Open311Error
 from ivr.open311.exchange import (
     FORMATS,
     CityAnswer,
@@ -44,7 +48,7 @@ from ivr.open311.exchange import (
     make_in_process_client,
     send,
 )
-from ivr.open311.form import Pairs, request_form
+from ivr.open311.form import MULTIVALUE_FORMS, Pairs, request_form, w3c_datetime
 from ivr.open311.models import (
     Discovery,
     NewRequest,
@@ -60,6 +64,7 @@ log = logging.getLogger(__name__)
 __all__ = ["IN_PROCESS_ENDPOINT", "Open311Client", "make_http_client", "make_in_process_client"]
 Clock = Callable[[], float]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+API_KEY_PLACEMENTS = ("form", "bearer")
 # The embedded endpoint as its in-process client addresses it: the host is never resolved (the
 # transport hands each request to the app), the path is where the app mounts the endpoint.
 IN_PROCESS_ENDPOINT = "http://voice311.in-process/open311/v2"
@@ -85,6 +90,8 @@ class Open311Client:
         format: str = "json",
         api_key: str = "",
         jurisdiction_id: str = "",
+        multivalue: str = "brackets",
+        api_key_placement: str = "form",
         services_ttl: float = 3600.0,
         discovery_url: str = "",
         discovery_interval: float = 300.0,
@@ -93,6 +100,10 @@ class Open311Client:
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"format must be json or xml, not {format!r}")
+        if multivalue not in MULTIVALUE_FORMS:
+            raise ValueError(f"multivalue must be brackets or repeat, not {multivalue!r}")
+        if api_key_placement not in API_KEY_PLACEMENTS:
+            raise ValueError(f"api_key_placement must be form or bearer, not {api_key_placement!r}")
         timeout = http.timeout
         if None in (timeout.connect, timeout.read, timeout.write, timeout.pool):
             raise ValueError("the httpx.Client needs a timeout on every phase")
@@ -101,6 +112,8 @@ class Open311Client:
         self.format = format
         self.api_key = api_key
         self.jurisdiction_id = jurisdiction_id
+        self.multivalue = multivalue
+        self.api_key_placement = api_key_placement
         self.services_ttl = services_ttl
         self.discovery_url = discovery_url
         self.discovery_interval = discovery_interval
@@ -123,9 +136,13 @@ class Open311Client:
         sleep: Sleep = time.sleep,
     ) -> Open311Client:
         """The city's endpoint from ``IVR_OPEN311_*``, or the embedded one when none is set."""
+        # The city profile (multivalue form, API key placement) is the city's; the embedded
+        # endpoint reads the spec's forms.
+        multivalue, placement = "brackets", "form"
         if settings.open311_endpoint:
             base_url = settings.open311_endpoint
             api_key, jurisdiction = settings.open311_api_key, settings.open311_jurisdiction_id
+            multivalue, placement = settings.open311_multivalue, settings.open311_api_key_placement
         else:  # reached in-process: see ``Runtime.city``
             base_url = IN_PROCESS_ENDPOINT
             api_key, jurisdiction = settings.embedded_api_key, settings.embedded_jurisdiction_id
@@ -135,6 +152,8 @@ class Open311Client:
             format=settings.open311_format,
             api_key=api_key,
             jurisdiction_id=jurisdiction,
+            multivalue=multivalue,
+            api_key_placement=placement,
             services_ttl=settings.open311_services_ttl,
             discovery_url=settings.open311_discovery_url,
             clock=clock,
@@ -203,6 +222,26 @@ class Open311Client:
 
     # --- filing ---------------------------------------------------------------------------------
 
+    def encoding_definition(self, request: NewRequest) -> ServiceDefinition | None:
+        """The definition :meth:`submit` needs to write ``request``'s attributes, or None.
+
+        Under ``brackets`` a multivaluelist with one value chosen goes out as
+        ``attribute[code][]`` like one with several, so an attribute with one value needs its
+        datatype: the service's definition says it (cached like the list). Under ``repeat``, or
+        with no attribute of one value, the form does not depend on it. A city that has no
+        definition for the service (404) declares no multivaluelist: None.
+        """
+        if self.multivalue != "brackets":
+            return None
+        if not any(len(values) == 1 for _, values in request.attributes):
+            return None
+        try:
+            return self.definition(request.service_code)
+        except Open311ClientError as error:
+            if error.status_code == 404:
+                return None
+            raise
+
     def submit(
         self,
         request: NewRequest,
@@ -213,8 +252,10 @@ class Open311Client:
     ) -> SubmitResult:
         """POST ``requests``: an id, a token (kept even beside an id), or a blackbox notice.
 
-        ``definition``, when given, makes every ``multivaluelist`` attribute go out as
-        ``attribute[code][]`` even with one value. ``service``, when given, says whether an
+        ``definition``, when given, makes every ``multivaluelist`` attribute go out in the
+        multi-value form even with one value (:meth:`encoding_definition` finds the one a
+        request needs; without it, one value goes out as ``attribute[code]``). ``service``,
+        when given, says whether an
         answer with neither id nor token is legal (blackbox); otherwise the cached list says.
         ``idempotency_key``, when given, goes out as an ``Idempotency-Key`` header: the embedded
         endpoint answers a repeated key as it answered the first POST, without filing again
@@ -227,9 +268,10 @@ class Open311Client:
         )
         form = request_form(
             request,
-            api_key=self.api_key,
+            api_key=self.api_key if self.api_key_placement == "form" else "",
             jurisdiction_id=self.jurisdiction_id,
             multivalue_codes=multivalue,
+            multivalue=self.multivalue,
         )
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
         answer = self._call(
@@ -308,7 +350,8 @@ class Open311Client:
         end: datetime | None = None,
         status: str = "",
     ) -> tuple[ServiceRequest, ...]:
-        """GET ``requests`` with the spec's filters; dates must carry a timezone."""
+        """GET ``requests`` with the spec's filters; dates must carry a timezone and go out in
+        whole seconds (the window widened to the seconds around it)."""
         params: Pairs = []
         if ids:
             params.append(("service_request_id", ",".join(ids)))
@@ -318,7 +361,7 @@ class Open311Client:
             if moment is not None:
                 if moment.tzinfo is None:
                     raise InvalidRequest(f"{name} needs a timezone")
-                params.append((name, moment.isoformat()))
+                params.append((name, w3c_datetime(moment, round_up=name == "end_date")))
         if status:
             params.append(("status", status))
         answer = self._call("GET", self._url("requests"), what="GET requests", params=params)
@@ -388,17 +431,25 @@ class Open311Client:
         form: Pairs | None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        return send(
-            self.http,
-            method,
-            url,
-            what=what,
-            format=self.format,
-            jurisdiction_id=self.jurisdiction_id,
-            params=params,
-            form=form,
-            extra_headers=headers,
-        )
+        if self.api_key and self.api_key_placement == "bearer":
+            headers = {**(headers or {}), "Authorization": f"Bearer {self.api_key}"}
+        try:
+            response = send(
+                self.http,
+                method,
+                url,
+                what=what,
+                format=self.format,
+                jurisdiction_id=self.jurisdiction_id,
+                params=params,
+                form=form,
+                extra_headers=headers,
+            )
+        except Open311Error:  # no answer: a timeout or a connection error
+            count_city_answer(what, None)
+            raise
+        count_city_answer(what, response.status_code)
+        return response
 
 
 def _replace_checked(cached: _CachedServices, now: float) -> _CachedServices:

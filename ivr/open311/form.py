@@ -5,24 +5,35 @@ The spec's POST is ``application/x-www-form-urlencoded``. What is sent:
 - ``service_code``; ``lat`` and ``long`` written with six decimals (about 11 cm, finer than any
   geocoder here, and what most CRMs store) and ``address_string`` beside them when both are
   known, so a city that ignores one still has the other; ``address_id`` when given;
-- ``attribute[code]=value`` for a single value, and ``attribute[code][]=value`` repeated for a
-  multi-value attribute (one with several values, or any ``multivaluelist`` attribute even with
-  one value chosen, when the caller passes the definition's multi-value codes);
+- ``attribute[code]=value`` for a single value; a multi-value attribute (one with several
+  values, or any ``multivaluelist`` attribute of the definition the caller passes, even with one
+  value chosen) in the city's form (``IVR_OPEN311_MULTIVALUE``): ``brackets``, the spec's
+  ``attribute[code][]=value`` repeated, or ``repeat``, ``attribute[code]=value`` repeated
+  (mySociety's open311-adapter reads no other). Whatever the number of values, a
+  ``multivaluelist`` goes out in the same form;
 - ``description`` cut to :data:`~ivr.open311.models.DESCRIPTION_LIMIT` characters, at a word
   boundary when there is one in the last half;
 - ``api_key`` (POST is the only call that carries it) and ``jurisdiction_id`` only when given;
 - the optional contact fields only when not empty.
+
+Datetimes (the GET filters ``start_date`` and ``end_date``) go out as W3C datetimes in whole
+seconds with their offset: ``2026-11-02T15:37:27+00:00``. open311-adapter refuses a fraction
+of a second.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from ivr.open311.errors import InvalidRequest
 from ivr.open311.models import DESCRIPTION_LIMIT, NewRequest
 
 Pairs = list[tuple[str, str]]
+# How a multi-value attribute is written: the spec's ``attribute[code][]`` or a repeated
+# ``attribute[code]`` (see the city profile in docs/open311-client.md).
+MULTIVALUE_FORMS = ("brackets", "repeat")
 OPTIONAL_FIELDS = (
     "address_id",
     "email",
@@ -41,8 +52,14 @@ def request_form(
     api_key: str = "",
     jurisdiction_id: str = "",
     multivalue_codes: frozenset[str] = frozenset(),
+    multivalue: str = "brackets",
 ) -> Pairs:
-    """The ordered form fields for ``request``; raises :class:`InvalidRequest` before sending."""
+    """The ordered form fields for ``request``; raises :class:`InvalidRequest` before sending.
+
+    ``multivalue_codes``: the attributes the service definition declares ``multivaluelist``;
+    ``multivalue``: the form they take (one of :data:`MULTIVALUE_FORMS`)."""
+    if multivalue not in MULTIVALUE_FORMS:
+        raise ValueError(f"multivalue must be brackets or repeat, not {multivalue!r}")
     if not request.service_code:
         raise InvalidRequest("the request has no service_code")
     if not request.has_location:
@@ -64,7 +81,8 @@ def request_form(
         pairs.append(("description", truncate_description(request.description)))
     for code, values in request.attributes:
         if len(values) > 1 or code in multivalue_codes:
-            pairs.extend((f"attribute[{code}][]", value) for value in values)
+            name = f"attribute[{code}][]" if multivalue == "brackets" else f"attribute[{code}]"
+            pairs.extend((name, value) for value in values)
         elif values:
             pairs.append((f"attribute[{code}]", values[0]))
     if api_key:
@@ -75,6 +93,25 @@ def request_form(
 def encode(pairs: Pairs) -> bytes:
     """The urlencoded body, with repeated keys kept in order."""
     return urlencode(pairs).encode("ascii")
+
+
+def w3c_datetime(moment: datetime, *, round_up: bool = False) -> str:
+    """``moment`` as a W3C datetime in whole seconds, with its offset
+    (``2026-11-02T15:37:27+00:00``, ``2026-03-01T08:00:00-05:00``).
+
+    A fraction of a second is dropped (``round_up``: carried to the next second instead, so
+    that the end of a search window never moves before ``moment``). An offset that is not a
+    whole number of minutes, which W3C datetimes cannot write, becomes UTC. A naive datetime
+    is refused: the city could not know which time it means."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise InvalidRequest("a datetime sent to the city needs a timezone")
+    if offset % timedelta(minutes=1):
+        moment = moment.astimezone(UTC)
+    whole = moment.replace(microsecond=0)
+    if round_up and whole != moment:
+        whole += timedelta(seconds=1)
+    return whole.isoformat()
 
 
 def coordinate(value: float, name: str, bound: float) -> str:
