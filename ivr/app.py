@@ -18,8 +18,12 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.dashboard import blueprint as staff
 from ivr.handoff import webhooks as handoff
+from ivr.health import views as health
+from ivr.metrics import exposition as metrics
+from ivr.metrics import webhook_timing
 from ivr.open311 import server as open311
 from ivr.opendata import feeds, pages
+from ivr.request_context import install as install_request_context
 from ivr.runtime import EXTENSION, Runtime
 from ivr.settings import Settings
 from ivr.webhooks import voice
@@ -44,6 +48,7 @@ def create_app(
     app.config["SECRET_KEY"] = rt.settings.secret_key or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions[EXTENSION] = rt
+    install_request_context(app, access=rt.settings.access_log)  # request ids, access log
     rt.mount(app)  # the embedded endpoint's in-process client is answered by this app
 
     app.register_blueprint(feeds.bp, url_prefix="/open311/v2")
@@ -53,14 +58,12 @@ def create_app(
     app.register_blueprint(handoff.bp, url_prefix=voice.PREFIX)
     staff.init_app(app, rt.settings)
     app.register_blueprint(staff.bp, url_prefix=staff.PREFIX)
-    app.add_url_rule("/healthz", view_func=healthz)
+    health.init_app(app, rt)  # /healthz, /readyz
+    metrics.init_app(app)  # /metrics
+    webhook_timing.init_app(app)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     return app
-
-
-def healthz() -> Response:
-    return jsonify(status="ok")
 
 
 def http_error(error: HTTPException) -> tuple[Response, int]:
@@ -70,5 +73,6 @@ def http_error(error: HTTPException) -> tuple[Response, int]:
 
 def unexpected_error(error: Exception) -> tuple[Response, int]:
     log.exception("unhandled error in a view", exc_info=error)
-    body = {"errors": [{"code": 500, "description": "internal error; nothing was lost"}]}
-    return jsonify(body), 500
+    # No promise about what the request did: it may have failed before or after a write.
+    description = "internal error; the gateway's log has the details"
+    return jsonify(errors=[{"code": 500, "description": description}]), 500

@@ -52,7 +52,8 @@ EXTENSION = "voice311"  # the key of the runtime in ``app.extensions``
 # a web process's share beside recognition workers, or a recognition worker's.
 WorkRole = Literal["all", "web", "recognition"]
 RECOGNITION_JOBS = frozenset({"transcribe"})
-WORKER_THREADS = 4  # a process's leased-work threads (outbox 1, jobs 2) and its warm-up
+# A process's leased-work threads (outbox 1, jobs 2, housekeeping 1) and its warm-up.
+WORKER_THREADS = 5
 
 
 class Runtime:
@@ -90,19 +91,28 @@ class Runtime:
     @functools.cached_property
     def flows(self) -> FlowLibrary:
         """Every flow; with a city endpoint, the intake is generated from the city's own
-        service list, fetched once here (a webhook never waits on the network)."""
-        from ivr.dialog.flow_library import city_flow_library
+        service list, fetched once here (a webhook never waits on the network). With
+        ``IVR_RECORDING_NOTICE`` off, no flow speaks the recording notice."""
+        from flows.recording_notice import without_notice
+        from ivr.dialog.flow_library import FlowLibrary, city_flow_library
 
-        return city_flow_library(self.settings, self.catalogues, self.city)
+        library = city_flow_library(self.settings, self.catalogues, self.city)
+        if self.settings.recording_notice:
+            return library
+        flows = {name: without_notice(flow) for name, flow in library.flows.items()}
+        return FlowLibrary(flows=flows, catalogues=library.catalogues)
 
     @functools.cached_property
     def gazetteer(self) -> GazetteerGeocoder:
-        """The process's gazetteer geocoder: one index in memory (built on first use, rebuilt
-        after an import), shared by the address resolver and the transcription jobs."""
+        """The process's gazetteer geocoder: one index in memory of the datasets the settings
+        choose (``IVR_GAZETTEER_DATASETS``; built on first use, rebuilt after an import or a
+        drop), shared by the address resolver and the transcription jobs."""
+        from ivr.addresses.dataset_choice import DatasetChoice
         from ivr.addresses.geocoder import GazetteerGeocoder
 
         snapshots = Path(self.settings.models_dir) / "gazetteer-index"
-        return GazetteerGeocoder.from_engine(self.engine, snapshots=snapshots)
+        choice = DatasetChoice.from_settings(self.settings)
+        return GazetteerGeocoder.from_engine(self.engine, snapshots=snapshots, choice=choice)
 
     @functools.cached_property
     def resolver(self) -> AddressResolver:
@@ -240,6 +250,11 @@ class Runtime:
             )
             load.start()
             return
+        if self.work_role == "recognition":  # and say so to the web processes of ``ivr serve``
+            from ivr.health.recognition_ready import warm_up_and_announce
+
+            warm_up_and_announce(self.job_handlers)
+            return
         warm_up_in_background(self.job_handlers)
 
     def build_for_web(self) -> None:
@@ -311,7 +326,8 @@ class Runtime:
         - ``all`` (``ivr worker``): one thread delivers the outbox to :attr:`city`, exchanges
           batch tokens for ids and, with ``IVR_SMS_FROM``, sends the text messages whose id is
           now known; two threads run jobs of every kind (a caller may be waiting on one, so
-          they never wait behind a delivery).
+          they never wait behind a delivery); one thread keeps house (``ivr.housekeeping``:
+          stale calls ended, personal data past ``IVR_RETENTION_DAYS`` erased).
         - ``web`` (``ivr serve`` beside its recognition workers): the same, but its job
           threads take only the quick jobs; a web process never decodes.
         - ``recognition`` (the workers ``ivr serve`` starts): one thread, recognition jobs
@@ -339,6 +355,15 @@ class Runtime:
         return WorkLoops(
             WorkLoop("outbox", self._outbox_rounds(), threads=1, interval=2.0),
             WorkLoop("jobs", [jobs], threads=2, interval=0.5),
+            WorkLoop("housekeeping", self._housekeeping_rounds(), threads=1, interval=60.0),
+        )
+
+    def _housekeeping_rounds(self) -> list[Round]:
+        """Stale calls ended and, with ``IVR_RETENTION_DAYS``, old personal data erased."""
+        from ivr.housekeeping.rounds import housekeeping_rounds
+
+        return housekeeping_rounds(
+            self.settings, self.sessions, self.desk, clock=self.clock, twilio=self.twilio
         )
 
     def _outbox_rounds(self) -> list[Round]:

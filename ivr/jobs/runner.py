@@ -31,6 +31,7 @@ from ivr.clock import Clock, utc_now
 from ivr.dialog.events import Event
 from ivr.jobs.queue import DONE, FAILED, PENDING, RUNNING, JobRequest
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
+from ivr.logs import about_call
 from ivr.store.job_tables import JobRecord
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,21 @@ def run_job(
     clock: Clock = utc_now,
     policy: LeasePolicy = JOB_POLICY,
 ) -> str:
-    """Run one claimed job; returns its new status (``pending`` when it will be retried)."""
+    """Run one claimed job; returns its new status (``pending`` when it will be retried). The
+    lines logged meanwhile carry the job's call SID."""
+    with about_call(job.call_sid):
+        return _run_job(sessions, handlers, job, report, clock=clock, policy=policy)
+
+
+def _run_job(
+    sessions: sessionmaker[Session],
+    handlers: Mapping[str, Handler],
+    job: JobRequest,
+    report: Report,
+    *,
+    clock: Clock,
+    policy: LeasePolicy,
+) -> str:
     handler = handlers.get(job.name)
     result: Mapping[str, Any]
     try:
