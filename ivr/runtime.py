@@ -367,6 +367,7 @@ class Runtime:
         )
 
     def _outbox_rounds(self) -> list[Round]:
+        from ivr.followup.expectations import ExpectationWords
         from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
         from ivr.outbox.tokens import exchange_tokens
         from ivr.outbox.worker import deliver_due, outbox_policy
@@ -385,7 +386,10 @@ class Runtime:
         ]
         if settings.sms_from:
             send = TwilioTexts(self.twilio(), settings.sms_from)
-            content = TextContent(self.catalogues, settings.status_link, settings.public_base_url)
+            words = ExpectationWords.of(settings, self.catalogues)
+            content = TextContent(
+                self.catalogues, settings.status_link, settings.public_base_url, words
+            )
             rounds.append(lambda: send_due_texts(sessions, send, content, clock=clock).done)
         return rounds
 

@@ -158,6 +158,12 @@ class Settings:
     embedded_jurisdiction_id: str = _setting(
         "", "Jurisdiction the embedded endpoint answers for; empty: any or none accepted."
     )
+    embedded_contact: str = _setting(
+        "the city's 311 office",
+        "Who runs the embedded endpoint and how to reach them (an office, an address, a web "
+        "page): published as `contact` in its discovery document, and named in `key_service` "
+        "when POSTs need an API key.",
+    )
     outbox_worker: str = _setting(
         "thread",
         "`thread`: `ivr serve` delivers the outbox and runs the quick jobs (questions to the "
@@ -360,6 +366,17 @@ class Settings:
         "{base}/requests/{id}",
         "Status link sent in the text message: `{base}` is `IVR_PUBLIC_BASE_URL`, `{id}` the "
         "city's request id. Empty (or `{base}` with no public base URL): no link is sent.",
+    )
+    city_timezone: str = _setting(
+        "",
+        "The city's IANA time zone (e.g. `America/New_York`): the day a caller hears or reads "
+        "for an expected date, and the embedded endpoint's `expected_days` counted in it. "
+        "Empty: UTC.",
+    )
+    city_language: str = _setting(
+        "en",
+        "The language the city writes its notices in (a prompt catalogue's language): a "
+        "caller in another language hears the city's notice introduced as the city's words.",
     )
     duplicate_radius_metres: float = _setting(
         50.0,

@@ -291,6 +291,19 @@ def _places(values: Values) -> Iterator[str]:
             yield f"{env_name('geocoder_bounds')}: {error}"
 
 
+def _city_time(values: Values) -> Iterator[str]:
+    """The city's time zone, when set, names a zone this machine knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(values["city_timezone"]).strip()
+    if not name:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield f"{env_name('city_timezone')} {name!r} is not a known IANA time zone"
+
+
 CHECKS: tuple[Callable[[Values], Iterator[str]], ...] = (
     _choices,
     _urls,
@@ -300,6 +313,7 @@ CHECKS: tuple[Callable[[Values], Iterator[str]], ...] = (
     _database,
     _combinations,
     _places,
+    _city_time,
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.catalogue import Catalogue
 from ivr.dialog.follow_up import DUPLICATES_JOB, STATUS_JOB
 from ivr.followup.duplicates import DuplicateFinder, RequestSearch
+from ivr.followup.expectations import ExpectationWords
 from ivr.followup.request_status import RequestReader, RequestStatus
 from ivr.jobs.runner import Handler
 from ivr.settings import Settings
@@ -29,7 +30,13 @@ def follow_up_handlers(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Handler]:
     return {
-        STATUS_JOB: RequestStatus(client, sessions, catalogues),
+        STATUS_JOB: RequestStatus(
+            client,
+            sessions,
+            catalogues,
+            ExpectationWords.of(settings, catalogues),
+            clock=clock,
+        ),
         DUPLICATES_JOB: DuplicateFinder(
             client,
             catalogues,

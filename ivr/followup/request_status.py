@@ -6,18 +6,23 @@ exchanged is asked about under its id). Anything else is asked of the city, thro
 Open311 client (GET ``requests/{id}``). A city that cannot be reached, or answers nonsense, is
 ``failed``: the caller hears that it cannot be reached right now. The job never retries: a
 caller is waiting on the line.
+
+An open request's answer ends with what the city lets the caller expect: its notice and
+expected date (:mod:`ivr.followup.expectations`); a closed one's has nothing left to expect.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.catalogue import Catalogue
+from ivr.followup.expectations import Expectations, ExpectationWords, said_notice
 from ivr.followup.spoken_dates import spoken_date
 from ivr.jobs.queue import JobRequest
 from ivr.open311.client import brief
@@ -41,10 +46,14 @@ class RequestStatus:
         client: RequestReader,
         sessions: sessionmaker[Session],
         catalogues: Mapping[str, Catalogue],
+        words: ExpectationWords | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._client = client
         self._sessions = sessions
         self._catalogues = catalogues
+        self._words = words or ExpectationWords(catalogues)
+        self._clock = clock
 
     def __call__(self, job: JobRequest) -> Mapping[str, Any]:
         reference = str(job.data.get("reference") or "").strip()
@@ -63,7 +72,11 @@ class RequestStatus:
         if found is None:
             return {"text": "received" if held else "unknown", "slots": slots}
         slots["status_words"] = _status_words(found.status, catalogue)
-        slots["status_details"] = _details(found, catalogue)
+        details = [_details(found, catalogue, self._words)]
+        if found.status.strip().lower() != "closed":
+            told = Expectations(said_notice(found.service_notice), found.expected_datetime)
+            details.append(self._words.sentence(told, catalogue.language, self._clock()))
+        slots["status_details"] = " ".join(part for part in details if part)
         return {"text": "found", "slots": slots}
 
     def _catalogue(self, language: str) -> Catalogue:
@@ -89,7 +102,7 @@ def _status_words(status: str, catalogue: Catalogue) -> str:
     return catalogue.prompts.get(key, status.strip()) if status.strip() else ""
 
 
-def _details(found: ServiceRequest, catalogue: Catalogue) -> str:
+def _details(found: ServiceRequest, catalogue: Catalogue, words: ExpectationWords) -> str:
     """The notes and when it last changed, as sentences of the caller's catalogue."""
     parts = []
     notes = found.status_notes.strip().rstrip(".").strip()
@@ -97,5 +110,6 @@ def _details(found: ServiceRequest, catalogue: Catalogue) -> str:
         parts.append(catalogue.text("status.notes", {"notes": notes}))
     moment = found.updated_datetime or found.requested_datetime
     if moment is not None:
-        parts.append(catalogue.text("status.updated", {"date": spoken_date(moment, catalogue)}))
+        date = spoken_date(moment, catalogue, words.zone)
+        parts.append(catalogue.text("status.updated", {"date": date}))
     return " ".join(parts)

@@ -4,11 +4,12 @@
 ``IVR_SMS_FROM`` is set), after each delivery round. A text waits while its report is on its
 way; once the outbox row is filed with the city's id, the text is claimed with a lease
 (:func:`ivr.leases.claim_rows`, as the outbox rows are, so two workers never both send it) and
-sent through Twilio's REST API. A report
-the city refused, or a blackbox service that gives no id, ends its text unsent. Twilio's 5xx,
-429 and connection failures are retried with back-off; any other refusal is final. When a text
-is sent or finally fails, the caller's number is erased. The number is never logged, and
-neither is Twilio's error message (it may quote the number): only its code.
+sent through Twilio's REST API. The message carries the reference number, what the city lets the
+caller expect (its notice, the expected date: :mod:`ivr.followup.expectations`) and the status
+link. A report the city refused, or a blackbox service that gives no id, ends its text
+unsent. Twilio's 5xx, 429 and connection failures are retried with back-off; any other refusal
+is final. When a text is sent or finally fails, the caller's number is erased. The number is
+never logged, and neither is Twilio's error message (it may quote the number): only its code.
 
 A worker killed between Twilio's answer and the commit may send a text twice after its lease
 runs out; a text is never lost.
@@ -27,6 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flows.catalogue import Catalogue
 from ivr.clock import Clock, utc_now
+from ivr.followup.expectations import (
+    NOTHING,
+    Expectations,
+    ExpectationWords,
+    embedded_expected,
+    said_notice,
+)
 from ivr.followup.texts import FAILED, SENDING, SENT, WAITING
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows
 from ivr.outbox.queue import FILED, PARKED
@@ -81,10 +89,24 @@ class TextContent:
     catalogues: Mapping[str, Catalogue]
     link_template: str = ""
     base_url: str = ""
+    words: ExpectationWords | None = None  # the city's language and clock; None: en, UTC
 
-    def body(self, language: str, service_request_id: str) -> str:
+    def body(
+        self,
+        language: str,
+        service_request_id: str,
+        told: Expectations = NOTHING,
+        now: datetime | None = None,
+    ) -> str:
         catalogue = self.catalogues.get(language) or next(iter(self.catalogues.values()))
         link = self.link(service_request_id)
+        words = self.words or ExpectationWords(self.catalogues)
+        expected = words.sentence(told, catalogue.language, now or utc_now())
+        if expected:
+            values = {"number": service_request_id, "expectations": expected}
+            if link:
+                return catalogue.text("text.message_expected", {**values, "link": link})
+            return catalogue.text("text.message_expected_no_link", values)
         if link:
             return catalogue.text("text.message", {"number": service_request_id, "link": link})
         return catalogue.text("text.message_no_link", {"number": service_request_id})
@@ -96,6 +118,17 @@ class TextContent:
         from urllib.parse import quote
 
         return template.format(base=self.base_url.rstrip("/"), id=quote(service_request_id))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A text claimed for sending, with what its report's outbox row says."""
+
+    text_id: int
+    language: str
+    city_id: str
+    service_notice: str  # the city's POST answer
+    outbox_key: str  # the report's idempotency key: the embedded endpoint's request has it
 
 
 @dataclass(frozen=True)
@@ -120,8 +153,8 @@ def send_due_texts(
 ) -> TextCounts:
     """One round: end the texts whose report can have none, send those whose id is known."""
     counts = {SENT: 0, WAITING: 0, FAILED: 0}
-    for text_id, language, city_id in _claim(sessions, clock(), policy, limit, counts):
-        status = _send_one(sessions, send, content, text_id, language, city_id, clock, policy)
+    for claimed in _claim(sessions, clock(), policy, limit, counts):
+        status = _send_one(sessions, send, content, claimed, clock, policy)
         counts[status] += 1
     return TextCounts(sent=counts[SENT], retrying=counts[WAITING], failed=counts[FAILED])
 
@@ -132,7 +165,7 @@ def _claim(
     policy: LeasePolicy,
     limit: int,
     counts: dict[str, int],
-) -> list[tuple[int, str, str]]:
+) -> list[Claimed]:
     """Claim the due texts whose report is settled; end those that can never be sent."""
     query = (
         select(TextRecord, OutboxRecord)
@@ -144,7 +177,7 @@ def _claim(
         .limit(limit)
     )
 
-    def choose(session: Session, row: Any) -> Take[tuple[int, str, str]] | None:
+    def choose(session: Session, row: Any) -> Take[Claimed] | None:
         text, outbox = row
         if outbox.status == PARKED or not (outbox.service_request_id or outbox.token):
             reason = "the city refused the report" if outbox.status == PARKED else "no id"
@@ -154,7 +187,9 @@ def _claim(
         if not outbox.service_request_id:
             return None  # a token: the id comes later
         values = {"status": SENDING, "next_attempt_at": policy.lease_until(now), "updated_at": now}
-        claimed = (text.id, text.language, outbox.service_request_id)
+        claimed = Claimed(
+            text.id, text.language, outbox.service_request_id, outbox.service_notice, outbox.key
+        )
         return Take(TextRecord, text.id, text.attempts, values, result=claimed)
 
     return claim_rows(sessions, query, choose, lock_of=TextRecord)
@@ -164,22 +199,24 @@ def _send_one(
     sessions: sessionmaker[Session],
     send: Callable[[str, str], str],
     content: TextContent,
-    text_id: int,
-    language: str,
-    city_id: str,
+    claimed: Claimed,
     clock: Clock,
     policy: LeasePolicy,
 ) -> str:
+    text_id = claimed.text_id
     with sessions() as session:
         row = session.get(TextRecord, text_id)
         number = row.phone_number if row else None
         attempts = row.attempts if row else 0
+        expected = embedded_expected(session, claimed.outbox_key)
+    told = Expectations(said_notice(claimed.service_notice), expected)
     status, sid, reason = SENT, None, ""
     if not number:
         status, reason = FAILED, "no number"
     else:
         try:
-            sid = send(number, content.body(language, city_id))
+            body = content.body(claimed.language, claimed.city_id, told, clock())
+            sid = send(number, body)
         except TextRefused as refused:
             status, reason = FAILED, str(refused)
         except TextNotSentYet as later:

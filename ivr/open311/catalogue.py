@@ -8,6 +8,11 @@ derived from it (true exactly when the service has attributes). For YAML, a mapp
 Everything is validated here, at the border: an error names the file, the service and the field,
 and no partly valid catalogue is ever returned. Unknown fields are errors, so a misspelt
 ``requried`` cannot silently make a question optional.
+
+Two fields of a service are the city's words to whoever files a request for it, never
+published in the service list: ``service_notice`` (plain text, said to the caller and sent in
+the text message) and ``expected_days`` (working days the city expects to take; see
+:mod:`ivr.open311.service_terms`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ from ivr.open311.models import (
     ServiceDefinition,
 )
 from ivr.open311.render import has_forbidden_characters
+from ivr.open311.service_terms import (
+    MAX_EXPECTED_DAYS,
+    NO_TERMS,
+    NOTICE_LIMIT,
+    ServiceTerms,
+    has_markup,
+)
 
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 SERVICE_FIELDS = frozenset(
@@ -42,6 +54,8 @@ SERVICE_FIELDS = frozenset(
         "keywords",
         "group",
         "attributes",
+        "service_notice",
+        "expected_days",
     }
 )
 ATTRIBUTE_FIELDS = frozenset(
@@ -65,10 +79,12 @@ class ServiceCatalogueError(ValueError):
 
 @dataclass(frozen=True)
 class ServiceCatalogue:
-    """Services in the file's order, and the definition of every service that has attributes."""
+    """Services in the file's order, the definition of every service that has attributes,
+    and the notice and expected days of every service the city gave them."""
 
     services: tuple[Service, ...]
     definitions: tuple[ServiceDefinition, ...] = ()
+    terms: tuple[tuple[str, ServiceTerms], ...] = ()
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.service_code == code), None)
@@ -79,6 +95,10 @@ class ServiceCatalogue:
             return None
         found = next((d for d in self.definitions if d.service_code == code), None)
         return found or ServiceDefinition(service_code=code)
+
+    def terms_of(self, code: str) -> ServiceTerms:
+        """The service's notice and expected days (none set: :data:`NO_TERMS`)."""
+        return next((t for c, t in self.terms if c == code), NO_TERMS)
 
     @property
     def changeset(self) -> str:
@@ -119,10 +139,14 @@ def parse_service_catalogue(document: Any, *, source: str = "services") -> Servi
         raise ServiceCatalogueError(f"{source}: the array of services is empty")
     services: list[Service] = []
     definitions: list[ServiceDefinition] = []
+    terms: list[tuple[str, ServiceTerms]] = []
     seen: set[str] = set()
     for index, raw in enumerate(document):
         where = f"{source}: services[{index}]"
         service, attributes = _service(raw, where)
+        service_terms = _terms(raw, f"{where} (service {service.service_code!r})")
+        if service_terms != NO_TERMS:
+            terms.append((service.service_code, service_terms))
         if service.service_code in seen:
             raise ServiceCatalogueError(
                 f"{where}: service_code {service.service_code!r} is repeated"
@@ -131,7 +155,9 @@ def parse_service_catalogue(document: Any, *, source: str = "services") -> Servi
         services.append(service)
         if attributes:
             definitions.append(ServiceDefinition(service.service_code, attributes))
-    return ServiceCatalogue(services=tuple(services), definitions=tuple(definitions))
+    return ServiceCatalogue(
+        services=tuple(services), definitions=tuple(definitions), terms=tuple(terms)
+    )
 
 
 def _decode(text: str, path: Path) -> Any:
@@ -171,6 +197,28 @@ def _service(raw: Any, where: str) -> tuple[Service, tuple[Attribute, ...]]:
         group=_text(raw, "group", where),
     )
     return service, attributes
+
+
+def _terms(raw: Mapping[Any, Any], where: str) -> ServiceTerms:
+    """``service_notice`` (plain text, at most :data:`NOTICE_LIMIT` characters) and
+    ``expected_days`` (a whole number of working days, 0 to :data:`MAX_EXPECTED_DAYS`)."""
+    notice = " ".join(_text(raw, "service_notice", where).split())
+    if len(notice) > NOTICE_LIMIT:
+        raise ServiceCatalogueError(
+            f"{where}: service_notice is longer than {NOTICE_LIMIT} characters"
+        )
+    if has_markup(notice):
+        raise ServiceCatalogueError(
+            f"{where}: service_notice must be plain text (it holds a tag or an HTML entity)"
+        )
+    days = raw.get("expected_days")
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_EXPECTED_DAYS
+    ):
+        raise ServiceCatalogueError(
+            f"{where}: expected_days must be a whole number from 0 to {MAX_EXPECTED_DAYS}"
+        )
+    return ServiceTerms(service_notice=notice, expected_days=days)
 
 
 def _attributes(raw: Any, where: str) -> tuple[Attribute, ...]:

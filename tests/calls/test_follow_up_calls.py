@@ -34,6 +34,7 @@ MONTHS_ES = (
     "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
 )
 CALLER = "+16175550123"
+POTHOLE_EXPECTATIONS = "The city says: Crews make a deep pothole safe the same day"
 WASHINGTON_438 = (42.3483280, -71.1574380, "438 Washington Street, Boston, MA 02135")
 WASHINGTON_301 = (42.3493611, -71.1505902, "301 Washington Street, Boston, MA 02135")
 
@@ -74,10 +75,12 @@ def test_a_caller_hears_the_status_notes_and_date_of_a_known_request(
     assert "To hear about a report you made before, press star." in heard
     assert "Please enter your reference number, then press pound." in heard
     when = updated_on(gateway, number, MONTHS_EN)
-    assert (
+    line = next(h for h in heard if h.startswith(f"Report {spelled(number)} is open."))
+    # then what the sample pothole service lets a caller expect (test_expectation_calls.py)
+    assert line.startswith(
         f"Report {spelled(number)} is open. The city's note says: A crew is scheduled for "
-        f"Tuesday. It was last updated on {when}."
-    ) in heard
+        f"Tuesday. It was last updated on {when}. {POTHOLE_EXPECTATIONS}"
+    )
     assert heard[-1] == "Thank you for calling. Goodbye."
     assert result.ended_by == "gateway"
 
@@ -154,6 +157,9 @@ def test_a_duplicate_is_offered_accepted_and_the_city_receives_the_me_too(
     assert request["address"] == "438 Washington Street, Boston, MA 02135"
     report = gateway.reports_of(result.call_sid)[0]
     assert report.duplicate_of == earlier
+    # the city sees one more voice on the earlier request, and none on the "me too" itself
+    assert published(gateway, earlier)["me_too_count"] == 1
+    assert request["me_too_count"] == 0
 
     text = text_of_report(gateway, report.id)
     assert text is not None
@@ -163,10 +169,9 @@ def test_a_duplicate_is_offered_accepted_and_the_city_receives_the_me_too(
     assert message.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert message.auth == (ACCOUNT_SID, AUTH_TOKEN)
     assert message.form["To"] == CALLER and message.form["From"] == SMS_FROM
-    assert message.form["Body"] == (
-        f"Your 311 report number is {number}. "
-        f"Follow it at https://311.example.gov/requests/{number}"
-    )
+    body = message.form["Body"]
+    assert body.startswith(f"Your 311 report number is {number}. {POTHOLE_EXPECTATIONS}")
+    assert body.endswith(f"Follow it at https://311.example.gov/requests/{number}")
     assert text.status == "sent" and text.phone_number is None
     assert text.message_sid and text.message_sid.startswith("SM")
 
