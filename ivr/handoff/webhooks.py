@@ -21,6 +21,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.dialog.actions import Gather, Hangup, Redirect, Say
@@ -33,6 +34,7 @@ from ivr.store.call_tables import CallRecord
 from ivr.webhooks import twilio_form as form
 from ivr.webhooks.calls import IN_PROGRESS
 from ivr.webhooks.replies import PREFIX, bad_form, base_url, signature_refusal, twiml, xml
+from ivr.webhooks.store_refusal import store_refused
 from ivr.webhooks.twiml import render_take_next, render_whisper
 from ivr.webhooks.voice import answer
 
@@ -43,6 +45,7 @@ CODE_ATTEMPTS = 3
 bp = Blueprint("handoff", __name__)
 bp.before_request(signature_refusal)
 bp.register_error_handler(form.FormError, bad_form)
+bp.register_error_handler(SQLAlchemyError, store_refused)  # no 500 to Twilio, no lost caller
 
 
 @bp.post("/handoff/<token>")

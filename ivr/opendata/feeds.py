@@ -16,6 +16,7 @@ Errors are answered in the GeoReport v2 JSON error format, without a stack trace
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -34,6 +35,8 @@ from ivr.store.db import transaction
 ATOM_DEFAULT_LIMIT = 50
 ATOM_MAX_LIMIT = 500
 _ID = "__id__"  # stands for a request's id in a URL built once for every entry
+# ASCII digits only: ``str.isdigit`` is also true of "²" and "٣", which ``int`` refuses or reads.
+_LIMIT = re.compile(r"[0-9]{1,4}")
 
 bp = Blueprint("open_data_feeds", __name__)
 
@@ -71,7 +74,7 @@ def events() -> Response:
 @bp.get("/requests.atom")
 def atom() -> Response:
     limit_text = request.args.get("limit", str(ATOM_DEFAULT_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= ATOM_MAX_LIMIT:
+    if not _LIMIT.fullmatch(limit_text) or not 1 <= int(limit_text) <= ATOM_MAX_LIMIT:
         return _error(400, f"limit must be a whole number from 1 to {ATOM_MAX_LIMIT}")
     rt = current_runtime()
     with transaction(rt.sessions) as session:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ivr.open311.models import NewRequest
@@ -20,6 +20,16 @@ from ivr.outbox.lookup import with_key
 from ivr.store.call_tables import OutboxRecord, ReportRecord
 
 PENDING, SENDING, FILED, PARKED = "pending", "sending", "filed", "parked"
+# Row ids are 32-bit integers (PostgreSQL's ``integer``); a larger number names no row, and
+# SQLite cannot even be asked about one beyond 64 bits.
+MAX_ROW_ID = 2**31 - 1
+# ``last_error_kind`` of a row parked because the city answered it with an id that another
+# report already holds: one of the two references is wrong, and a person must find out which.
+DUPLICATE_ID = "duplicate_id"
+# The first key of the transaction-level advisory lock taken on PostgreSQL while an id is
+# checked and stored (the second is the id's hash): two workers given the same id at once
+# are then checked one after the other.
+ID_LOCK_SPACE = 311_0010
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,7 @@ class RetryRefused(ValueError):
 
 def mark_for_retry(session: Session, outbox_id: int, now: datetime) -> OutboxRecord:
     """Make a parked or waiting row due at once (``ivr outbox retry`` and the dashboard)."""
-    row = session.get(OutboxRecord, outbox_id)
+    row = session.get(OutboxRecord, outbox_id) if 0 < outbox_id <= MAX_ROW_ID else None
     if row is None:
         raise RetryRefused(f"no outbox row {outbox_id}")
     if row.status not in (PARKED, PENDING):
@@ -155,3 +165,42 @@ def mark_for_retry(session: Session, outbox_id: int, now: datetime) -> OutboxRec
     row.status = PENDING
     row.next_attempt_at = now
     return row
+
+
+def holder_of_id(session: Session, row: OutboxRecord, service_request_id: str) -> int | None:
+    """The outbox row, other than ``row``, that already holds the city's
+    ``service_request_id``; None when none does, or when ``row``'s report asked to join that
+    very request (a "me too" the city may answer with the request's own id). On PostgreSQL
+    the id stays locked until the transaction ends, so the row can be stored without a race."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = func.hashtext(service_request_id)
+        session.execute(select(func.pg_advisory_xact_lock(ID_LOCK_SPACE, key)))
+    joined = session.scalar(
+        select(ReportRecord.duplicate_of).where(ReportRecord.id == row.report_id)
+    )
+    if joined == service_request_id:
+        return None
+    query = (
+        select(OutboxRecord.id)
+        .where(OutboxRecord.service_request_id == service_request_id)
+        .where(OutboxRecord.id != row.id)
+        .order_by(OutboxRecord.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def park_with_duplicate_id(
+    row: OutboxRecord, service_request_id: str, holder: int, now: datetime
+) -> None:
+    """Park ``row``: the city answered it with ``holder``'s id. The id is kept in the error
+    only, so that no caller is told it and no text message carries it."""
+    row.status = PARKED
+    # The city has the report (it answered): a retry looks it up by its key before any POST.
+    row.unknown_attempts = row.unknown_attempts + 1
+    row.last_error_kind = DUPLICATE_ID
+    row.last_error = (
+        f"city id {service_request_id} already belongs to outbox row {holder}; "
+        "check both reports at the city before anyone is told either number"
+    )[:2000]
+    row.updated_at = now

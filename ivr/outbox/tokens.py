@@ -22,7 +22,7 @@ from ivr.clock import Clock, utc_now
 from ivr.leases import Backoff, Take, claim_rows
 from ivr.open311.client import brief
 from ivr.open311.errors import Open311Error
-from ivr.outbox.queue import FILED
+from ivr.outbox.queue import FILED, holder_of_id, park_with_duplicate_id
 from ivr.store.call_tables import OutboxRecord
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,26 @@ def exchange_tokens(
         if service_request_id is None:
             continue
         with sessions() as session, session.begin():
-            session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id == outbox_id, OutboxRecord.service_request_id.is_(None))
-                .values(service_request_id=service_request_id, updated_at=clock())
+            row = session.get(OutboxRecord, outbox_id)
+            holder = holder_of_id(session, row, service_request_id) if row else None
+            if row is not None and holder is not None:  # another report's id: a person looks
+                park_with_duplicate_id(row, service_request_id, holder, clock())
+            else:
+                session.execute(
+                    update(OutboxRecord)
+                    .where(OutboxRecord.id == outbox_id, OutboxRecord.service_request_id.is_(None))
+                    .values(service_request_id=service_request_id, updated_at=clock())
+                )
+        if holder is not None:
+            log.warning(
+                "the city gave a token's report an id another report holds; parked for a person",
+                extra={
+                    "outbox_id": outbox_id,
+                    "holder_outbox_id": holder,
+                    "city_id": service_request_id,
+                },
             )
+            continue
         found += 1
     return found
 

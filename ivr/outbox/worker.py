@@ -29,13 +29,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.clock import Clock, utc_now
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
+from ivr.metrics.instruments import count_report_filed
 from ivr.open311.client import brief
 from ivr.open311.errors import Open311Error
-from ivr.open311.models import NewRequest, SubmitResult
+from ivr.open311.models import NewRequest, ServiceDefinition, SubmitResult
 from ivr.outbox import attempts
 from ivr.outbox.failures import Failure, classify
 from ivr.outbox.lookup import RequestFinder, find_at_city
-from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING, to_new_request
+from ivr.outbox.queue import (
+    DUPLICATE_ID,
+    FILED,
+    PARKED,
+    PENDING,
+    SENDING,
+    holder_of_id,
+    park_with_duplicate_id,
+    to_new_request,
+)
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord, ReportRecord
 
@@ -47,7 +57,15 @@ log = logging.getLogger(__name__)
 class CityClient(RequestFinder, Protocol):
     """What the outbox needs of :class:`~ivr.open311.client.Open311Client`."""
 
-    def submit(self, request: NewRequest, *, idempotency_key: str = "") -> SubmitResult: ...
+    def encoding_definition(self, request: NewRequest) -> ServiceDefinition | None: ...
+
+    def submit(
+        self,
+        request: NewRequest,
+        *,
+        definition: ServiceDefinition | None = None,
+        idempotency_key: str = "",
+    ) -> SubmitResult: ...
 
     def token_id(self, token: str) -> str | None: ...
 
@@ -164,8 +182,17 @@ def deliver_one(
             return _record_filed(
                 sessions, client, outbox_id, number, result, attempts.FOUND, clock, policy
             )
+    # Which attributes are multivaluelists, so that the POST writes each in one form whatever
+    # the number of values (docs/open311-client.md). Nothing is filed by this lookup.
     try:
-        result = client.submit(request, idempotency_key=key)
+        definition = client.encoding_definition(request)
+    except Exception as error:
+        failure = classify(error, posting=False)
+        kind = "definition_" + failure.kind
+        failure = Failure(kind, failure.retryable, False, failure.message)
+        return _record_failure(sessions, outbox_id, number, failure, clock, policy)
+    try:
+        result = client.submit(request, definition=definition, idempotency_key=key)
     except Exception as error:
         if not isinstance(error, Open311Error):  # a defect must not lose the report
             log.exception("outbox delivery failed unexpectedly", extra={"outbox_id": outbox_id})
@@ -199,7 +226,11 @@ def _record_filed(
     with sessions() as session, session.begin():
         row = session.get(OutboxRecord, outbox_id)
         assert row is not None
-        if row.status != FILED:
+        holder = _id_holder(session, row, service_request_id)
+        if holder is not None:  # the city gave two reports one id: a person must look
+            _park_duplicate(session, row, number, str(service_request_id), holder, now)
+        elif row.status != FILED:
+            count_report_filed(session)
             row.status = FILED
             row.service_request_id = service_request_id
             row.token = result.token
@@ -209,12 +240,46 @@ def _record_filed(
             row.token_checks = checks
             row.next_attempt_at = now + policy.backoff.delay(checks) if checks else now
             row.updated_at = now
-        attempts.close_attempt(session, outbox_id, number, outcome, now)
+        if holder is None:
+            attempts.close_attempt(session, outbox_id, number, outcome, now)
+    if holder is not None:  # logged once parked: the ids are the city's and ours, no one's data
+        log.warning(
+            "the city answered a report with an id another report holds; parked for a person",
+            extra={
+                "outbox_id": outbox_id,
+                "holder_outbox_id": holder,
+                "city_id": service_request_id,
+            },
+        )
+        return PARKED
     log.info(
         "report filed",
         extra={"outbox_id": outbox_id, "has_id": bool(service_request_id), "how": outcome},
     )
     return FILED
+
+
+def _id_holder(session: Session, row: OutboxRecord, service_request_id: str | None) -> int | None:
+    """The other row that holds the id the city just gave ``row``, if any (not yet filed)."""
+    if row.status == FILED or not service_request_id:
+        return None
+    return holder_of_id(session, row, service_request_id)
+
+
+def _park_duplicate(
+    session: Session, row: OutboxRecord, number: int, city_id: str, holder: int, now: datetime
+) -> None:
+    """Park ``row`` rather than give its caller (spoken, or by text) another report's id."""
+    park_with_duplicate_id(row, city_id, holder, now)
+    attempts.close_attempt(
+        session,
+        row.id,
+        number,
+        attempts.PARKED_NOW,
+        now,
+        error_kind=DUPLICATE_ID,
+        error=row.last_error,
+    )
 
 
 def _record_failure(

@@ -44,6 +44,7 @@ from ivr.dialog.state import CallState
 from ivr.followup.caller_numbers import textable_number
 from ivr.followup.texts import record_follow_up
 from ivr.jobs.queue import add_jobs
+from ivr.metrics.instruments import count_call_end
 from ivr.outbox.queue import Delivery, delivery_for_call, enqueue
 from ivr.recordings.ready import recording_ready
 from ivr.store.call_tables import CallRecord, ReportRecord
@@ -52,6 +53,10 @@ from ivr.webhooks.filing import report_from_job
 log = logging.getLogger(__name__)
 
 IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
+# Why a call ended when its status callback never came and the stale-call sweep ended it
+# (ivr/housekeeping/stale_calls.py); like a hang-up, such a call without a report is abandoned.
+SWEPT = "no word from Twilio: ended by the stale-call sweep"
+HUNG_UP = frozenset({"caller hung up", SWEPT})
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 LOOKUP_ROUNDS = 3
@@ -145,6 +150,8 @@ class CallDesk:
             later = [job for job in outcome.jobs if not job.with_step]
             queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
             self._save(session, row, outcome.state, now)
+        if filed:  # only now: a store that refuses the commit has enqueued nothing
+            log.info("report enqueued", extra={"service_code": _submitted_service(outcome.jobs)})
         return Answer(outcome.actions, outcome.state.language, filed=filed, queued=queued)
 
     def state(self, call_sid: str) -> CallState | None:
@@ -190,6 +197,35 @@ class CallDesk:
             row.updated_at = self._clock()
             if status == "completed" and url:
                 recording_ready(session, call_sid, url, self._clock())
+        return True
+
+    def end_silent(self, call_sid: str, *, silent_since: datetime) -> bool:
+        """End a call that has had no webhook since ``silent_since`` (its status callback was
+        lost) exactly as the status callback would: the engine hears the hang-up and the call
+        is saved ended (:data:`SWEPT`), its number erased, a report it filed left to the
+        outbox, what it had collected kept as at a hang-up. False, with nothing changed, when
+        the call has ended, has heard from Twilio since, or is being stepped right now (its
+        row is locked: on PostgreSQL the row is skipped, not waited for)."""
+        now = self._clock()
+        with self._writer, self._sessions() as session, session.begin():
+            query = select(CallRecord).where(
+                CallRecord.call_sid == call_sid,
+                CallRecord.ended_at.is_(None),
+                CallRecord.updated_at <= silent_since,
+            )
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                query = query.with_for_update(skip_locked=True)
+            row = session.scalar(query)
+            if row is None:
+                return False
+            last_heard = row.updated_at
+            state = CallState.from_dict(row.state)
+            outcome = step(self._flow, state, Event.hangup(at=now), self._context)
+            ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
+            self._save(session, row, ended, now)
+            row.ended_at = last_heard  # the call's length as staff see it: up to its last word
         return True
 
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
@@ -247,7 +283,6 @@ class CallDesk:
             return False
         queued = enqueue(session, report, now=now)
         record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
-        log.info("report enqueued", extra={"service_code": report.service_code})
         return True
 
     def _save(self, session: Session, row: CallRecord, state: CallState, now: datetime) -> None:
@@ -263,10 +298,18 @@ class CallDesk:
             )
             if has_report is not None:
                 row.status = COMPLETED
-            elif state.end_reason == "caller hung up":
+            elif state.end_reason in HUNG_UP:
                 row.status = ABANDONED
             else:
                 row.status = ENDED
+            count_call_end(session, row.status, state, self._flow)
+
+
+def _submitted_service(jobs: tuple[Job, ...]) -> str:
+    """The service code of the step's ``submit`` job (for the log)."""
+    return next(
+        (str(job.data.get("service_code") or "") for job in jobs if job.name == "submit"), ""
+    )
 
 
 def _locked_call(session: Session, call_sid: str) -> CallRecord | None:

@@ -9,18 +9,26 @@ the caller hears it digit by digit before the flow's own closing words; a batch 
 token, when the city gave only that; that the city gives no numbers, for a blackbox service.
 When the city is slow (or refused the report, which a person then sees in ``ivr outbox
 failures``) the caller hears that the report was received and will reach the city shortly.
+Once filed, the caller also hears what the city lets them expect: its notice and the date it
+expects to take care of the report (:mod:`ivr.followup.expectations`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.catalogue import Catalogue
 from ivr.dialog.actions import Action, Hangup, Pause, Redirect, Say
 from ivr.dialog.state import PLACE_UNCONFIRMED
+from ivr.followup.expectations import ExpectationWords, told_at_filing
 from ivr.followup.me_too import described, duplicate_of
 from ivr.outbox.queue import FILED, Delivery, Report
 from ivr.recordings.marks import AUTOMATIC
+from ivr.settings import Settings
 
 FILING_EVENT = "filing"  # the urls() event name of a waiting caller's redirect
 GOODBYE = "common.goodbye"
@@ -127,18 +135,46 @@ def waiting(language: str, poll: int) -> tuple[Action, ...]:
 
 
 def closing(
-    last_actions: Sequence[Action], language: str, delivery: Delivery | None
+    last_actions: Sequence[Action],
+    language: str,
+    delivery: Delivery | None,
+    expectations: Sequence[Say] = (),
 ) -> tuple[Action, ...]:
-    """The flow's closing words with the reference number (or "on its way") before the
-    goodbye."""
+    """The flow's closing words with the reference number (or "on its way") and then what the
+    city lets the caller expect (:func:`expectations_said`), before the goodbye."""
     extra = _where_it_stands(delivery, language)
     actions = list(last_actions) or [Say(GOODBYE, language=language), Hangup()]
     at = next(
         (i for i, a in enumerate(actions) if isinstance(a, Say) and a.key == GOODBYE),
         next((i for i, a in enumerate(actions) if isinstance(a, Hangup)), len(actions)),
     )
-    actions.insert(at, extra)
+    actions[at:at] = [extra, *expectations]
     return tuple(actions)
+
+
+class FilingContext(Protocol):
+    """What the closing words need of the runtime (:class:`ivr.runtime.Runtime` has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def catalogues(self) -> Mapping[str, Catalogue]: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+def expectations_said(
+    rt: FilingContext, delivery: Delivery | None, language: str
+) -> tuple[Say, ...]:
+    """The city's notice and expected date for a filed report, in the caller's language;
+    nothing while the report is on its way or when the city gave neither."""
+    told = told_at_filing(rt.sessions, delivery)
+    return ExpectationWords.of(rt.settings, rt.catalogues).prompts(told, language, rt.clock())
 
 
 def _where_it_stands(delivery: Delivery | None, language: str) -> Say:

@@ -82,7 +82,9 @@ class SignatureCheck:
         validator = RequestValidator(self.auth_token)
         url = self.signed_url(req)
         params: Any
-        if "bodySHA256" in req.args:
+        # A body signed by its hash; an empty ``bodySHA256`` is no hash (the twilio library
+        # would then treat the body text as a form and fail).
+        if req.args.get("bodySHA256"):
             params = req.get_data(as_text=True)
         elif req.method == "POST":
             params = req.form

@@ -7,6 +7,7 @@
 | ``POST /twilio/voice/step/<n>/recording_status`` | a Record's recording status callback |
 | ``POST /twilio/voice/filing/<poll>`` | a caller waiting for the reference number |
 | ``POST /twilio/voice/status`` | the number's *Call status changes* URL |
+| ``POST /twilio/voice/unsaved/<language>`` | a transfer's end, when the store refused the call |
 
 Each view checks the signature (before it runs), turns the form into an event, steps the call
 through :class:`~ivr.webhooks.calls.CallDesk`, and renders the actions as TwiML.
@@ -16,6 +17,9 @@ A caller waiting on a job (a recording being transcribed) is held for up to
 when the job reports in that time, the webhook answers as the redirect would have (the
 read-back, at once). A completed recording's status callback makes a transcription waiting to
 retry a recording that was not stored yet due at once.
+
+A webhook the store refuses (full disk, read-only, PostgreSQL down) is answered by
+:mod:`ivr.webhooks.store_refusal`: the caller is put through to a person, never told "received".
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.dialog.actions import Action, Hangup, Redirect
 from ivr.dialog.events import Event
 from ivr.runtime import current_runtime
-from ivr.webhooks import filing
+from ivr.webhooks import filing, store_refusal
 from ivr.webhooks import twilio_form as form
 from ivr.webhooks.replies import PREFIX, bad_form, signature_refusal, twiml
 
@@ -36,6 +41,7 @@ __all__ = ["PREFIX", "answer", "bp"]
 bp = Blueprint("voice", __name__)
 bp.before_request(signature_refusal)
 bp.register_error_handler(form.FormError, bad_form)
+bp.register_error_handler(SQLAlchemyError, store_refusal.store_refused)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -71,8 +77,15 @@ def filing_wait(raw_poll: str) -> Response:
     delivery = ending.delivery
     settled = delivery is not None and delivery.status in ("filed", "parked")
     if settled or poll >= rt.settings.filing_wait:
-        return twiml(filing.closing(ending.last_actions, ending.language, delivery))
+        told = filing.expectations_said(rt, delivery, ending.language)
+        return twiml(filing.closing(ending.last_actions, ending.language, delivery, told))
     return twiml(filing.waiting(ending.language, poll + 1))
+
+
+@bp.post("/unsaved/<language>")
+def unsaved_transfer_ended(language: str) -> Response:
+    """A transfer made because the store refused the call has ended (``store_refusal``)."""
+    return store_refusal.after_transfer(language[:8])
 
 
 @bp.post("/status")
