@@ -7,7 +7,8 @@ the guard runs before every one of their views too. Collaborators come from the 
 counter, the session limits, the client that fetches recordings) is ``Runtime.staff``.
 
 Roles: an agent sees the calls, listens to them and sends callers into the IVR (or gives a
-handoff code); an admin can also see the outbox and send a report again, and see the flows.
+handoff code); an admin can also see the outbox and send a report again, see the flows, and
+read the embedded endpoint's requests as they were filed.
 Every page is checked on the server; the links a role cannot use are not shown either.
 """
 
@@ -30,7 +31,14 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from ivr.dashboard import call_pages, flow_pages, guard, handoff_controls, outbox_pages
+from ivr.dashboard import (
+    call_pages,
+    flow_pages,
+    guard,
+    handoff_controls,
+    outbox_pages,
+    request_pages,
+)
 from ivr.dashboard.accounts import log_in
 from ivr.dashboard.staff_sessions import live_session, open_session, revoke
 from ivr.runtime import current_runtime
@@ -49,6 +57,7 @@ bp.register_blueprint(call_pages.bp)
 bp.register_blueprint(handoff_controls.bp)
 bp.register_blueprint(outbox_pages.bp)
 bp.register_blueprint(flow_pages.bp)
+bp.register_blueprint(request_pages.bp)
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -3,11 +3,14 @@
 Open311 GeoReport v2 has no call for it, so every city endpoint accepts it in one form only: a
 new request of the same service at the caller's place, whose description begins with
 ``Also reported as request <id>:``. City staff (and anyone reading the open data) see the link;
-the report row keeps the id in ``duplicate_of``, so the gateway can count supporters.
+the report row keeps the id in ``duplicate_of``, so the gateway can count supporters. The
+embedded endpoint reads the id back from the description (:func:`joined_request`), so that it
+can count and publish them on the request itself.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +18,8 @@ CHOICE_SLOT = "duplicate_choice"
 ME_TOO = "me_too"
 DUPLICATE_SLOT = "duplicate_of"
 PREFIX = "Also reported as request {id}:"
+# The id as :func:`described` writes it: the city's opaque id, without spaces.
+_JOINED = re.compile(re.escape(PREFIX).replace(re.escape("{id}"), r"(\S{1,64}?)"))
 
 
 def duplicate_of(slots: Mapping[str, Any]) -> str | None:
@@ -30,3 +35,10 @@ def described(description: str, duplicate: str | None, limit: int) -> str:
     if duplicate is None:
         return description[:limit]
     return f"{PREFIX.format(id=duplicate)} {description}".strip()[:limit]
+
+
+def joined_request(description: str) -> str | None:
+    """The id of the request a filed description says it adds its voice to, or None: the
+    "me too" line must open the description, as :func:`described` writes it."""
+    found = _JOINED.match(description.lstrip())
+    return found.group(1) if found else None

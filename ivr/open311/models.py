@@ -86,6 +86,10 @@ class NewRequest:
     last_name: str = field(default="", repr=False)
     phone: str = field(default="", repr=False)
     media_url: str = field(default="", repr=False)
+    # What the embedded endpoint keeps beyond the spec's fields: every media_url after the
+    # first, and answers to attributes the service does not ask (code → values).
+    further_media_urls: tuple[str, ...] = field(default=(), repr=False)
+    extra_attributes: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
 
     @property
     def has_location(self) -> bool:
@@ -124,4 +128,20 @@ class ServiceRequest:
     zipcode: str = ""
     lat: float | None = None
     long: float | None = None
+    media_url: str = ""
+    # How many callers added their voice to it ("me too"): an extension of the embedded
+    # endpoint (docs/open311-endpoint.md); 0 for requests read from a city.
+    me_too_count: int = 0
+
+
+@dataclass(frozen=True)
+class RequestUpdate:
+    """One change to a published request, in mySociety's ``servicerequestupdates`` extension
+    (the one FixMyStreet reads): ``update_id`` names the change, stable across reads."""
+
+    update_id: str
+    service_request_id: str
+    status: str
+    updated_datetime: datetime
+    description: str = ""
     media_url: str = ""

@@ -6,7 +6,9 @@ dicts, scalars); :func:`render` writes that tree as JSON, or as XML with the spe
 ``<attributes><attribute>``, ``<errors><error>``…). Missing datetimes and coordinates are JSON
 ``null`` and empty XML elements; missing text is ``""``.
 
-Only fields the spec publishes are written: a request's contact fields (email, phone, names,
+Only fields the spec publishes are written, with the embedded endpoint's one extension on a
+request, ``me_too_count``, and mySociety's ``servicerequestupdates`` document: a request's
+contact fields (email, phone, names,
 device and account ids) never reach a GET document, because they are not in
 :class:`~ivr.open311.models.ServiceRequest` at all; and a request's description is already
 the public one (:func:`ivr.open311.public_text.public_description`: no outbox key line, no phone
@@ -25,6 +27,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from ivr.open311.models import (
     Attribute,
     Discovery,
+    RequestUpdate,
     Service,
     ServiceDefinition,
     ServiceRequest,
@@ -47,6 +50,7 @@ ITEM_TAGS: Mapping[str, str] = {
     "formats": "format",
     "service_requests": "request",
     "errors": "error",
+    "service_request_updates": "request_update",
 }
 
 # Characters XML 1.0 cannot carry (and PostgreSQL text cannot hold, for NUL).
@@ -132,8 +136,24 @@ def requests_document(requests: Sequence[ServiceRequest]) -> list[dict[str, Any]
             "lat": r.lat,
             "long": r.long,
             "media_url": r.media_url,
+            "me_too_count": r.me_too_count,
         }
         for r in requests
+    ]
+
+
+def updates_document(updates: Sequence[RequestUpdate]) -> list[dict[str, Any]]:
+    """mySociety's ``servicerequestupdates`` extension, as FixMyStreet reads it."""
+    return [
+        {
+            "update_id": u.update_id,
+            "service_request_id": u.service_request_id,
+            "status": u.status,
+            "updated_datetime": format_datetime(u.updated_datetime),
+            "description": u.description,
+            "media_url": u.media_url,
+        }
+        for u in updates
     ]
 
 

@@ -4,6 +4,10 @@ Published ids are ``str(row id)``: short, increasing, easy to read out over the 
 assigned by the database so that several workers never hand out the same one. Blackbox
 requests are stored like the others but :func:`published_requests` never returns them, and
 their id is never revealed. Every function takes a session; the caller owns the transaction.
+
+A request filed as a "me too" (its description opens with ``Also reported as request <id>:``,
+:mod:`ivr.followup.me_too`) keeps that id in ``me_too_of``; every published request carries the
+number of such requests as ``me_too_count``.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ivr.followup.me_too import joined_request
 from ivr.open311.models import NewRequest, Service, ServiceRequest
 from ivr.open311.public_text import public_description
 from ivr.open311.request_query import RequestQuery
@@ -60,7 +65,10 @@ def file_request(
         lat=request.lat,
         long=request.long,
         attributes={code: list(values) for code, values in request.attributes},
+        extra_attributes={code: list(values) for code, values in request.extra_attributes},
         media_url=request.media_url,
+        further_media_urls=list(request.further_media_urls),
+        me_too_of=joined_request(request.description),
         agency_responsible="",
         service_notice=BLACKBOX_NOTICE if service.type == "blackbox" else "",
         requested_datetime=now,
@@ -98,7 +106,8 @@ def _filed(record: ServiceRequestRecord) -> Filed:
 
 
 def published_requests(session: Session, query: RequestQuery) -> list[ServiceRequest]:
-    """The requests ``query`` selects, newest first, at most ``query.limit`` of them."""
+    """The requests ``query`` selects, newest first: ``query.limit`` of them from the
+    ``query.offset``-th on."""
     statement = select(ServiceRequestRecord).where(ServiceRequestRecord.service_type != "blackbox")
     if query.service_request_ids:
         statement = statement.where(
@@ -113,10 +122,35 @@ def published_requests(session: Session, query: RequestQuery) -> list[ServiceReq
             statement = statement.where(ServiceRequestRecord.requested_datetime >= query.start)
         if query.end is not None:
             statement = statement.where(ServiceRequestRecord.requested_datetime <= query.end)
-    statement = statement.order_by(
-        ServiceRequestRecord.requested_datetime.desc(), ServiceRequestRecord.id.desc()
-    ).limit(query.limit)
-    return [published_view(record) for record in session.scalars(statement)]
+    statement = (
+        statement.order_by(
+            ServiceRequestRecord.requested_datetime.desc(), ServiceRequestRecord.id.desc()
+        )
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+    return published_views(session, list(session.scalars(statement)))
+
+
+def published_views(session: Session, records: list[ServiceRequestRecord]) -> list[ServiceRequest]:
+    """:func:`published_view` of each record, with its ``me_too_count`` (one query for all)."""
+    counts = me_too_counts(session, [record.service_request_id for record in records])
+    return [
+        published_view(record, me_too_count=counts.get(record.service_request_id, 0))
+        for record in records
+    ]
+
+
+def me_too_counts(session: Session, service_request_ids: list[str]) -> dict[str, int]:
+    """How many requests were filed as a "me too" of each of ``service_request_ids``."""
+    if not service_request_ids:
+        return {}
+    statement = (
+        select(ServiceRequestRecord.me_too_of, func.count())
+        .where(ServiceRequestRecord.me_too_of.in_(set(service_request_ids)))
+        .group_by(ServiceRequestRecord.me_too_of)
+    )
+    return {str(joined): int(count) for joined, count in session.execute(statement)}
 
 
 def published_request(session: Session, service_request_id: str) -> ServiceRequest | None:
@@ -163,10 +197,11 @@ def update_status(
     return True
 
 
-def published_view(record: ServiceRequestRecord) -> ServiceRequest:
-    """Only the fields GeoReport v2 publishes: never the submitter's contact fields, and the
-    description as the public may read it (:func:`ivr.open311.public_text.public_description`:
-    no outbox key line, no phone number)."""
+def published_view(record: ServiceRequestRecord, *, me_too_count: int = 0) -> ServiceRequest:
+    """Only the fields GeoReport v2 publishes (and the ``me_too_count`` extension): never the
+    submitter's contact fields, the attributes or the further media URLs, and the description
+    as the public may read it (:func:`ivr.open311.public_text.public_description`: no outbox
+    key line, no phone number)."""
     return ServiceRequest(
         service_request_id=record.service_request_id,
         status=record.status,
@@ -185,4 +220,5 @@ def published_view(record: ServiceRequestRecord) -> ServiceRequest:
         lat=record.lat,
         long=record.long,
         media_url=record.media_url,
+        me_too_count=me_too_count,
     )

@@ -18,6 +18,8 @@ or ``<errors><error>…</error></errors>``.
 - ``GET requests`` publishes descriptions without the outbox's key line and phone numbers
   (:mod:`ivr.open311.public_text`): the key header above, not the description, is what keeps a
   re-sent report from being filed twice here.
+- ``GET servicerequestupdates`` is mySociety's extension, the one FixMyStreet reads for status
+  changes (:mod:`ivr.open311.request_updates`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from ivr.open311.render import (
     render,
     requests_document,
     services_document,
+    updates_document,
 )
 from ivr.open311.request_query import FILTERS, read_query
 from ivr.open311.request_store import (
@@ -55,6 +58,8 @@ from ivr.open311.request_store import (
     published_request,
     published_requests,
 )
+from ivr.open311.request_updates import FIELDS as UPDATE_FIELDS
+from ivr.open311.request_updates import read_updates
 from ivr.open311.server_input import (
     FormFields,
     Refusal,
@@ -62,6 +67,7 @@ from ivr.open311.server_input import (
     normalise_newlines,
     parse_pairs,
 )
+from ivr.open311.service_terms import apply_terms, city_zone
 from ivr.open311.submission import SCALAR_FIELDS, read_submission
 from ivr.runtime import current_runtime
 from ivr.store.db import transaction
@@ -72,7 +78,7 @@ MAX_FORM_BYTES = 256 * 1024
 MAX_IDENTIFIER = 1000  # characters in a code, id or token taken from a path
 FORM_TYPES = ("", "application/x-www-form-urlencoded")
 MIME_FORMATS = ("text/xml", "application/json")
-DEFAULT_CONTACT = "The city's 311 service"
+DEFAULT_CONTACT = "the city's 311 office"  # discovery's contact is required: never empty
 EVERY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 bp = Blueprint("open311", __name__)
@@ -97,11 +103,16 @@ def discovery(fmt: str) -> Response:
     base = rt.settings.public_base_url.rstrip("/") or request.url_root.rstrip("/")
     prefix = request.path.rsplit("/", 1)[0]
     changeset = rt.embedded_services.changeset
-    api_key_note = "Ask the city's 311 office for an API key." if _api_key() else ""
+    contact = rt.settings.embedded_contact.strip() or DEFAULT_CONTACT
+    key_service = (
+        f"POST requests need an api_key: ask {contact} for one."
+        if _api_key()
+        else "No API key is needed: requests are accepted without one."
+    )
     document = Discovery(
         changeset=changeset,
-        contact=DEFAULT_CONTACT,
-        key_service=api_key_note,
+        contact=contact,
+        key_service=key_service,
         endpoints=(
             Endpoint(
                 specification=SPEC_URL,
@@ -170,6 +181,16 @@ def token(name: str) -> Response:
     return _answer(document, "service_requests", form)
 
 
+@bp.get("/servicerequestupdates.<fmt>")
+def request_updates(fmt: str) -> Response:
+    form = _format(fmt)
+    fields = _query(scalars=UPDATE_FIELDS)
+    rt = current_runtime()
+    with transaction(rt.sessions) as session:
+        found = read_updates(session, fields, rt.clock)
+    return _answer(updates_document(found), "service_request_updates", form)
+
+
 @bp.route("/", endpoint="elsewhere", methods=EVERY_METHOD)
 @bp.route("/<anypath:rest>", endpoint="elsewhere", methods=EVERY_METHOD)
 def elsewhere(rest: str = "") -> Response:
@@ -230,6 +251,9 @@ def _file_once(service: Service, new_request: NewRequest, key: str) -> Filed:
             filed = file_request(
                 session, service, new_request, now=rt.clock(), idempotency_key=key or None
             )
+            # The city's notice and expected date for this service (its services file).
+            terms = rt.embedded_services.terms_of(service.service_code)
+            filed = apply_terms(session, filed, terms, city_zone(rt.settings.city_timezone))
     except IntegrityError:
         with transaction(rt.sessions) as session:
             earlier = filed_for_key(session, key) if key else None

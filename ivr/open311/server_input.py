@@ -102,6 +102,17 @@ class FormFields:
             raise Refusal(400, f"{name} is longer than {limit} characters")
         return values[0]
 
+    def repeated(self, name: str, *, limit: int, most: int) -> list[str]:
+        """Every value of a field that may be given several times (FixMyStreet sends one
+        ``media_url`` per photo), in order: at most ``most`` of them, each at most ``limit``
+        long. Empty values are dropped."""
+        values = [value for key, value in self.pairs if key == name and value.strip()]
+        if len(values) > most:
+            raise Refusal(400, f"{name} may be given at most {most} times, not {len(values)}")
+        if any(len(value) > limit for value in values):
+            raise Refusal(400, f"{name} is longer than {limit} characters")
+        return values
+
     def attributes(self) -> dict[str, list[str]]:
         """``attribute[code]=v`` and ``attribute[code][]=v`` pairs as code → values in order.
 

@@ -1,11 +1,16 @@
 """A POSTed service request, checked against the catalogue before anything is stored.
 
 The checks are the ones GeoReport v2 asks of a server, made strict so that what is published
-later is clean: the service exists; there is a location (``lat`` and ``long`` together, both
-finite and in range, or ``address_string``, or ``address_id``); every required attribute is
-answered; list answers are among the attribute's keys, number answers are numbers, datetime
-answers are ISO 8601; a description is at most 4,000 characters. Every refusal is status 400
-and names the field; values are never echoed.
+later is clean: the service exists (else 404, the spec's status); there is a location (``lat``
+and ``long`` together, both finite and in range, or ``address_string``, or ``address_id``);
+every required attribute is answered; list answers are among the attribute's keys, number
+answers are numbers, datetime answers are ISO 8601; a description is at most 4,000 characters.
+Every other refusal is status 400 and names the field; values are never echoed.
+
+What real clients send beyond a service's definition is kept, not refused: an attribute the
+service does not ask (FixMyStreet adds ``attribute[uprn]`` to every report that has one) is
+stored apart, for staff, and never published; several ``media_url`` (FixMyStreet sends one per
+photo) are all kept, the first being the one the GET side publishes.
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ LIMITS = {
     "last_name": 255,
     "phone": 64,
     "description": DESCRIPTION_LIMIT,
-    "media_url": 2048,
     "api_key": 255,
     "jurisdiction_id": 255,
 }
-SCALAR_FIELDS = tuple(LIMITS)
+SCALAR_FIELDS = (*LIMITS, "media_url")  # media_url may be repeated, never an array
+MEDIA_URL_LIMIT = 2048
+MAX_MEDIA_URLS = 20
 VALUE_LIMIT = 1000  # characters in one answer to a string, number, datetime or list attribute
 TEXT_LIMIT = DESCRIPTION_LIMIT  # characters in one answer to a text attribute
 
@@ -47,7 +53,7 @@ def read_submission(fields: FormFields, catalogue: ServiceCatalogue) -> tuple[Se
         raise Refusal(400, "service_code is required")
     service = catalogue.service(code)
     if service is None:
-        raise Refusal(400, f"service_code {field_label(code)!r} is not a service of this city")
+        raise Refusal(404, f"service_code {field_label(code)!r} is not a service of this city")
     lat, long = _coordinates(values["lat"], values["long"])
     address_string = values["address_string"].strip()
     address_id = values["address_id"].strip()
@@ -56,11 +62,17 @@ def read_submission(fields: FormFields, catalogue: ServiceCatalogue) -> tuple[Se
     email = values["email"].strip()
     if email and ("@" not in email or any(c.isspace() for c in email)):
         raise Refusal(400, "email is not an email address")
-    media_url = values["media_url"].strip()
-    if media_url and not _is_web_url(media_url):
+    media_urls = [
+        url.strip()
+        for url in fields.repeated("media_url", limit=MEDIA_URL_LIMIT, most=MAX_MEDIA_URLS)
+    ]
+    if not all(_is_web_url(url) for url in media_urls):
         raise Refusal(400, "media_url must be an http or https URL")
     definition = catalogue.definition(code)
-    attributes = _answers(fields.attributes(), definition.attributes if definition else ())
+    given = fields.attributes()
+    asked = definition.attributes if definition else ()
+    attributes = _answers(given, asked)
+    extra_attributes = _extra_answers(given, asked)
     request = NewRequest(
         service_code=code,
         lat=lat,
@@ -75,7 +87,9 @@ def read_submission(fields: FormFields, catalogue: ServiceCatalogue) -> tuple[Se
         first_name=values["first_name"].strip(),
         last_name=values["last_name"].strip(),
         phone=values["phone"].strip(),
-        media_url=media_url,
+        media_url=media_urls[0] if media_urls else "",
+        further_media_urls=tuple(media_urls[1:]),
+        extra_attributes=extra_attributes,
     )
     return service, request
 
@@ -105,10 +119,6 @@ def _is_web_url(text: str) -> bool:
 def _answers(
     given: dict[str, list[str]], attributes: tuple[Attribute, ...]
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    by_code = {a.code: a for a in attributes if a.variable}
-    for code in given:
-        if code not in by_code:
-            raise Refusal(400, f"attribute[{field_label(code)}] is not asked by this service")
     answers: list[tuple[str, tuple[str, ...]]] = []
     for attribute in attributes:
         if not attribute.variable:
@@ -121,6 +131,23 @@ def _answers(
         _check_answer(attribute, values)
         answers.append((attribute.code, tuple(v.strip() for v in values)))
     return tuple(answers)
+
+
+def _extra_answers(
+    given: dict[str, list[str]], attributes: tuple[Attribute, ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Answers to attributes the service does not ask (unknown codes, and those with
+    ``variable: false``), kept as sent: each value at most 4,000 characters."""
+    asked = {a.code for a in attributes if a.variable}
+    extra: list[tuple[str, tuple[str, ...]]] = []
+    for code, values in given.items():
+        if code in asked or not values:
+            continue
+        if any(len(v) > TEXT_LIMIT for v in values):
+            name = f"attribute[{field_label(code)}]"
+            raise Refusal(400, f"{name} is longer than {TEXT_LIMIT} characters")
+        extra.append((code, tuple(v.strip() for v in values)))
+    return tuple(extra)
 
 
 def _check_answer(attribute: Attribute, values: list[str]) -> None:

@@ -9,6 +9,10 @@ A row becomes readable only once it has *settled*: its ``updated_datetime`` is m
 ``settle`` before the reader's clock. A writer stamps a row before it commits, so a change
 stamped earlier may commit after a later one; waiting for rows to settle keeps a reader from
 moving its cursor past a change that is still being committed (see docs/open-data.md).
+
+The same log feeds mySociety's ``servicerequestupdates`` on the GeoReport endpoint
+(:func:`changes_between`): there a change is read by its time, in a window the reader names.
+A request is listed with its ``me_too_count`` as it is when it is read.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ivr.open311.models import ServiceRequest
-from ivr.open311.request_store import published_view
+from ivr.open311.request_store import me_too_counts, published_view
 from ivr.store.request_tables import ServiceRequestRecord
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-_CURSOR = re.compile(r"(\d{1,20})-(\d{1,20})")
+_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")  # ASCII: as the stream sends it
+MAX_ROW_ID = 2**63 - 1  # beyond it a row id cannot even be asked about (SQLite's integers)
 
 ChangeKind = Literal["created", "updated"]
 
@@ -55,7 +60,10 @@ class Cursor:
             updated = EPOCH + int(match.group(1)) * MICROSECOND
         except OverflowError:
             raise CursorError("the event id's time is out of range") from None
-        return cls(updated=updated, row_id=int(match.group(2)))
+        row_id = int(match.group(2))
+        if row_id > MAX_ROW_ID:
+            raise CursorError("the event id's row is out of range")
+        return cls(updated=updated, row_id=row_id)
 
     @classmethod
     def at(cls, moment: datetime) -> Cursor:
@@ -92,15 +100,47 @@ def changes_after(
         .order_by(record.updated_datetime, record.id)
         .limit(limit)
     )
-    return [_change(row) for row in session.scalars(statement)]
+    return _changes(session, list(session.scalars(statement)))
 
 
-def _change(row: ServiceRequestRecord) -> Change:
+def changes_between(
+    session: Session, start: datetime, end: datetime, *, limit: int, latest: bool
+) -> list[Change]:
+    """The changes made to published requests after they were filed, stamped from ``start``
+    to ``end`` (both included), oldest first: the first ``limit`` of them, or with ``latest``
+    the last ``limit``. A request changed twice is listed once, as it is now."""
+    record = ServiceRequestRecord
+    order = (
+        (record.updated_datetime.desc(), record.id.desc())
+        if latest
+        else (record.updated_datetime, record.id)
+    )
+    statement = (
+        select(record)
+        .where(
+            record.service_type != "blackbox",
+            record.updated_datetime != record.requested_datetime,
+            record.updated_datetime >= start,
+            record.updated_datetime <= end,
+        )
+        .order_by(*order)
+        .limit(limit)
+    )
+    rows = list(session.scalars(statement))
+    return _changes(session, rows[::-1] if latest else rows)
+
+
+def _changes(session: Session, rows: list[ServiceRequestRecord]) -> list[Change]:
+    counts = me_too_counts(session, [row.service_request_id for row in rows])
+    return [_change(row, counts.get(row.service_request_id, 0)) for row in rows]
+
+
+def _change(row: ServiceRequestRecord, me_too_count: int) -> Change:
     kind: ChangeKind = "created" if row.updated_datetime == row.requested_datetime else "updated"
     return Change(
         cursor=Cursor(updated=row.updated_datetime, row_id=row.id),
         kind=kind,
-        request=published_view(row),
+        request=published_view(row, me_too_count=me_too_count),
     )
 
 
@@ -113,4 +153,4 @@ def latest_changes(session: Session, *, limit: int) -> list[Change]:
         .order_by(record.updated_datetime.desc(), record.id.desc())
         .limit(limit)
     )
-    return [_change(row) for row in session.scalars(statement)]
+    return _changes(session, list(session.scalars(statement)))

@@ -67,7 +67,16 @@ class ServiceRequestRecord(Base):
     long: Mapped[float | None] = mapped_column(Float, nullable=True)
     # {"code": ["value", …]}: every attribute's values, in the order they were given.
     attributes: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    # Attributes the service does not ask, kept as a client sent them (FixMyStreet adds
+    # ``uprn``): shown to staff, never published.
+    extra_attributes: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    # The first ``media_url`` is the one GeoReport v2 publishes; the others are kept here.
     media_url: Mapped[str] = mapped_column(Text, default="")
+    further_media_urls: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The published id of the request this one adds its voice to ("me too"), or None.
+    me_too_of: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     agency_responsible: Mapped[str] = mapped_column(String(255), default="")
     service_notice: Mapped[str] = mapped_column(Text, default="")
     requested_datetime: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -289,6 +289,14 @@ def test_get_requests_filters(endpoint: LiveEndpoint) -> None:
         ({"end_date": "2024-13-01"}, "end_date must be an ISO 8601"),
         ({"status": "pending"}, "status must be"),
         ({"start_date": "9999-12-31"}, "too far"),
+        ({"page": "0"}, "page must be a whole number from 1 to 1,000,000"),
+        ({"page": "-1"}, "page must be a whole number"),
+        ({"page": "1.5"}, "page must be a whole number"),
+        ({"page": "\u0663"}, "page must be a whole number"),
+        ({"page": "99999999999999999999"}, "page is longer than 16"),
+        ({"page_size": "0"}, "page_size must be a whole number from 1 to 1,000"),
+        ({"page_size": "1001"}, "page_size must be a whole number from 1 to 1,000"),
+        ({"page_size": "ten"}, "page_size must be a whole number"),
     ],
 )
 def test_bad_filters_are_refused(reader: LiveEndpoint, params: dict[str, str], words: str) -> None:

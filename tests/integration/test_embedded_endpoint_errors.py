@@ -5,6 +5,7 @@ an oversized body), and nothing is stored."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -51,7 +52,6 @@ def form(**changes: str | None) -> dict[str, str]:
 
 BAD_FORMS = [
     (form(service_code=None), "service_code is required"),
-    (form(service_code="7"), "not a service"),
     (form(lat=None, long=None), "a location is required"),
     (form(long=None), "lat and long must be given together"),
     (form(lat="nan"), "lat must be a number"),
@@ -68,14 +68,15 @@ BAD_FORMS = [
     (form(**{"attribute[width]": "wide"}), "attribute[width] must be a number"),
     (form(**{"attribute[width]": "NaN"}), "attribute[width] must be a number"),
     (form(**{"attribute[seen]": "last tuesday"}), "attribute[seen] must be an ISO 8601"),
-    (form(**{"attribute[colour]": "red"}), "attribute[colour] is not asked"),
-    (form(**{"attribute[info]": "x"}), "attribute[info] is not asked"),
+    (form(**{"attribute[uprn]": "1" * 4001}), "attribute[uprn] is longer than 4000"),
     (form(**{"attribute[kind][x]": "deep"}), "is not attribute[code]"),
     (form(**{"attribute[width]": "1" * 1001}), "longer than 1000"),
     (form(description="x" * 4001), "description is longer than 4000 characters"),
     (form(address_string="x" * 1001), "address_string is longer than"),
     (form(email="not an email"), "email is not an email address"),
     (form(media_url="javascript:alert(1)"), "media_url must be an http or https URL"),
+    (form(media_url="https://example.org/" + "x" * 2048), "media_url is longer than 2048"),
+    (form(**{"media_url[]": "https://example.org/a.jpg"}), "media_url must be a single value"),
     (form(**{"lat[]": "42"}), "lat must be a single value"),
     (form(**{"service_code[0]": "0"}), "service_code must be a single value"),
 ]
@@ -89,6 +90,21 @@ def test_bad_posts_are_refused_with_the_field_named(
     for fmt in ("json", "xml"):
         response = endpoint.http.post(f"/requests.{fmt}", data=fields)
         assert_error(response, 400, words=words, fmt=fmt)
+
+
+@pytest.mark.usefixtures("nothing_stored")
+def test_an_unknown_service_is_a_404_as_the_spec_says(endpoint: LiveEndpoint) -> None:
+    for fmt in ("json", "xml"):
+        response = endpoint.http.post(f"/requests.{fmt}", data=form(service_code="7"))
+        assert_error(response, 404, words="service_code '7' is not a service", fmt=fmt)
+
+
+@pytest.mark.usefixtures("nothing_stored")
+def test_more_than_twenty_photos_are_refused(endpoint: LiveEndpoint) -> None:
+    photos = [("media_url", f"https://example.org/{n}.jpg") for n in range(21)]
+    body = urlencode([*POTHOLE_FORM.items(), *photos])
+    response = endpoint.http.post("/requests.xml", content=body, headers={"content-type": FORM})
+    assert_error(response, 400, words="media_url may be given at most 20 times", fmt="xml")
 
 
 def test_a_description_of_exactly_4000_characters_is_accepted(endpoint: LiveEndpoint) -> None:

@@ -37,12 +37,13 @@ PUBLIC = (
     "call me back at [phone number] or [phone number]"
 )
 NOT_PUBLIC = ("voice311 report", "six one seven", "617", "0199", "five five five")
-# The fields GeoReport v2 gives a request in GET requests: no contact field among them.
+# The fields GeoReport v2 gives a request in GET requests, and the endpoint's one extension
+# (``me_too_count``): no contact field among them.
 SPEC_FIELDS = {
     "service_request_id", "status", "status_notes", "service_name", "service_code",
     "description", "agency_responsible", "service_notice", "requested_datetime",
     "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
-    "media_url",
+    "media_url", "me_too_count",
 }  # fmt: skip
 
 
