@@ -77,7 +77,7 @@ def handoff_code(raw_attempt: str) -> Response:
     sid, attempt = form.call_sid(values), form.step_number(raw_attempt)
     digits = values.get("Digits", "")
     problem = "unknown"
-    if len(digits) == 6 and digits.isdigit():
+    if len(digits) == 6 and digits.isascii() and digits.isdigit():
         taken = rt.handoff_book.take_code(digits, sid, rt.clock())
         if taken.handoff is not None:
             event = Event.resume(taken.handoff.target, taken.handoff.resume_data(), at=rt.clock())

@@ -30,7 +30,7 @@ from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.followup.texts import FAILED, SENDING, WAITING
@@ -215,19 +215,23 @@ def _delete_handoffs(sessions: sessionmaker[Session], limit: datetime, most: int
 
 
 def _blank_contacts(sessions: sessionmaker[Session], limit: datetime, most: int) -> int:
-    """Blank the contact fields of the embedded endpoint's requests filed before ``limit``."""
+    """Blank the contact fields of the embedded endpoint's requests filed before ``limit``, and
+    the attributes a peer sent that the service does not ask for (never published, and free
+    to hold anything: a property reference, a name)."""
     fields = [getattr(ServiceRequestRecord, name) for name in CONTACT_FIELDS]
+    extras = cast(ServiceRequestRecord.extra_attributes, String)
     due = (
         select(ServiceRequestRecord.id)
         .where(ServiceRequestRecord.requested_datetime < limit)
-        .where(or_(*(field != "" for field in fields)))
+        .where(or_(*(field != "" for field in fields), extras != "{}"))
         .order_by(ServiceRequestRecord.id)
         .limit(most)
     )
     with sessions() as session, session.begin():
         ids = _ids(session, due)
         if ids:
-            blank = dict.fromkeys(CONTACT_FIELDS, "")
+            blank: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS, "")
+            blank["extra_attributes"] = {}
             session.execute(
                 update(ServiceRequestRecord).where(ServiceRequestRecord.id.in_(ids)).values(**blank)
             )

@@ -32,6 +32,9 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
     threads and the worker threads of a process): SQLAlchemy's default of 5 (+10 overflow)
     would keep threads waiting for a connection rather than for the database."""
     parsed = make_url(url)
+    # A failed statement's parameters (a caller's number, words, address) stay out of the
+    # exception's text, which is logged.
+    kwargs.setdefault("hide_parameters", True)
     in_memory = parsed.database in (None, "", ":memory:")
     if connections and not (parsed.get_backend_name() == "sqlite" and in_memory):
         kwargs.setdefault("pool_size", connections)

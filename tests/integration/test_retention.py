@@ -124,6 +124,7 @@ def a_call_with_everything(sessions: sessionmaker[Session], sid: str, at: dateti
                 lat=42.35,
                 long=-71.06,
                 attributes={},
+                extra_attributes={"uprn": ["100023336956"]},
                 email="ann@example.org",
                 phone="+16175550123",
                 first_name="Ann",
@@ -201,7 +202,7 @@ def test_data_older_than_the_limit_is_erased_and_newer_data_kept(
         requests = {r.service_request_id: r for r in session.scalars(select(ServiceRequestRecord))}
         old_request, new_request = requests["req-CAold"], requests["req-CAnew"]
         assert (old_request.email, old_request.phone, old_request.first_name) == ("", "", "")
-        assert old_request.last_name == ""
+        assert (old_request.last_name, old_request.extra_attributes) == ("", {})
         assert (old_request.description, old_request.address_string) == (
             "a deep pothole",
             "1 Main Street",
@@ -212,6 +213,7 @@ def test_data_older_than_the_limit_is_erased_and_newer_data_kept(
             "pothole",
         )
         assert (new_request.email, new_request.phone) == ("ann@example.org", "+16175550123")
+        assert new_request.extra_attributes == {"uprn": ["100023336956"]}
 
     again = erase_expired(sessions, days=30, clock=lambda: NOW, recordings=twilio_deletes)
     assert again.total == 0 and len(asked_to_delete) == 1
