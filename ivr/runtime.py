@@ -374,8 +374,15 @@ class Runtime:
 
         settings, sessions, clock = self.settings, self.sessions, self.clock
         policy, city = outbox_policy(settings), self.city
+        # A city's own CRM is asked for its expected date after filing; the embedded
+        # endpoint's is read from its own table (ivr.followup.expectations).
+        read_expected = bool(settings.open311_endpoint)
         rounds: list[Round] = [
-            lambda: deliver_due(sessions, city, clock=clock, policy=policy).done,
+            lambda: (
+                deliver_due(
+                    sessions, city, clock=clock, policy=policy, read_expected=read_expected
+                ).done
+            ),
             lambda: exchange_tokens(
                 sessions,
                 city,

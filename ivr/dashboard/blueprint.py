@@ -8,7 +8,7 @@ counter, the session limits, the client that fetches recordings) is ``Runtime.st
 
 Roles: an agent sees the calls, listens to them and sends callers into the IVR (or gives a
 handoff code); an admin can also see the outbox and send a report again, see the flows, and
-read the embedded endpoint's requests as they were filed.
+read the embedded endpoint's requests as they were filed, and open or close them.
 Every page is checked on the server; the links a role cannot use are not shown either.
 """
 

@@ -20,15 +20,8 @@ from typing import Any, Protocol
 from flows.catalogue import Catalogue
 from ivr.followup.spoken_dates import spoken_date
 from ivr.jobs.queue import JobRequest
-from ivr.open311.client import brief
-from ivr.open311.errors import (
-    Open311BadAnswer,
-    Open311ClientError,
-    Open311ConnectionError,
-    Open311Error,
-    Open311ServerError,
-    Open311Timeout,
-)
+from ivr.open311.error_words import brief, what_went_wrong
+from ivr.open311.errors import Open311Error
 from ivr.open311.models import ServiceRequest
 
 log = logging.getLogger(__name__)
@@ -105,20 +98,6 @@ class DuplicateFinder:
         slots["duplicate_address"] = _street(nearest.address) or str(job.data.get("near") or "")
         slots["duplicate_date"] = spoken_date(when, catalogue) if when else ""
         return {"text": "found", "slots": slots}
-
-
-def what_went_wrong(error: Open311Error) -> str:
-    """The city's side of a failed query, in words: a 4xx is a refusal, not an outage."""
-    status = f" (HTTP {error.status_code})" if error.status_code is not None else ""
-    if isinstance(error, Open311ClientError):
-        return f"the city refused the query{status}"
-    if isinstance(error, Open311Timeout | Open311ConnectionError):
-        return "the city cannot be reached"
-    if isinstance(error, Open311ServerError):
-        return f"the city failed to answer{status}"
-    if isinstance(error, Open311BadAnswer):
-        return f"the city's answer could not be read{status}"
-    return f"the query failed{status}"
 
 
 def _nearest(

@@ -5,10 +5,11 @@ wait, in the status-by-phone answer, and written in the text message.
 Where they come from:
 
 - at filing and in the text message, the notice is the one the city's POST answer carried
-  (the outbox row keeps it); the expected date is the embedded endpoint's, read from the
-  request it filed under the report's idempotency key. A city's own CRM gives an expected date
-  only on its GET side (GeoReport v2's POST answer has no such field), and the gateway does
-  not ask the city again while the caller waits: that city's callers hear the date by status.
+  (the outbox row keeps it). The expected date (:func:`expected_at_filing`, for both) is a
+  city's own CRM's answer to the GET ``requests/{id}`` the outbox asks once after filing
+  (GeoReport v2's POST answer has no such field; the outbox row keeps it, see
+  :mod:`ivr.outbox.worker`), else the embedded endpoint's, read from the request it filed under
+  the report's idempotency key.
 - by status, both are the city's GET answer.
 
 The notice is the city's text, in the city's language (``IVR_CITY_LANGUAGE``): it is said only
@@ -80,34 +81,36 @@ def said_notice(raw: str) -> str:
 
 def told_at_filing(sessions: sessionmaker[Session], delivery: Delivery | None) -> Expectations:
     """What the caller can be told once the report is filed: the POST answer's notice, and the
-    embedded endpoint's expected date for it. Nothing before the city has answered."""
+    expected date (:func:`expected_at_filing`). Nothing before the city has answered."""
     if delivery is None or delivery.status != FILED:
         return NOTHING
     notice = delivery.service_notice.strip()
     # The embedded endpoint's own notice for a blackbox service says what the caller has
     # just heard ("it does not give out reference numbers"): it is not repeated.
     notice = "" if notice == BLACKBOX_NOTICE else said_notice(notice)
-    query = (
-        select(ServiceRequestRecord.expected_datetime)
-        .join(OutboxRecord, OutboxRecord.key == ServiceRequestRecord.idempotency_key)
-        .where(OutboxRecord.id == delivery.outbox_id)
-    )
     try:
         with sessions() as session:
-            expected = session.scalar(query)
+            expected = expected_at_filing(session, delivery.outbox_id)
     except SQLAlchemyError as error:  # the caller still hears the reference and the notice
         log.warning("expected date not read: %s", type(error).__name__)
         expected = None
     return Expectations(notice, expected)
 
 
-def embedded_expected(session: Session, outbox_key: str) -> datetime | None:
-    """The expected date of the request the embedded endpoint filed under ``outbox_key``."""
-    return session.scalar(
-        select(ServiceRequestRecord.expected_datetime).where(
-            ServiceRequestRecord.idempotency_key == outbox_key
-        )
+def expected_at_filing(session: Session, outbox_id: int) -> datetime | None:
+    """The date the city expects to take care of the report of outbox row ``outbox_id``: a
+    city's own CRM's, as its GET answer gave it after filing (kept on the row), else that of
+    the request the embedded endpoint filed under the row's key; None when neither has one."""
+    query = (
+        select(OutboxRecord.expected_datetime, ServiceRequestRecord.expected_datetime)
+        .outerjoin(ServiceRequestRecord, ServiceRequestRecord.idempotency_key == OutboxRecord.key)
+        .where(OutboxRecord.id == outbox_id)
     )
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    at_city, embedded = found
+    return at_city if at_city is not None else embedded
 
 
 @dataclass(frozen=True)

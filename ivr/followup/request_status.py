@@ -3,9 +3,10 @@
 The gateway answers first from its own outbox for a reference it gave itself (a batch
 service's token the city has not exchanged for an id yet: "received"; a token that has been
 exchanged is asked about under its id). Anything else is asked of the city, through the
-Open311 client (GET ``requests/{id}``). A city that cannot be reached, or answers nonsense, is
-``failed``: the caller hears that it cannot be reached right now. The job never retries: a
-caller is waiting on the line.
+Open311 client (GET ``requests/{id}``). A city that cannot be reached, refuses the query or
+answers nonsense is ``failed``: the caller hears that it cannot be reached right now, and the
+log line names which of these it was (:func:`ivr.open311.error_words.what_went_wrong`: a 4xx is
+a refusal). The job never retries: a caller is waiting on the line.
 
 An open request's answer ends with what the city lets the caller expect: its notice and
 expected date (:mod:`ivr.followup.expectations`); a closed one's has nothing left to expect.
@@ -25,7 +26,7 @@ from flows.catalogue import Catalogue
 from ivr.followup.expectations import Expectations, ExpectationWords, said_notice
 from ivr.followup.spoken_dates import spoken_date
 from ivr.jobs.queue import JobRequest
-from ivr.open311.client import brief
+from ivr.open311.error_words import brief, what_went_wrong
 from ivr.open311.errors import Open311Error
 from ivr.open311.models import ServiceRequest
 from ivr.store.call_tables import OutboxRecord
@@ -67,7 +68,12 @@ class RequestStatus:
         try:
             found = self._client.request(city_id)
         except Open311Error as error:
-            log.warning("status by phone: the city cannot be reached: %s", brief(error))
+            log.warning(
+                "status by phone: %s: %s",
+                what_went_wrong(error),
+                brief(error),
+                extra={"city_status": error.status_code},
+            )
             return {"text": "failed", "slots": slots}
         if found is None:
             return {"text": "received" if held else "unknown", "slots": slots}

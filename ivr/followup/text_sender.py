@@ -32,7 +32,7 @@ from ivr.followup.expectations import (
     NOTHING,
     Expectations,
     ExpectationWords,
-    embedded_expected,
+    expected_at_filing,
     said_notice,
 )
 from ivr.followup.texts import FAILED, SENDING, SENT, WAITING
@@ -128,7 +128,7 @@ class Claimed:
     language: str
     city_id: str
     service_notice: str  # the city's POST answer
-    outbox_key: str  # the report's idempotency key: the embedded endpoint's request has it
+    outbox_id: int  # the report's outbox row: where its expected date is read
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _claim(
             return None  # a token: the id comes later
         values = {"status": SENDING, "next_attempt_at": policy.lease_until(now), "updated_at": now}
         claimed = Claimed(
-            text.id, text.language, outbox.service_request_id, outbox.service_notice, outbox.key
+            text.id, text.language, outbox.service_request_id, outbox.service_notice, outbox.id
         )
         return Take(TextRecord, text.id, text.attempts, values, result=claimed)
 
@@ -208,7 +208,7 @@ def _send_one(
         row = session.get(TextRecord, text_id)
         number = row.phone_number if row else None
         attempts = row.attempts if row else 0
-        expected = embedded_expected(session, claimed.outbox_key)
+        expected = expected_at_filing(session, claimed.outbox_id)
     told = Expectations(said_notice(claimed.service_notice), expected)
     status, sid, reason = SENT, None, ""
     if not number:

@@ -15,7 +15,8 @@ What it does beyond the letter of the spec (see docs/open311-client.md):
 - a multivaluelist answer in the city's one form (``multivalue``), whatever the number of
   values; datetimes in whole seconds (see :mod:`ivr.open311.form`);
 - the service list cached for ``services_ttl`` seconds, and fetched again early when the
-  discovery ``changeset`` changes (checked at most every ``discovery_interval`` seconds);
+  discovery ``changeset`` changes (checked at most every ``discovery_interval`` seconds;
+  :mod:`ivr.open311.service_cache`);
 - a POST is a success only with a ``service_request_id`` or a ``token``, or, for a blackbox
   service only, a 2xx with a ``service_notice`` and neither;
 - every failure raised as a typed :class:`~ivr.open311.errors.Open311Error` that says whether
@@ -27,10 +28,8 @@ The client is safe to share between threads.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -39,16 +38,17 @@ import httpx
 
 from ivr.metrics.instruments import count_city_answer
 from ivr.open311 import wire
+from ivr.open311.city_profile import IN_PROCESS_ENDPOINT, check_choices, city_profile
+from ivr.open311.error_words import brief
 from ivr.open311.errors import InvalidRequest, Open311BadAnswer, Open311ClientError, Open311Error
 from ivr.open311.exchange import (
-    FORMATS,
     CityAnswer,
     judge,
     make_http_client,
     make_in_process_client,
     send,
 )
-from ivr.open311.form import MULTIVALUE_FORMS, Pairs, request_form, w3c_datetime
+from ivr.open311.form import Pairs, request_form, w3c_datetime
 from ivr.open311.models import (
     Discovery,
     NewRequest,
@@ -57,6 +57,7 @@ from ivr.open311.models import (
     ServiceRequest,
     SubmitResult,
 )
+from ivr.open311.service_cache import Changeset, ServiceCache
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,19 +65,7 @@ log = logging.getLogger(__name__)
 __all__ = ["IN_PROCESS_ENDPOINT", "Open311Client", "make_http_client", "make_in_process_client"]
 Clock = Callable[[], float]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-API_KEY_PLACEMENTS = ("form", "bearer")
-# The embedded endpoint as its in-process client addresses it: the host is never resolved (the
-# transport hands each request to the app), the path is where the app mounts the endpoint.
-IN_PROCESS_ENDPOINT = "http://voice311.in-process/open311/v2"
 Sleep = Callable[[float], None]
-
-
-@dataclass(frozen=True)
-class _CachedServices:
-    services: tuple[Service, ...]
-    fetched_at: float
-    checked_at: float
-    changeset: tuple[str, str] | None
 
 
 class Open311Client:
@@ -98,12 +87,7 @@ class Open311Client:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
     ) -> None:
-        if format not in FORMATS:
-            raise ValueError(f"format must be json or xml, not {format!r}")
-        if multivalue not in MULTIVALUE_FORMS:
-            raise ValueError(f"multivalue must be brackets or repeat, not {multivalue!r}")
-        if api_key_placement not in API_KEY_PLACEMENTS:
-            raise ValueError(f"api_key_placement must be form or bearer, not {api_key_placement!r}")
+        check_choices(format, multivalue, api_key_placement)
         timeout = http.timeout
         if None in (timeout.connect, timeout.read, timeout.write, timeout.pool):
             raise ValueError("the httpx.Client needs a timeout on every phase")
@@ -119,9 +103,9 @@ class Open311Client:
         self.discovery_interval = discovery_interval
         self.clock = clock
         self.sleep = sleep
-        self._lock = threading.Lock()
-        self._services: _CachedServices | None = None
-        self._definitions: dict[str, tuple[float, ServiceDefinition]] = {}
+        self._cache = ServiceCache(
+            ttl=services_ttl, discovery_interval=discovery_interval, clock=clock
+        )
 
     def __repr__(self) -> str:
         return f"Open311Client({self.base_url!r}, format={self.format!r})"
@@ -135,25 +119,17 @@ class Open311Client:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
     ) -> Open311Client:
-        """The city's endpoint from ``IVR_OPEN311_*``, or the embedded one when none is set."""
-        # The city profile (multivalue form, API key placement) is the city's; the embedded
-        # endpoint reads the spec's forms.
-        multivalue, placement = "brackets", "form"
-        if settings.open311_endpoint:
-            base_url = settings.open311_endpoint
-            api_key, jurisdiction = settings.open311_api_key, settings.open311_jurisdiction_id
-            multivalue, placement = settings.open311_multivalue, settings.open311_api_key_placement
-        else:  # reached in-process: see ``Runtime.city``
-            base_url = IN_PROCESS_ENDPOINT
-            api_key, jurisdiction = settings.embedded_api_key, settings.embedded_jurisdiction_id
+        """The city's endpoint from ``IVR_OPEN311_*``, or the embedded one when none is set
+        (:func:`ivr.open311.city_profile.city_profile`)."""
+        profile = city_profile(settings)
         return cls(
             http,
-            base_url,
-            format=settings.open311_format,
-            api_key=api_key,
-            jurisdiction_id=jurisdiction,
-            multivalue=multivalue,
-            api_key_placement=placement,
+            profile.base_url,
+            format=profile.format,
+            api_key=profile.api_key,
+            jurisdiction_id=profile.jurisdiction_id,
+            multivalue=profile.multivalue,
+            api_key_placement=profile.api_key_placement,
             services_ttl=settings.open311_services_ttl,
             discovery_url=settings.open311_discovery_url,
             clock=clock,
@@ -174,32 +150,13 @@ class Open311Client:
 
     def services(self, *, refresh: bool = False) -> tuple[Service, ...]:
         """The service list, from the cache while it is fresh (see module)."""
-        with self._lock:
-            now = self.clock()
-            cached = self._services
-            changeset = None
-            if cached is not None and not refresh and now - cached.fetched_at < self.services_ttl:
-                if not self.discovery_url or now - cached.checked_at < self.discovery_interval:
-                    return cached.services
-                try:
-                    changeset = self._changeset()
-                except Open311Error as error:
-                    log.warning(
-                        "discovery check failed; keeping the service list: %s", brief(error)
-                    )
-                    self._services = _replace_checked(cached, now)
-                    return cached.services
-                if changeset == cached.changeset:
-                    self._services = _replace_checked(cached, now)
-                    return cached.services
-                log.info("discovery changeset changed; fetching the service list again")
-            elif self.discovery_url:
-                changeset = self._optional_changeset()
-            answer = self._call("GET", self._url("services"), what="GET services")
-            services = self._parse(wire.parse_services, answer, "GET services")
-            self._services = _CachedServices(services, now, now, changeset)
-            self._definitions.clear()
-            return services
+        changeset = self._changeset if self.discovery_url else None
+        return self._cache.services(self._fetch_services, changeset, refresh=refresh)
+
+    def _fetch_services(self) -> tuple[Service, ...]:
+        answer = self._call("GET", self._url("services"), what="GET services")
+        services: tuple[Service, ...] = self._parse(wire.parse_services, answer, "GET services")
+        return services
 
     def service(self, service_code: str) -> Service | None:
         """One service of the (cached) list, or None if the city does not offer it."""
@@ -207,17 +164,15 @@ class Open311Client:
 
     def definition(self, service_code: str, *, refresh: bool = False) -> ServiceDefinition:
         """``services/{code}``: the attributes a service asks for (cached like the list)."""
-        with self._lock:
-            cached = self._definitions.get(service_code)
-            if cached and not refresh and self.clock() - cached[0] < self.services_ttl:
-                return cached[1]
+        cached = None if refresh else self._cache.definition(service_code)
+        if cached is not None:
+            return cached
         path = f"services/{quote(service_code, safe='')}"
         answer = self._call("GET", self._url(path), what="GET service definition")
         definition = self._parse(
             lambda tree: wire.parse_definition(tree, service_code), answer, "GET service definition"
         )
-        with self._lock:
-            self._definitions[service_code] = (self.clock(), definition)
+        self._cache.keep_definition(service_code, definition)
         return definition
 
     # --- filing ---------------------------------------------------------------------------------
@@ -367,10 +322,13 @@ class Open311Client:
         answer = self._call("GET", self._url("requests"), what="GET requests", params=params)
         return self._parse(wire.parse_requests, answer, "GET requests")
 
-    def request(self, service_request_id: str) -> ServiceRequest | None:
-        """GET ``requests/{id}``: the request, or None when the city does not know the id."""
+    def request(
+        self, service_request_id: str, *, timeout: float | None = None
+    ) -> ServiceRequest | None:
+        """GET ``requests/{id}``: the request, or None when the city does not know the id.
+        ``timeout``: seconds allowed, when shorter than the client's own is wanted."""
         path = f"requests/{quote(service_request_id, safe='')}"
-        answer = self._call_or_none(self._url(path), what="GET request")
+        answer = self._call_or_none(self._url(path), what="GET request", timeout=timeout)
         if answer is None:
             return None
         found = self._parse(wire.parse_requests, answer, "GET request")
@@ -381,14 +339,7 @@ class Open311Client:
     def _url(self, path: str) -> str:
         return f"{self.base_url}/{path}.{self.format}"
 
-    def _optional_changeset(self) -> tuple[str, str] | None:
-        try:
-            return self._changeset()
-        except Open311Error as error:
-            log.warning("discovery failed; fetching the service list anyway: %s", brief(error))
-            return None
-
-    def _changeset(self) -> tuple[str, str]:
+    def _changeset(self) -> Changeset:
         found = self.discovery()
         mine = next((e for e in found.endpoints if e.url.rstrip("/") == self.base_url), None)
         return found.changeset, mine.changeset if mine else ""
@@ -418,9 +369,12 @@ class Open311Client:
         assert answer is not None  # judge returns None only when missing_ok
         return answer
 
-    def _call_or_none(self, url: str, *, what: str) -> CityAnswer | None:
+    def _call_or_none(
+        self, url: str, *, what: str, timeout: float | None = None
+    ) -> CityAnswer | None:
         """A GET where 404 means "no such thing" (an unknown id, a token not yet known)."""
-        return judge(self._send("GET", url, what, None, None), what, missing_ok=True)
+        response = self._send("GET", url, what, None, None, timeout=timeout)
+        return judge(response, what, missing_ok=True)
 
     def _send(
         self,
@@ -430,6 +384,8 @@ class Open311Client:
         params: Pairs | None,
         form: Pairs | None,
         headers: dict[str, str] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> httpx.Response:
         if self.api_key and self.api_key_placement == "bearer":
             headers = {**(headers or {}), "Authorization": f"Bearer {self.api_key}"}
@@ -444,20 +400,10 @@ class Open311Client:
                 params=params,
                 form=form,
                 extra_headers=headers,
+                timeout=timeout,
             )
         except Open311Error:  # no answer: a timeout or a connection error
             count_city_answer(what, None)
             raise
         count_city_answer(what, response.status_code)
         return response
-
-
-def _replace_checked(cached: _CachedServices, now: float) -> _CachedServices:
-    return _CachedServices(cached.services, cached.fetched_at, now, cached.changeset)
-
-
-def brief(error: Open311Error) -> str:
-    """An error for a log line: its kind and status, without the city's descriptions (which
-    may echo what the caller said)."""
-    status = f" HTTP {error.status_code}" if error.status_code is not None else ""
-    return f"{type(error).__name__}{status}: {error.message}"

@@ -1,9 +1,15 @@
-"""``ivr open311 …``: talk to any Open311 GeoReport v2 endpoint by hand.
+"""``ivr open311 …``: talk to any Open311 GeoReport v2 endpoint by hand, and change a status on
+the embedded one.
 
-Every command takes the endpoint's base URL (the folder holding ``services.json``). The format,
-API key and jurisdiction default to ``IVR_OPEN311_FORMAT``, ``IVR_OPEN311_API_KEY`` and
-``IVR_OPEN311_JURISDICTION_ID``; the timeout is ``IVR_OPEN311_TIMEOUT``. A failure prints the
-city's own error descriptions and whether a retry may help, and exits with status 1.
+``services``, ``definition`` and ``submit`` take the endpoint's base URL (the folder holding
+``services.json``). The format, API key and jurisdiction default to ``IVR_OPEN311_FORMAT``,
+``IVR_OPEN311_API_KEY`` and ``IVR_OPEN311_JURISDICTION_ID``; the timeout is
+``IVR_OPEN311_TIMEOUT``. A failure prints the city's own error descriptions and whether a retry
+may help, and exits with status 1.
+
+``status`` opens or closes a request of the embedded endpoint, in the gateway's store
+(``IVR_DATABASE_URL``), as the dashboard's request page does: for a city without a CRM, and for
+scripts.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import click
 from ivr.open311.client import Open311Client, make_http_client
 from ivr.open311.errors import Open311Error
 from ivr.open311.models import NewRequest
+from ivr.open311.status_change import NOTES_LIMIT, StatusChangeRefused, change_status
+from ivr.store.request_tables import STATUSES
 
 FORMAT = click.Choice(["json", "xml"])
 
@@ -138,6 +146,36 @@ def submit_command(
         click.echo(f"service_notice: {result.service_notice}")
     if result.service_request_id is None and result.token is None:
         click.echo("no id or token: the service is blackbox")
+
+
+@open311.command("status")
+@click.argument("service_request_id")
+@click.argument("status", type=click.Choice(STATUSES, case_sensitive=False))
+@click.option(
+    "--notes",
+    default=None,
+    help=f"status_notes: plain text, at most {NOTES_LIMIT} characters ('' clears them; "
+    "without --notes they stay as they are).",
+)
+def status_command(service_request_id: str, status: str, notes: str | None) -> None:
+    """Open or close request SERVICE_REQUEST_ID of the embedded endpoint (its change is
+    published at once: open data, servicerequestupdates, status by phone)."""
+    from ivr.cli_settings import load_runtime
+    from ivr.clock import utc_now
+
+    sessions = load_runtime().sessions
+    try:
+        with sessions() as session, session.begin():
+            changed = change_status(
+                session, service_request_id, status=status, notes=notes, now=utc_now()
+            )
+    except StatusChangeRefused as refused:
+        raise click.BadParameter(str(refused), param_hint="--notes") from None
+    if not changed:
+        raise click.ClickException(
+            f"no such request: the embedded endpoint has no request {service_request_id!r}"
+        )
+    click.echo(f"request {service_request_id} is now {status.lower()}")
 
 
 def parse_attributes(given: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -87,15 +87,23 @@ def send(
     params: Pairs | None = None,
     form: Pairs | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> httpx.Response:
-    """GET ``url`` with ``params`` (and ``jurisdiction_id``) or POST ``form`` to it."""
+    """GET ``url`` with ``params`` (and ``jurisdiction_id``) or POST ``form`` to it; a GET
+    given ``timeout`` allows itself that many seconds instead of the client's own timeout."""
     headers = {**(extra_headers or {}), "Accept": FORMATS[format]}
     try:
         if method == "GET":
             query = httpx.QueryParams(list(params or []))
             if jurisdiction_id:
                 query = query.add("jurisdiction_id", jurisdiction_id)
-            response = http.get(url, params=query, headers=headers, follow_redirects=True)
+            response = http.get(
+                url,
+                params=query,
+                headers=headers,
+                follow_redirects=True,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+            )
         else:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             response = http.post(url, content=encode(form or []), headers=headers)

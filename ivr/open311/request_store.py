@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ivr.followup.me_too import joined_request
 from ivr.open311.models import NewRequest, Service, ServiceRequest
-from ivr.open311.public_text import public_description
+from ivr.open311.public_text import mask_phone_numbers, public_description
 from ivr.open311.request_query import RequestQuery
 from ivr.store.request_tables import STATUSES, ServiceRequestRecord
 
@@ -176,7 +176,8 @@ def update_status(
     agency_responsible: str | None = None,
     expected_datetime: datetime | None = None,
 ) -> bool:
-    """Change a request's status (and notes); False when there is no such request."""
+    """Change a request's status (and notes); False when there is no such request. Staff
+    change it through :mod:`ivr.open311.status_change`, which checks the notes first."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     record = session.scalar(
@@ -201,13 +202,13 @@ def published_view(record: ServiceRequestRecord, *, me_too_count: int = 0) -> Se
     """Only the fields GeoReport v2 publishes (and the ``me_too_count`` extension): never the
     submitter's contact fields, the attributes or the further media URLs, and the description
     as the public may read it (:func:`ivr.open311.public_text.public_description`: no outbox
-    key line, no phone number)."""
+    key line, no phone number); staff's ``status_notes`` with phone numbers masked too."""
     return ServiceRequest(
         service_request_id=record.service_request_id,
         status=record.status,
         service_code=record.service_code,
         service_name=record.service_name,
-        status_notes=record.status_notes,
+        status_notes=mask_phone_numbers(record.status_notes),
         description=public_description(record.description),
         agency_responsible=record.agency_responsible,
         service_notice=record.service_notice,

@@ -33,6 +33,7 @@ class StoredRequest:
     extra_attributes: Answers = field(repr=False)
     media_urls: tuple[str, ...] = field(repr=False)
     me_too_of: str | None
+    status_notes: str  # as staff wrote them (the published view masks phone numbers)
     contact: tuple[tuple[str, str], ...] = field(repr=False)
 
 
@@ -64,6 +65,7 @@ def stored_request(session: Session, service_request_id: str) -> StoredRequest |
         extra_attributes=_answers(record.extra_attributes),
         media_urls=tuple(url for url in (record.media_url, *record.further_media_urls) if url),
         me_too_of=record.me_too_of,
+        status_notes=record.status_notes,
         contact=tuple(
             (label, str(getattr(record, name)))
             for label, name in CONTACT_FIELDS

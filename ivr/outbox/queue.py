@@ -59,6 +59,13 @@ class Delivery:
     last_error: str
     last_error_kind: str = ""
     unknown_attempts: int = 0
+    expected_pending: bool = False  # filed; the city's expected date is being asked for
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more will be learnt while the caller waits: parked, or filed with no
+        question about its expected date still open."""
+        return self.status == PARKED or (self.status == FILED and not self.expected_pending)
 
     @property
     def blackbox(self) -> bool:
@@ -148,6 +155,7 @@ def _delivery(row: OutboxRecord) -> Delivery:
         last_error=row.last_error,
         last_error_kind=row.last_error_kind,
         unknown_attempts=row.unknown_attempts,
+        expected_pending=row.expected_pending,
     )
 
 

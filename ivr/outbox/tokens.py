@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.clock import Clock, utc_now
 from ivr.leases import Backoff, Take, claim_rows
-from ivr.open311.client import brief
+from ivr.open311.error_words import brief
 from ivr.open311.errors import Open311Error
 from ivr.outbox.queue import FILED, holder_of_id, park_with_duplicate_id
 from ivr.store.call_tables import OutboxRecord

@@ -13,6 +13,14 @@ found, it is recorded as filed without a new POST.
 Timeouts, connection errors, 5xx and HTML pages are retried with exponential back-off; a 4xx
 parks the report for a person (the city refused it: retrying cannot help). A batch service's
 token is exchanged for an id at once, and later by :mod:`ivr.outbox.tokens`.
+
+With ``read_expected`` (a city's own CRM: GeoReport v2's POST answer has no expected date), a
+report filed with an id is asked about once, GET ``requests/{id}``, right after it is recorded
+as filed (with ``expected_pending`` set), so that a caller still on the line hears the date the
+city expects to take care of it (kept in ``outbox.expected_datetime``;
+:mod:`ivr.followup.expectations`): their filing wait holds on while the question is open, and
+never past its end, so a city slow to answer costs the caller the date, never the reference
+number. The question has :data:`EXPECTED_DATE_TIMEOUT` seconds, and its failure is only logged.
 """
 
 from __future__ import annotations
@@ -30,9 +38,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.clock import Clock, utc_now
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
 from ivr.metrics.instruments import count_report_filed
-from ivr.open311.client import brief
+from ivr.open311.error_words import brief, what_went_wrong
 from ivr.open311.errors import Open311Error
-from ivr.open311.models import NewRequest, ServiceDefinition, SubmitResult
+from ivr.open311.models import NewRequest, ServiceDefinition, ServiceRequest, SubmitResult
 from ivr.outbox import attempts
 from ivr.outbox.failures import Failure, classify
 from ivr.outbox.lookup import RequestFinder, find_at_city
@@ -69,6 +77,14 @@ class CityClient(RequestFinder, Protocol):
 
     def token_id(self, token: str) -> str | None: ...
 
+    def request(
+        self, service_request_id: str, *, timeout: float | None = None
+    ) -> ServiceRequest | None: ...
+
+
+# Seconds the city has to answer the question about a filed request's expected date: it is
+# asked while the caller waits for the reference number (IVR_FILING_WAIT), so it must be short.
+EXPECTED_DATE_TIMEOUT = 2.0
 
 # The values of ``IVR_OUTBOX_RETRY_BASE``, ``IVR_OUTBOX_RETRY_CAP`` and ``IVR_OUTBOX_LEASE``.
 OUTBOX_POLICY = LeasePolicy(Backoff(5.0, 900.0, jitter=0.2), lease_seconds=120.0)
@@ -156,8 +172,10 @@ def deliver_one(
     *,
     clock: Clock = utc_now,
     policy: LeasePolicy = OUTBOX_POLICY,
+    read_expected: bool = False,
 ) -> str:
-    """File one claimed row; returns its new status."""
+    """File one claimed row; returns its new status. ``read_expected``: ask the city for the
+    request's expected date once it is filed (see the module)."""
     with sessions() as session:
         row = session.get(OutboxRecord, outbox_id)
         report = session.get(ReportRecord, row.report_id) if row else None
@@ -199,7 +217,15 @@ def deliver_one(
         failure = classify(error, posting=True)
         return _record_failure(sessions, outbox_id, number, failure, clock, policy)
     return _record_filed(
-        sessions, client, outbox_id, number, result, attempts.FILED_NOW, clock, policy
+        sessions,
+        client,
+        outbox_id,
+        number,
+        result,
+        attempts.FILED_NOW,
+        clock,
+        policy,
+        read_expected=read_expected,
     )
 
 
@@ -212,6 +238,8 @@ def _record_filed(
     outcome: str,
     clock: Clock,
     policy: LeasePolicy,
+    *,
+    read_expected: bool = False,
 ) -> str:
     """The city has the report. A success is recorded even if the lease ran out meanwhile:
     it is the truth, whoever holds the row now."""
@@ -222,6 +250,7 @@ def _record_filed(
             service_request_id = client.token_id(result.token)
         except Open311Error as error:
             log.info("token not exchanged yet: %s", brief(error))
+    asking = bool(read_expected and service_request_id)
     now = clock()
     with sessions() as session, session.begin():
         row = session.get(OutboxRecord, outbox_id)
@@ -235,6 +264,7 @@ def _record_filed(
             row.service_request_id = service_request_id
             row.token = result.token
             row.service_notice = result.service_notice
+            row.expected_pending = asking
             row.last_error = ""
             row.last_error_kind = ""
             row.token_checks = checks
@@ -256,7 +286,42 @@ def _record_filed(
         "report filed",
         extra={"outbox_id": outbox_id, "has_id": bool(service_request_id), "how": outcome},
     )
+    if asking and service_request_id:
+        _keep_expected_date(sessions, client, service_request_id, outbox_id)
     return FILED
+
+
+def _keep_expected_date(
+    sessions: sessionmaker[Session], client: CityClient, service_request_id: str, outbox_id: int
+) -> None:
+    """Ask the city for the filed request's expected date, keep it, and close the question."""
+    expected = _expected_date(client, service_request_id, outbox_id)
+    with sessions() as session, session.begin():
+        row = session.get(OutboxRecord, outbox_id)
+        if row is not None:
+            row.expected_datetime = expected
+            row.expected_pending = False
+
+
+def _expected_date(client: CityClient, service_request_id: str, outbox_id: int) -> datetime | None:
+    """The date the city expects to take care of the request it has just filed, as the city
+    wrote it, from its GET ``requests/{id}``; None when it gives none or cannot say within
+    :data:`EXPECTED_DATE_TIMEOUT` (the report is filed all the same: that is logged, without the
+    city's words, which may echo the caller's)."""
+    try:
+        found = client.request(service_request_id, timeout=EXPECTED_DATE_TIMEOUT)
+    except Open311Error as error:
+        log.info(
+            "expected date not read: %s: %s",
+            what_went_wrong(error),
+            brief(error),
+            extra={"outbox_id": outbox_id, "city_status": error.status_code},
+        )
+        return None
+    except Exception:  # a defect must not keep a filed report from being recorded as filed
+        log.exception("expected date not read", extra={"outbox_id": outbox_id})
+        return None
+    return None if found is None else found.expected_datetime
 
 
 def _id_holder(session: Session, row: OutboxRecord, service_request_id: str | None) -> int | None:
@@ -328,12 +393,16 @@ def deliver_due(
     policy: LeasePolicy = OUTBOX_POLICY,
     limit: int = 20,
     worker: str = "",
+    read_expected: bool = False,
 ) -> RoundCounts:
     """One round: deliver up to ``limit`` due rows, claimed one at a time (a lease then only
-    has to cover one delivery: a lookup, a POST and a token exchange, three timeouts)."""
+    has to cover one delivery: a lookup, a definition, a POST, a token exchange and, with
+    ``read_expected``, the expected date: four timeouts and a short one)."""
     statuses = one_at_a_time(
         lambda: claim_due(sessions, now=clock(), limit=1, policy=policy, worker=worker),
-        lambda outbox_id: deliver_one(sessions, client, outbox_id, clock=clock, policy=policy),
+        lambda outbox_id: deliver_one(
+            sessions, client, outbox_id, clock=clock, policy=policy, read_expected=read_expected
+        ),
         limit=limit,
     )
     return RoundCounts(

@@ -13,10 +13,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from ivr.store.base import Base
+
+
+class WrittenDateTime(TypeDecorator[datetime]):
+    """A datetime kept as the ISO 8601 text it came in: a city's offset, or its lack of one,
+    survives (a ``timestamptz`` would keep the instant only), so that the day said to a caller
+    is the day the city wrote. Text that no longer parses reads as None."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else value.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
 
 
 class CallRecord(Base):
@@ -73,6 +95,11 @@ class OutboxRecord(Base):
     report: a timeout after sending, a dropped connection, a 5xx, a worker that died holding
     the row); while it is above zero, the report is looked up at the city before any new POST.
     ``token_checks`` counts the exchanges of a batch service's token for an id.
+    ``expected_datetime`` is the date a city's own CRM expects to take care of the report, from
+    its answer to GET ``requests/{id}`` asked once after filing (the POST answer has no such
+    field); the embedded endpoint's date is read from its own table instead.
+    ``expected_pending``: the report is filed and that question is being asked (a caller still
+    on the line waits a little longer for its answer, within their filing wait).
     """
 
     __tablename__ = "outbox"
@@ -92,6 +119,8 @@ class OutboxRecord(Base):
     unknown_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error_kind: Mapped[str] = mapped_column(String(32), default="")
     token_checks: Mapped[int] = mapped_column(Integer, default=0)
+    expected_datetime: Mapped[datetime | None] = mapped_column(WrittenDateTime(), nullable=True)
+    expected_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxAttemptRecord(Base):

@@ -75,7 +75,7 @@ def filing_wait(raw_poll: str) -> Response:
     if ending is None:
         return twiml((Hangup(),))
     delivery = ending.delivery
-    settled = delivery is not None and delivery.status in ("filed", "parked")
+    settled = delivery is not None and delivery.settled
     if settled or poll >= rt.settings.filing_wait:
         told = filing.expectations_said(rt, delivery, ending.language)
         return twiml(filing.closing(ending.last_actions, ending.language, delivery, told))

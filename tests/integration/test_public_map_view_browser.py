@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.integration.test_public_map_browser import file
 from tests.support.browser import headless_chromium
@@ -157,9 +157,21 @@ def test_an_empty_map_opens_at_the_centre_then_follows_requests_until_the_visito
         page.mouse.move(area["x"] + 300, area["y"] + 250, steps=5)
         page.mouse.up()
         marker = page.locator(f"path.request-marker[data-id='{first}']")
-        before = marker.bounding_box()
+        before = settled_box(page, marker)  # Leaflet's pan runs on with inertia after the drag
         second = file(gateway, *SPREAD[1])
         page.locator(f"#request-list li[data-id='{second}']").wait_for(timeout=WAIT_MS)
         assert marker.bounding_box() == before
         assert markers_in_view(page) == [True, False]
         page.close()
+
+
+def settled_box(page: Page, marker: Locator) -> dict[str, float] | None:
+    """The marker's box once the map has stopped moving (the same in two reads 0.3 s apart)."""
+    box = marker.bounding_box()
+    for _ in range(50):
+        page.wait_for_timeout(300)
+        again = marker.bounding_box()
+        if again == box:
+            return dict(again) if again is not None else None
+        box = again
+    raise AssertionError("the map never stopped moving")
