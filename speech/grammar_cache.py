@@ -23,6 +23,7 @@ anything asks them to compile it. The models are written as PocketSphinx compile
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import logging
@@ -30,7 +31,8 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +78,7 @@ class GrammarCache:
         pairs = list(addresses)
         digest = content_digest(streets, pairs)
         entry = self.root / digest
-        with self._lock:
+        with self._lock, _one_process_at_a_time(self.root, digest):
             loaded = _load(entry)
             if loaded is not None:
                 log.info("street grammars loaded from the cache", extra={"digest": digest[:16]})
@@ -135,6 +137,24 @@ class GrammarCache:
                     raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _one_process_at_a_time(root: Path, digest: str) -> Iterator[None]:
+    """The recognition workers of one machine start together on the same data: one builds the
+    entry (minutes for a large city) while the others wait on a file lock, then load it."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / f".{digest[:32]}.lock", "a+b")  # noqa: SIM115 (closed below)
+    except OSError:  # a read-only models folder: each process builds its own
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def content_digest(streets: Sequence[str], addresses: Iterable[tuple[int, str]]) -> str:

@@ -4,6 +4,7 @@ when damaged."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 from speech.grammar_cache import GrammarCache
@@ -30,6 +31,19 @@ def test_the_second_start_loads_the_grammars_built_by_the_first(tmp_path: Path) 
     # Both compiled models are there, one per grammar, in the one entry.
     assert sorted(second.models) == sorted([built.name, street_name_grammar(STREETS).name])
     assert all(path.stat().st_size > 0 for path in second.models.values())
+    assert len(entries(tmp_path)) == 1
+
+
+def _from_cache(root: str) -> bool:
+    return GrammarCache(Path(root)).street_grammars(STREETS, ADDRESSES).from_cache
+
+
+def test_workers_starting_together_build_the_entry_once(tmp_path: Path) -> None:
+    # Four processes at once, as recognition workers start: one builds, the others load.
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        loaded = pool.map(_from_cache, [str(tmp_path)] * 4)
+
+    assert sorted(loaded) == [False, True, True, True]
     assert len(entries(tmp_path)) == 1
 
 
