@@ -14,7 +14,7 @@ number or anything a caller said.
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -54,9 +54,33 @@ class Instruments:
         return tuple(getattr(self, field.name) for field in fields(self))
 
 
-@functools.cache
+_made: Instruments | None = None
+_making = threading.Lock()
+
+
 def instruments() -> Instruments:
-    """The metric objects, made on first use (see the module's docstring)."""
+    """The metric objects, made on first use (see the module's docstring) by exactly one
+    thread: a web process's threads take their first requests together, and two sets of
+    objects over one multiprocess file would each count from what the file held when it was
+    made, so one would overwrite the other's counts."""
+    global _made
+    made = _made
+    if made is None:
+        with _making:
+            if _made is None:
+                _made = _make_instruments()
+            made = _made
+    return made
+
+
+def forget_instruments() -> None:
+    """Make the metric objects anew on next use (after the way values are kept has changed)."""
+    global _made
+    with _making:
+        _made = None
+
+
+def _make_instruments() -> Instruments:
     from prometheus_client import Counter, Histogram, disable_created_metrics
 
     disable_created_metrics()  # no ``_created`` series beside each count: they say nothing here

@@ -50,9 +50,9 @@ def _choose_multiprocess_values() -> None:
     values = sys.modules.get("prometheus_client.values")
     if values is not None:
         values.ValueClass = values.get_value_class()  # type: ignore[attr-defined]
-    from ivr.metrics.instruments import instruments
+    from ivr.metrics.instruments import forget_instruments
 
-    instruments.cache_clear()
+    forget_instruments()
 
 
 def in_use() -> bool:
