@@ -1,20 +1,14 @@
-"""`ivr serve` as a city runs it, in a subprocess: started in a working folder with the given
-environment, waited for until `/healthz` answers, and stopped at the end."""
+"""A free port, and `ivr serve` as a city runs it when a test needs only its URL (the process
+itself is :mod:`tests.support.served_gateway`'s)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-import pytest
+from tests.support.served_gateway import served
 
 
 def free_port() -> int:
@@ -28,31 +22,8 @@ def running_serve(
     workdir: Path, port: int, env: Mapping[str, str], *, workers: int = 1
 ) -> Iterator[str]:
     """The base URL of `ivr serve --workers WORKERS` on ``port``; ``env`` is its whole
-    environment. The server and its children are stopped together at the end (SIGKILL to the
-    process group: a test does not wait out the graceful timeout of streams it left open)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve", "--workers", str(workers)],
-        cwd=workdir,
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"ivr serve exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("ivr serve did not answer within 120 s")
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    environment. Started, read and stopped as :func:`tests.support.served_gateway.served` does
+    (its output in a file, SIGKILL to the process group at the end), for tests that only need
+    the URL."""
+    with served(workdir, port, env, ["--workers", str(workers)]) as gateway:
+        yield gateway.base

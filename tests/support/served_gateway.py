@@ -1,6 +1,6 @@
 """`ivr serve` in a subprocess whose output the test reads and which the test stops as Docker
-does (SIGTERM to the master alone), beside :mod:`tests.support.serve_process`, which only
-serves and is killed at the end.
+does (SIGTERM to the master alone); :func:`tests.support.serve_process.running_serve` is the
+same for a test that needs only the URL.
 
 The output (standard error and standard output, which `ivr serve` leaves empty) goes to a file,
 so a test reads every line written so far without racing the server for a pipe.
