@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -54,10 +55,12 @@ from ivr.addresses.address_files import load_neighbourhoods
 from ivr.jobs.queue import jobs_of_call
 from ivr.settings import PACKAGE_DATA
 from ivr.simulator import CallOptions, MediaServer, Respond, place_call
+from ivr.simulator.caller_turns import speaking_time
 from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
 
 RECORD_SILENCE_TIMEOUT = 1.0  # the location <Record>'s timeout: Twilio's wait after speech
 ASKS = (b"<Gather", b"<Record", b"<Dial", b"<Enqueue", b"<Hangup")  # the caller is answered
+SAID = re.compile(r"<Say[^>]*>([^<]*)</Say>")
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,17 @@ def plan(args: argparse.Namespace) -> list[PlannedCall]:
 
 class Timer:
     """Times each recording that carries the address or the street, from its action request
-    to the first answer that asks the caller something (a read-back, a repair, a person)."""
+    to the first answer that asks the caller something (a read-back, a repair, a person).
+
+    The calls are not paced (prompts take no time), but a caller kept waiting hears "one
+    moment" before the redirect is fetched: the words of every answer in between are counted
+    at a telephone voice's pace, as Twilio would take that long to say them."""
 
     def __init__(self, caller: EvalCaller) -> None:
         self._caller = caller
         self._timed = 0
         self._sent: float | None = None
+        self._said = 0.0  # seconds of words said to the caller while they waited
         self.latencies: list[float] = []
 
     def on_request(self, request: httpx.Request) -> None:
@@ -169,8 +177,12 @@ class Timer:
             return
         response.read()
         if any(verb in response.content for verb in ASKS):
-            self.latencies.append(time.perf_counter() - self._sent + RECORD_SILENCE_TIMEOUT)
-            self._sent = None
+            waited = time.perf_counter() - self._sent + self._said + RECORD_SILENCE_TIMEOUT
+            self.latencies.append(waited)
+            self._sent, self._said = None, 0.0
+            return
+        for words in SAID.findall(response.text):
+            self._said += speaking_time(words)
 
 
 def metres(lat: float, lon: float, address: Address) -> float:

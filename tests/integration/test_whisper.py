@@ -15,7 +15,7 @@ from speech.engines import load_engine
 from speech.errors import ModelError, SpeechError
 from speech.grammars import numbered_street_grammar, street_grammar
 from speech.recognizer import FREE, Engine, stream
-from speech.whisper_engine import ADDRESS_PROMPTS, WhisperEngine, prompt_for
+from speech.whisper_engine import ADDRESS_PROMPTS, WhisperEngine, prompt_for, without_repeats
 from speech.whisper_models import (
     MANIFEST,
     MODEL_FILES,
@@ -61,6 +61,31 @@ def test_a_description_is_transcribed_close_enough(tiny: Engine) -> None:
     heard = " ".join(words(transcript.text))
     for key in ("street light", "corner", "out", "three nights"):
         assert key in heard.replace("streetlight", "street light"), transcript.text
+
+
+def test_the_short_window_hears_an_address_as_the_whole_window_does(tiny: Engine) -> None:
+    assert isinstance(tiny, WhisperEngine) and tiny.window_seconds == 10.0
+    whole = WhisperEngine("tiny.en", window_seconds=0)  # faster-whisper's own 30 s window
+    pcm = spoken_pcm("it's at four thirty eight Harrison Avenue", "flite:rms")
+    for engine in (tiny, whole):
+        heard = words(engine.recognize(pcm, ADDRESS, language="en").text)
+        # once: the short window's Whisper said this address twice before without_repeats
+        assert heard == ["it's", "at", "438", "harrison", "avenue"], (engine.window_seconds, heard)
+
+
+def test_a_sentence_said_again_is_kept_once() -> None:
+    said = "It's at 438 Harrison Avenue. It's at 438 Harrison Avenue."
+    assert without_repeats(said) == "It's at 438 Harrison Avenue."
+    assert without_repeats("Near 12 Elm St. 12 Elm St.") == "Near 12 Elm St. 12 Elm St."
+    assert without_repeats("One. Two. one.") == "One. Two."
+
+
+def test_a_long_address_widens_the_window(tiny: Engine) -> None:
+    said = "um, hi, I am calling about the broken streetlight, the address is " * 2
+    pcm = spoken_pcm(said + "nine one five Washington Street", "flite:rms")
+    assert pcm.seconds > 8  # past WINDOW_SECONDS less the margin: a window as long as the audio
+    heard = words(tiny.recognize(pcm, ADDRESS, language="en").text)
+    assert "915" in heard and "washington" in heard, heard
 
 
 def test_the_streaming_form_buffers_and_decodes_at_the_end(tiny: Engine) -> None:
