@@ -156,12 +156,14 @@ class Timer:
     """Times each recording that carries the address or the street, from its action request
     to the first answer that asks the caller something (a read-back, a repair, a person).
 
-    The calls are not paced (prompts take no time), but a caller kept waiting hears "one
-    moment" before the redirect is fetched: the words of every answer in between are counted
-    at a telephone voice's pace, as Twilio would take that long to say them."""
+    In a call that is not paced (``paced`` False: prompts take no time), a caller kept waiting
+    still hears "one moment" before the redirect is fetched: the words of every answer in
+    between are counted at a telephone voice's pace, as Twilio would take that long to say
+    them. A paced call has slept them already."""
 
-    def __init__(self, caller: EvalCaller) -> None:
+    def __init__(self, caller: EvalCaller, *, paced: bool = False) -> None:
         self._caller = caller
+        self._paced = paced
         self._timed = 0
         self._sent: float | None = None
         self._said = 0.0  # seconds of words said to the caller while they waited
@@ -181,8 +183,8 @@ class Timer:
             self.latencies.append(waited)
             self._sent, self._said = None, 0.0
             return
-        for words in SAID.findall(response.text):
-            self._said += speaking_time(words)
+        if not self._paced:
+            self._said += sum(speaking_time(words) for words in SAID.findall(response.text))
 
 
 def metres(lat: float, lon: float, address: Address) -> float:

@@ -249,7 +249,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "storm_seconds": round(storm_seconds, 1),
         "requests_per_second": round((len(steps) + len(waits)) / storm_seconds, 1),
         "bare_requests_per_second": round(len(bare_hooks) / bare_seconds, 1),
-        "server": {k: v for k, v in options.items() if k != "bind"},
+        # the scalar settings only: logconfig_dict names its formatter class (not JSON)
+        "server": {
+            k: v for k, v in options.items() if k != "bind" and isinstance(v, str | int | float)
+        },
         "server_settings_from": source,
         "recognition_workers": getattr(settings, "recognition_worker_count", None),
     }

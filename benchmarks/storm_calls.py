@@ -228,7 +228,7 @@ def place_storm_call(
     then place it, paced as a real call (``pace`` 1) or faster."""
     time.sleep(max(0.0, started + call.start * pace - time.perf_counter()))
     caller = StormCaller(call, audio_folder)
-    timer, clock = Timer(caller), WebhookClock(transport)
+    timer, clock = Timer(caller, paced=pace > 0), WebhookClock(transport)
     hooks = {"request": [timer.on_request], "response": [timer.on_response]}
     options = CallOptions(
         voice_url=f"{target.base_url}/twilio/voice",

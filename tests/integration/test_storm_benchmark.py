@@ -4,14 +4,21 @@ to the bare app; every call must end with its report filed at the embedded endpo
 
 from __future__ import annotations
 
-from benchmarks.storm import parse_args, run
+import json
+from pathlib import Path
+
+from benchmarks.storm import main
 
 
-def test_every_call_of_a_small_storm_files_its_report() -> None:
-    figures = run(parse_args(["--calls", "3", "--audio-share", "0", "--pace", "0", "--ramp", "0"]))
+def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
+    written = tmp_path / "storm.json"
+    small = ["--calls", "3", "--audio-share", "0", "--pace", "0", "--ramp", "0"]
+    main([*small, "--json", str(written)])
+    figures = json.loads(written.read_text(encoding="utf-8"))  # what --json writes, read back
 
     assert figures["reports_filed"] == 3
     assert figures["outbox"] == {"filed": 3}
     assert figures["errors"] == 0
     assert figures["ended_by"] == {"gateway": 3}
     assert figures["bare_errors"] == 0
+    assert figures["server"]["worker_class"] == "gthread"
