@@ -25,7 +25,6 @@ import json
 import logging
 import math
 import random
-import re
 import resource
 import sys
 import tempfile
@@ -56,11 +55,11 @@ from ivr.jobs.queue import jobs_of_call
 from ivr.settings import PACKAGE_DATA
 from ivr.simulator import CallOptions, MediaServer, Respond, place_call
 from ivr.simulator.caller_turns import speaking_time
+from ivr.simulator.twiml_reader import Say, TwimlError, read_twiml
 from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
 
 RECORD_SILENCE_TIMEOUT = 1.0  # the location <Record>'s timeout: Twilio's wait after speech
 ASKS = (b"<Gather", b"<Record", b"<Dial", b"<Enqueue", b"<Hangup")  # the caller is answered
-SAID = re.compile(r"<Say[^>]*>([^<]*)</Say>")
 
 
 @dataclass(frozen=True)
@@ -183,8 +182,13 @@ class Timer:
             self.latencies.append(waited)
             self._sent, self._said = None, 0.0
             return
-        if not self._paced:
-            self._said += sum(speaking_time(words) for words in SAID.findall(response.text))
+        if self._paced or not response.content:  # a status callback's 204 says nothing
+            return
+        try:
+            verbs = read_twiml(response.content).verbs
+        except TwimlError:
+            return  # not TwiML (an error page): nothing said to the caller
+        self._said += sum(speaking_time(v.text) for v in verbs if isinstance(v, Say))
 
 
 def metres(lat: float, lon: float, address: Address) -> float:

@@ -243,8 +243,7 @@ class WhisperEngine:
         if not any(ch.isalnum() for ch in text):
             return ()
         mean_logprob = result.scores[0] * len(ids) / (len(ids) + 1)
-        speech = 1.0 - float(result.no_speech_prob)
-        confidence = min(1.0, max(0.0, math.exp(min(0.0, mean_logprob)) * speech))
+        confidence = _confidence(mean_logprob, float(result.no_speech_prob))
         if result.no_speech_prob > NO_SPEECH and (
             mean_logprob < UNSURE_LOGPROB or confidence < SILENT_CONFIDENCE
         ):
@@ -273,9 +272,14 @@ def _alternatives(segments: list[Any]) -> tuple[Alternative, ...]:
     mean_logprob = sum(s.avg_logprob * n for s, n in zip(segments, tokens, strict=True)) / sum(
         tokens
     )
-    speech = 1.0 - max(float(s.no_speech_prob) for s in segments)
-    confidence = min(1.0, max(0.0, math.exp(min(0.0, mean_logprob)) * speech))
-    return (Alternative(text, confidence),)
+    no_speech = max(float(s.no_speech_prob) for s in segments)
+    return (Alternative(text, _confidence(mean_logprob, no_speech)),)
+
+
+def _confidence(mean_logprob: float, no_speech_prob: float) -> float:
+    """The module docstring's confidence: exp of the mean token log-probability, times the
+    chance the window holds speech."""
+    return min(1.0, max(0.0, math.exp(min(0.0, mean_logprob)) * (1.0 - no_speech_prob)))
 
 
 class WhisperRecognizer:
