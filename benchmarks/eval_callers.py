@@ -6,10 +6,11 @@ pothole at"), answers a read-back with 1 only when it names their place (the exp
 spoken by the gateway's own ``ivr.addresses.readback``, compared normalised), and follows the
 repair offered in the same call: the house number keyed, the street said alone, the ZIP code
 keyed when the street named is theirs (else star), the first three letters of the street's name
-keyed (T9), their street picked from a menu (else "none of these"). The rest of the flow — the
-service menus, a service's questions, the description, the last confirmation, the duplicate and
-text offers — is answered as a person with that problem would. Every answer is chosen from the
-words heard, never from the gateway's state; ``CallerNotes`` keeps what happened for the report.
+keyed (T9), their street picked from a menu (else the next menu, else "none of these"). The
+rest of the flow — the service menus, a service's questions, the description, the last
+confirmation, the duplicate and text offers — is answered as a person with that problem would.
+Every answer is chosen from the words heard, never from the gateway's state; ``CallerNotes``
+keeps what happened for the report.
 """
 
 from __future__ import annotations
@@ -260,8 +261,10 @@ class EvalCaller:
         for name, key in MENU_OPTION.findall(text):
             if words(name.partition(",")[0]) == ours:  # "Washington Street, in Brighton"
                 return key
+        more = re.search(r"For more streets, press (\d)", text)  # the next four streets
         none = re.search(r"none of these, press (\d)", text)
-        return none.group(1) if none else "9"
+        found = more or none
+        return found.group(1) if found else "9"
 
     def _answer_question(self, text: str) -> Action | None:
         """The service menus and a service's questions, as a person with this problem."""

@@ -31,6 +31,12 @@ class BehaviourSpec:
     description: str = ""
 
 
+# What the street menus' behaviours fill: four streets' names and the "more streets" option's.
+STREET_MENU_SLOTS = (
+    *(f"street_option_{n}" for n in range(1, 5)),
+    "street_more",
+)
+
 BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     "resolve_address": BehaviourSpec(
         name="resolve_address",
@@ -116,14 +122,28 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
         outcomes=("found", "none", "failed"),
         inputs=("letters", "house_number"),
         required_inputs=("letters",),
-        provides=("street_option_1", "street_option_2", "street_option_3", "street_option_4"),
+        provides=STREET_MENU_SLOTS,
         description=(
             "The gazetteer's streets whose names start with the letters keyed on the phone "
             "pad in the `letters` slot (2=ABC … 9=WXYZ; a digit keys itself), those with the "
-            "house number in the `house_number` slot first: at most four, their names in the "
-            "slots `street_option_1` … `street_option_4` (a menu option's `name_slot`). "
-            "`found`: at least one; `none`: no street starts so; `failed`: the gateway has no "
-            "street list (a remote geocoder)."
+            "house number in the `house_number` slot first, four at a time: the first four's "
+            "names in the slots `street_option_1` … `street_option_4` (a menu option's "
+            "`name_slot`), and `street_more` set when there are more (up to sixteen; the "
+            "option that asks for them names it). `found`: at least one; `none`: no street "
+            "starts so; `failed`: the gateway has no street list (a remote geocoder)."
+        ),
+    ),
+    "more_street_choices": BehaviourSpec(
+        name="more_street_choices",
+        state_type=StateType.LOOKUP,
+        outcomes=("found", "none", "failed"),
+        inputs=("letters", "house_number"),
+        required_inputs=("letters",),
+        provides=STREET_MENU_SLOTS,
+        description=(
+            "The next four streets of `match_street_letters`' list, in the same slots; "
+            "`street_more` is emptied on the last of them. `found`: offered; `none`: there "
+            "were no more; `failed`: the gateway has no street list."
         ),
     ),
     "resolve_street_choice": BehaviourSpec(
@@ -134,7 +154,8 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
         required_inputs=("choice",),
         provides=("address",),
         description=(
-            "The street chosen from `match_street_letters`' list (its place, 1 to 4, in the "
+            "The street chosen from the menu `match_street_letters` or `more_street_choices` "
+            "filled (its place on it, 1 to 4, in the "
             "`choice` slot), with the `house_number`, looked up and read back as {address}. "
             "`done`: placed; `failed`: no such choice, or not found."
         ),

@@ -12,6 +12,10 @@ YARmouth: the choices are ranked so that the caller's street is near the top —
    form ("SEV" for 7TH, "NOR" for N BEACON ST);
 3. bigger streets (more address points) first, then by name.
 
+The caller hears them four at a time (``MAX_CHOICES``) and may ask for the next four, up to
+``MAX_PAGES`` menus: three keys with a keyed house number still leave eight Boston streets
+("627" + 18: MARlborough, MARion twice, MARgaretta … MAScot), more than one menu holds.
+
 Everything here reads the in-memory :class:`~ivr.addresses.index.GazetteerIndex`; nothing
 touches the database once the index is built.
 """
@@ -24,7 +28,8 @@ from dataclasses import dataclass, field
 from ivr.addresses.index import GazetteerIndex, IndexedStreet
 from ivr.addresses.streets import StreetName, speakable_street
 
-MAX_CHOICES = 4  # key 9 is "none of these"; a longer list is hard to keep in mind
+MAX_CHOICES = 4  # per menu (8 is "more streets", 9 "none of these"): more is hard to keep in mind
+MAX_PAGES = 4  # menus of four a caller may page through: sixteen streets at most
 MIN_KEYS = 2  # one key matches hundreds of streets: too many to offer
 _PAD = {
     "2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL",

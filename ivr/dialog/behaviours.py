@@ -19,6 +19,7 @@ from ivr.dialog.follow_up import (
 from ivr.dialog.location_repair import (
     keep_place_unconfirmed,
     match_street_letters,
+    more_street_choices,
     resolve_street_choice,
 )
 from ivr.dialog.placing import place_words
@@ -57,6 +58,7 @@ BEHAVIOURS: Mapping[str, Callable[[Turn, State], str]] = {
     "offer_text": offer_text,
     "await_transcripts": await_transcripts,
     "match_street_letters": match_street_letters,
+    "more_street_choices": more_street_choices,
     "resolve_street_choice": resolve_street_choice,
     "keep_place_unconfirmed": keep_place_unconfirmed,
 }

@@ -31,7 +31,9 @@ class StreetDirectory(Protocol):
     """The streets whose names start with letters keyed on the phone pad, best first
     (:class:`~ivr.addresses.keyed_streets.KeyedStreets`)."""
 
-    def choices(self, keys: str, house_number: str = "") -> list[StreetChoice]: ...
+    def choices(
+        self, keys: str, house_number: str = "", *, limit: int = ...
+    ) -> list[StreetChoice]: ...
 
 
 @dataclass(frozen=True)

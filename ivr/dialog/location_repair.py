@@ -2,10 +2,13 @@
 report that goes on without a confirmed place.
 
 - ``match_street_letters``: the streets whose names start with the keyed letters
-  (:class:`~ivr.addresses.keyed_streets.KeyedStreets`, through the context's ``streets``) are
-  put in the slots ``street_option_1`` … ``street_option_4`` (what the menu says for each) and
-  ``street_choices`` (what each is, for the lookup once one is chosen). Stale options of an
-  earlier set of letters are cleared first.
+  (:class:`~ivr.addresses.keyed_streets.KeyedStreets`, through the context's ``streets``),
+  four at a time: the first four are put in the slots ``street_option_1`` …
+  ``street_option_4`` (what the menu says for each) and ``street_choices`` (what each is, for
+  the lookup once one is chosen); ``street_more`` names the "more streets" option when more
+  are left (empty: the menu does not offer it). Stale options of an earlier set of letters
+  are cleared first.
+- ``more_street_choices``: the next four of the same letters (``street_page`` counts them).
 - ``resolve_street_choice``: the chosen street, with the keyed house number, looked up and
   read back like any address.
 - ``keep_place_unconfirmed``: no place could be confirmed; the call's location becomes the
@@ -18,12 +21,16 @@ from __future__ import annotations
 import json
 
 from flows.model import State
+from ivr.addresses.keyed_streets import MAX_CHOICES, MAX_PAGES
 from ivr.dialog.placing import place_words
 from ivr.dialog.state import PLACE_UNCONFIRMED, Location
 from ivr.dialog.turn import Turn
 
 OPTION_SLOTS = tuple(f"street_option_{n}" for n in range(1, 5))
 CHOICES_SLOT = "street_choices"
+PAGE_SLOT = "street_page"  # which four of the streets the menu offers: 0, 1, …
+MORE_SLOT = "street_more"  # the "more streets" option's name; empty when no more are left
+MORE_WORDS = "more_streets"  # the catalogue's words for it
 
 
 def _first(turn: Turn, state: State, input_name: str) -> str:
@@ -32,19 +39,42 @@ def _first(turn: Turn, state: State, input_name: str) -> str:
 
 
 def match_street_letters(turn: Turn, state: State) -> str:
-    """``found``: at least one street starts with the keyed letters; ``none``: no street
-    does; ``failed``: this gateway has no street list (a remote geocoder)."""
+    """``found``: at least one street starts with the keyed letters (the first four are
+    offered); ``none``: no street does; ``failed``: this gateway has no street list (a remote
+    geocoder)."""
+    return _offer_streets(turn, state, page=0)
+
+
+def more_street_choices(turn: Turn, state: State) -> str:
+    """``found``: the next four streets of the same letters are offered; ``none``: there are
+    no more (the menu offers "more" only when there are); ``failed`` as above."""
+    try:
+        page = int(turn.slots.get(PAGE_SLOT) or "0") + 1
+    except ValueError:
+        page = 1
+    return _offer_streets(turn, state, page=page)
+
+
+def _offer_streets(turn: Turn, state: State, *, page: int) -> str:
     streets = turn.context.streets
     if streets is None:
         return "failed"
     keys = _first(turn, state, "letters")
-    choices = streets.choices(keys, _first(turn, state, "house_number"))[: len(OPTION_SLOTS)]
-    slots = {k: v for k, v in turn.slots.items() if k not in OPTION_SLOTS}
+    found = streets.choices(
+        keys, _first(turn, state, "house_number"), limit=MAX_CHOICES * MAX_PAGES
+    )
+    start = page * len(OPTION_SLOTS)
+    choices = found[start : start + len(OPTION_SLOTS)]
+    slots = {k: v for k, v in turn.slots.items() if k not in (*OPTION_SLOTS, MORE_SLOT)}
     for slot, choice in zip(OPTION_SLOTS, choices, strict=False):
         slots[slot] = choice.spoken
     slots[CHOICES_SLOT] = json.dumps(
         [{"street": c.street, "postal_code": c.postal_code} for c in choices]
     )
+    slots[PAGE_SLOT] = str(page)
+    if len(found) > start + len(choices):
+        more = turn.catalogue.words.get(MORE_WORDS, ())
+        slots[MORE_SLOT] = more[0] if more else "more"
     turn.slots = slots
     return "found" if choices else "none"
 

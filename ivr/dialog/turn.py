@@ -17,6 +17,8 @@ from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event
 from ivr.dialog.state import CallState, Location, StepRecord
 
+UNCONFIRMED_PLACE = "location.unconfirmed_place"  # the prompt that names such a place
+
 HISTORY_LIMIT = 200  # the oldest lines are dropped from a very long call's timeline
 
 
@@ -51,10 +53,16 @@ class Turn:
         return self.context.catalogues[self.language]
 
     def named_values(self) -> dict[str, str]:
-        """Values a prompt may speak besides its own: every slot, the service, the address."""
+        """Values a prompt may speak besides its own: every slot, the service, the address
+        (a place not confirmed is "the place you described": its words may be a mishearing,
+        and the caller is not read them)."""
         values = dict(self.slots)
         values["service"] = self.service_name
-        values["address"] = self.location.spoken if self.location else ""
+        location = self.location
+        address = location.spoken if location else ""
+        if location is not None and location.unconfirmed:
+            address = self.catalogue.prompts.get(UNCONFIRMED_PLACE, "")
+        values["address"] = address
         return values
 
     def prompt(self, ref: PromptRef, extra: Mapping[str, str] | None = None) -> Say:

@@ -524,3 +524,26 @@ def test_a_house_number_can_be_said_digit_by_digit(intake, catalogues) -> None:
     heard = call.say("one two four three")
     assert call.state.slots["house_number"] == "1243"
     assert heard == [call.text("location.street")]
+
+
+def test_a_place_not_confirmed_is_named_as_described_in_the_last_question(
+    sf_services, catalogues
+) -> None:
+    call = Call(intake_flow(sf_services, _definitions()), catalogues, transfers={})
+    to_main_menu(call)
+    call.say("damaged tree")
+    call.say("elm")
+    call.press("*")
+    call.say("somewhere nobody knows")  # not placed: the keypad
+    call.press("438#")
+    call.say("washingtun")
+    call.say("washingtun")  # not placed twice: the letters
+    heard = call.press("927#")  # no street list here, and nobody to take the call
+    assert call.text("location.not_confirmed") in heard
+    assert call.state.location is not None and call.state.location.unconfirmed
+    call.send(Event.recording("https://api.twilio.test/rec/RE1", 7.0, step=call.state.step))
+    assert call.heard() == [
+        "To send your report about damaged tree at the place you described, press 1. "
+        "To start over, press 2."
+    ]
+    assert catalogues["es"].prompts["location.unconfirmed_place"] == "el lugar que describió"

@@ -261,3 +261,49 @@ def test_with_a_person_the_caller_is_transferred(
     assert heard == [call.text("common.transfer")]
     assert call.state.current == "place_by_person"
     assert not any(job.name == "submit" for job in call.jobs)  # the person files it
+
+
+@pytest.fixture(scope="module")
+def many_streets() -> KeyedStreets:
+    """Six streets whose names start with the keys 9-2-7, each with a number 438, and one
+    without it: more than one menu of four."""
+    names = ("Washington", "Warren", "Wards", "Yarmouth", "Warwick", "Warland", "Warner")
+    records = [
+        PointRecord(
+            f"{name.upper()} ST",
+            f"{name} St",
+            number,
+            int(number),
+            "02135",
+            "Brighton",
+            42.34,
+            -71.15,
+        )
+        for name, number in zip(names, ("438",) * 6 + ("12",), strict=True)
+    ]
+    index = build_index(records)
+    return KeyedStreets(lambda: index)
+
+
+def test_more_streets_are_offered_four_at_a_time(
+    bike_rack: Flow, catalogues, many_streets: KeyedStreets
+) -> None:
+    call = _letters_call(bike_rack, catalogues, many_streets)
+    first = call.press("927#")
+    assert first[0] == call.text("location.street_choices")
+    assert first[-2:] == ["For more streets, press 8.", "If it is none of these, press 9."]
+    assert len(first) == 1 + 4 + 2
+    second = call.press("8")
+    assert second[0] == call.text("location.street_choices")
+    offered = [line for line in second if line.startswith("For ") and "more" not in line]
+    # The two streets left with 438, then the one without it; no "more" on the last menu.
+    assert len(offered) == 3 and offered[-1] == "For Warner Street, press 3."
+    assert "For more streets, press 8." not in second
+    named = {line.split(",")[0].removeprefix("For "): line[-2] for line in offered}
+    assert set(named) | {s.split(",")[0].removeprefix("For ") for s in first[1:5]} == {
+        "Washington Street", "Warren Street", "Wards Street", "Yarmouth Street",
+        "Warwick Street", "Warland Street", "Warner Street",
+    }  # fmt: skip
+    assert call.press("8") == ["Sorry, I didn't catch that.", *second]  # nothing more
+    heard = call.press(named["Washington Street"])  # by name, Washington is on the second menu
+    assert heard[0].startswith("To suggest a bike rack at four thirty eight Washington Street")
