@@ -124,6 +124,7 @@ def print_figures(
     run_cpu: float,
     calls_run: int,
     peak_mib: float,
+    this_process: str = "gateway, recogniser, simulator, synthesis",
 ) -> None:
     if verbose:
         print_misses(records)
@@ -141,7 +142,7 @@ def print_figures(
     utterances = sum(len(r.decode_seconds) for r in records)
     print(
         f"\nthis run: {calls_run} calls in {run_seconds:.0f} s wall, {run_cpu:.0f} s CPU "
-        f"(process: gateway, recogniser, simulator, synthesis); "
+        f"(this process: {this_process}); "
         f"{utterances} utterances decoded over all calls; peak memory (max RSS) {peak_mib:.0f} MiB"
     )
     puzzled = sorted({text for r in records for text in r.unknown})

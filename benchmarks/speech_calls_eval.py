@@ -5,15 +5,16 @@ to what the gateway says — confirming a right read-back, repairing a wrong one
 Run: PYTHONPATH=. .venv/bin/python benchmarks/speech_calls_eval.py [--calls-per-condition 10]
      [--cities boston,miami] [--conditions clean,white20,white15,brown20,brown15]
      [--voices flite:rms,flite:slt,flite:awb,espeak:en-us] [--recognizer pocketsphinx]
-     [--seed 311] [--jobs 2] [--lead-in-share 0.5] [--results FILE] [--verbose]
+     [--seed 311] [--jobs 2] [--lead-in-share 0.5] [--results FILE] [--verbose] [--serve]
 
 Each call is one person (``eval_callers.EvalCaller``): an address drawn with the seed from the
 city's address file (the same addresses under every condition, so conditions compare pairwise),
 a problem, a voice (in turn), a lead-in for ``--lead-in-share`` of the calls. A gateway per
 city runs on a store holding that city's gazetteer, with the recogniser ``--recognizer``
-names. Each finished call is appended to ``--results`` (JSON lines); a run started again with
-the same options skips the calls already there, so a stopped run resumes. The figures
-(``eval_figures``) cover every call in the file for the options given.
+names: in this process, or with ``--serve`` as ``ivr serve`` (a web process and recognition
+worker processes, as a city runs it). Each finished call is appended to ``--results`` (JSON
+lines); a run started again with the same options skips the calls already there, so a stopped
+run resumes. The figures (``eval_figures``) cover every call in the file for the options given.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bare_server import free_port
 from benchmarks.eval_callers import (
     LEAD_INS,
     PROBLEMS,
@@ -50,15 +52,21 @@ from benchmarks.eval_callers import (
     Voice,
 )
 from benchmarks.eval_figures import CallRecord, print_figures
+from benchmarks.storm_servers import TreeSampler, TreeUsage, gateway_env
+from benchmarks.storm_servers import running_gateway as serve_process
 from ivr.addresses.address_files import load_neighbourhoods
 from ivr.jobs.queue import jobs_of_call
 from ivr.settings import PACKAGE_DATA
 from ivr.simulator import CallOptions, MediaServer, Respond, place_call
 from ivr.simulator.caller_turns import speaking_time
 from ivr.simulator.twiml_reader import Say, TwimlError, read_twiml
+from ivr.store.db import make_engine, make_sessionmaker
 from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
 
 RECORD_SILENCE_TIMEOUT = 1.0  # the location <Record>'s timeout: Twilio's wait after speech
+IN_PROCESS = "gateway, recogniser, simulator, synthesis"  # what this process does
+IN_PROCESS_SERVED = "simulator, synthesis"  # with --serve: the gateway is ivr serve's
+USAGE: list[TreeUsage] = []  # with --serve: the CPU and memory of each city's ivr serve
 ASKS = (b"<Gather", b"<Record", b"<Dial", b"<Enqueue", b"<Hangup")  # the caller is answered
 
 
@@ -261,24 +269,65 @@ def city_gateway(city: City, args: argparse.Namespace, folder: Path) -> Iterator
         store = prepared_store(url)
     else:
         store = prepared_store(url, gazetteer_file=city.addresses)
+    with MediaServer(auth_token=AUTH_TOKEN) as media:
+        if args.serve:
+            live = served_gateway(store, city, args, folder, media)
+        else:
+            live = running_gateway(
+                store,
+                media=media,
+                recognizer=args.recognizer,
+                geocoder_city=city.geocoder_city,
+                geocoder_region=city.region,
+            )
+        with live as gateway:
+            print(f"{city.name}: gateway ready in {time.perf_counter() - began:.1f} s", flush=True)
+            yield gateway
+
+
+@contextmanager
+def served_gateway(
+    store: str, city: City, args: argparse.Namespace, folder: Path, media: MediaServer
+) -> Iterator[Gateway]:
+    """``ivr serve`` on ``store``, as a city runs it (a web process, recognition worker
+    processes), with the evaluation's settings; its tree's CPU and memory go in ``USAGE``."""
+    port = free_port()
+    env = gateway_env(store, port, AUTH_TOKEN, media.base_url.removeprefix("http://"))
+    env.update(
+        IVR_RECOGNIZER=args.recognizer,
+        IVR_GEOCODER_CITY=city.geocoder_city,
+        IVR_GEOCODER_REGION=city.region,
+        IVR_DUPLICATE_RADIUS_METRES="0",  # the caller is not offered a neighbour's report
+        IVR_MODELS_DIR=str(folder / "models"),  # street models built once for both cities
+    )
+    work = folder / f"serve-{city.name}"
+    work.mkdir(exist_ok=True)
     with (
-        MediaServer(auth_token=AUTH_TOKEN) as media,
-        running_gateway(
-            store,
-            media=media,
-            recognizer=args.recognizer,
-            geocoder_city=city.geocoder_city,
-            geocoder_region=city.region,
-        ) as gateway,
+        serve_process(env, port, work) as pid,
+        httpx.Client(timeout=60) as http,
     ):
-        print(f"{city.name}: gateway ready in {time.perf_counter() - began:.1f} s", flush=True)
-        yield gateway
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while http.get(f"{base}/readyz").status_code != 200:  # the recognisers are warm
+            if time.monotonic() > deadline:
+                raise SystemExit(f"ivr serve was not ready in 300 s; see {work / 'serve.log'}")
+            time.sleep(0.5)
+        sampler = TreeSampler(pid)
+        sampler.start()
+        engine = make_engine(store)
+        try:
+            yield Gateway(base, make_sessionmaker(engine), http, media)
+        finally:
+            USAGE.append(sampler.stop())
+            engine.dispose()
 
 
 def results_path(args: argparse.Namespace) -> Path:
     if args.results:
         return Path(args.results)
     options = f"{args.seed}|{args.voices}|{args.recognizer}|{args.lead_in_share}"
+    if args.serve:
+        options += "|serve"
     digest = hashlib.sha1(options.encode()).hexdigest()[:10]
     return Path(tempfile.gettempdir()) / "voice311-eval" / f"calls-{digest}.jsonl"
 
@@ -332,7 +381,15 @@ def run(args: argparse.Namespace) -> None:
         run_cpu=cpu,
         calls_run=len(todo),
         peak_mib=peak,
+        this_process=IN_PROCESS_SERVED if args.serve else IN_PROCESS,
     )
+    if USAGE:
+        cpu_s = sum(u.cpu_seconds for u in USAGE)
+        print(
+            f"ivr serve (every process: web, recognition workers): {cpu_s:.0f} CPU s; peak "
+            f"memory {max(u.peak_rss_mib for u in USAGE):.0f} MiB over at most "
+            f"{max(u.processes for u in USAGE)} processes"
+        )
 
 
 def main(argv: list[str]) -> None:
@@ -348,6 +405,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--lead-in-share", type=float, default=0.5)
     parser.add_argument("--results", default="", help="JSON lines of finished calls")
     parser.add_argument("--verbose", action="store_true", help="print the misses")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="call `ivr serve` (web and recognition worker processes), not an in-process app",
+    )
     args = parser.parse_args(argv)
     unknown = [c for c in args.cities.split(",") if c not in CITIES]
     unknown += [c for c in args.conditions.split(",") if c not in CONDITIONS]
