@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 access_log = logging.getLogger("ivr.access")
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # asked by machines, all day
 
 HEADER = "X-Request-Id"
 WEBHOOK_PATHS = "/twilio/"  # Twilio's webhooks, whose form names the call (``CallSid``)
@@ -115,7 +116,11 @@ class _AccessLine:
         self.bytes = 0
 
     def write(self) -> None:
-        access_log.info(
+        # A load balancer's /readyz every few seconds and Prometheus's /metrics scrape would
+        # be most of a quiet day's lines: answered, they are DEBUG; a failed one stays INFO.
+        quiet = self.path in PROBE_PATHS and 0 < self.status < 400
+        access_log.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %s",
             self.method,
             self.path,

@@ -103,7 +103,8 @@ class Settings:
     access_log: bool = _setting(
         True,
         "Log one JSON line per HTTP request (method, path without the query string, status, "
-        "duration, bytes, request id).",
+        "duration, bytes, request id); answered `/healthz`, `/readyz` and `/metrics` probes "
+        "at DEBUG.",
     )
     metrics_token: str = _setting(
         "",

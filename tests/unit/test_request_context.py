@@ -47,6 +47,10 @@ def _app(*, access: bool = True) -> Flask:
 
         return Response(chunks(), mimetype="text/event-stream")
 
+    @app.get("/readyz")
+    def readyz() -> tuple[str, int]:
+        return ("not ready", 503) if request.args.get("down") else ("ready", 200)
+
     @app.get("/plain")
     def plain() -> str:
         log.info("plain page", extra={"asked": request.args.get("From", "")})
@@ -103,6 +107,22 @@ def test_an_access_line_has_no_query_string(sink: io.StringIO) -> None:
     assert line["request_id"] == response.headers[HEADER]
     assert "6175550100" not in sink.getvalue()
     assert "address" not in sink.getvalue()
+
+
+def test_an_answered_probe_is_logged_at_debug_and_a_failed_one_at_info(
+    sink: io.StringIO,
+) -> None:
+    client = _client()
+    client.get("/readyz")
+    assert not [line for line in _written(sink) if line["logger"] == "ivr.access"]
+    logging.getLogger().setLevel(logging.DEBUG)
+    client.get("/readyz")
+    client.get("/readyz?down=1")
+    access = [line for line in _written(sink) if line["logger"] == "ivr.access"]
+    assert [(line["status"], line["level"]) for line in access] == [(200, "DEBUG"), (503, "INFO")]
+    logging.getLogger().setLevel(logging.INFO)
+    client.get("/readyz?down=1")
+    assert len([line for line in _written(sink) if line["logger"] == "ivr.access"]) == 3
 
 
 def test_the_access_log_can_be_turned_off(sink: io.StringIO) -> None:
