@@ -31,11 +31,24 @@ class BehaviourSpec:
     description: str = ""
 
 
-# What the street menus' behaviours fill: four streets' names and the "more streets" option's.
-STREET_MENU_SLOTS = (
-    *(f"street_option_{n}" for n in range(1, 5)),
-    "street_more",
-)
+# What the street menus' behaviours fill: four streets' names and the "more streets" option's
+# (``ivr.dialog.location_repair`` fills them; a menu option's ``name_slot`` names them).
+STREET_OPTION_SLOTS = tuple(f"street_option_{n}" for n in range(1, 5))
+STREET_MORE_SLOT = "street_more"
+
+
+def _street_menu(name: str, description: str) -> BehaviourSpec:
+    """A behaviour that fills the street menu from the keyed ``letters`` and ``house_number``."""
+    return BehaviourSpec(
+        name=name,
+        state_type=StateType.LOOKUP,
+        outcomes=("found", "none", "failed"),
+        inputs=("letters", "house_number"),
+        required_inputs=("letters",),
+        provides=(*STREET_OPTION_SLOTS, STREET_MORE_SLOT),
+        description=description,
+    )
+
 
 BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     "resolve_address": BehaviourSpec(
@@ -116,35 +129,21 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
             "ran out, and the flow goes on with what there is."
         ),
     ),
-    "match_street_letters": BehaviourSpec(
-        name="match_street_letters",
-        state_type=StateType.LOOKUP,
-        outcomes=("found", "none", "failed"),
-        inputs=("letters", "house_number"),
-        required_inputs=("letters",),
-        provides=STREET_MENU_SLOTS,
-        description=(
-            "The gazetteer's streets whose names start with the letters keyed on the phone "
-            "pad in the `letters` slot (2=ABC … 9=WXYZ; a digit keys itself), those with the "
-            "house number in the `house_number` slot first, four at a time: the first four's "
-            "names in the slots `street_option_1` … `street_option_4` (a menu option's "
-            "`name_slot`), and `street_more` set when there are more (up to sixteen; the "
-            "option that asks for them names it). `found`: at least one; `none`: no street "
-            "starts so; `failed`: the gateway has no street list (a remote geocoder)."
-        ),
+    "match_street_letters": _street_menu(
+        "match_street_letters",
+        "The gazetteer's streets whose names start with the letters keyed on the phone "
+        "pad in the `letters` slot (2=ABC … 9=WXYZ; a digit keys itself), those with the "
+        "house number in the `house_number` slot first, four at a time: the first four's "
+        "names in the slots `street_option_1` … `street_option_4` (a menu option's "
+        "`name_slot`), and `street_more` set when there are more (up to sixteen; the "
+        "option that asks for them names it). `found`: at least one; `none`: no street "
+        "starts so; `failed`: the gateway has no street list (a remote geocoder).",
     ),
-    "more_street_choices": BehaviourSpec(
-        name="more_street_choices",
-        state_type=StateType.LOOKUP,
-        outcomes=("found", "none", "failed"),
-        inputs=("letters", "house_number"),
-        required_inputs=("letters",),
-        provides=STREET_MENU_SLOTS,
-        description=(
-            "The next four streets of `match_street_letters`' list, in the same slots; "
-            "`street_more` is emptied on the last of them. `found`: offered; `none`: there "
-            "were no more; `failed`: the gateway has no street list."
-        ),
+    "more_street_choices": _street_menu(
+        "more_street_choices",
+        "The next four streets of `match_street_letters`' list, in the same slots; "
+        "`street_more` is emptied on the last of them. `found`: offered; `none`: there "
+        "were no more; `failed`: the gateway has no street list.",
     ),
     "resolve_street_choice": BehaviourSpec(
         name="resolve_street_choice",

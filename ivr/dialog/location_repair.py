@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import json
 
+from flows.behaviour_specs import STREET_MORE_SLOT, STREET_OPTION_SLOTS
 from flows.model import State
 from ivr.addresses.keyed_streets import MAX_CHOICES, MAX_PAGES
 from ivr.dialog.placing import place_words
 from ivr.dialog.state import PLACE_UNCONFIRMED, Location
 from ivr.dialog.turn import Turn
 
-OPTION_SLOTS = tuple(f"street_option_{n}" for n in range(1, 5))
+OPTION_SLOTS = STREET_OPTION_SLOTS  # what the menu says for each of four streets
 CHOICES_SLOT = "street_choices"
 PAGE_SLOT = "street_page"  # which four of the streets the menu offers: 0, 1, …
-MORE_SLOT = "street_more"  # the "more streets" option's name; empty when no more are left
+MORE_SLOT = STREET_MORE_SLOT  # the "more streets" option's name; empty when no more are left
 MORE_WORDS = "more_streets"  # the catalogue's words for it
 
 
