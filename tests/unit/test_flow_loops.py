@@ -175,6 +175,30 @@ def test_the_zip_code_loop_ends_after_its_limit(bike_rack: Flow, catalogues) -> 
     assert CallState.from_dict(call.state.to_dict()).visits == call.state.visits
 
 
+def test_a_number_not_in_the_zip_code_keyed_is_asked_on_the_keypad(
+    bike_rack: Flow, catalogues
+) -> None:
+    # "five Humboldt Court" heard for 10: Humboldt Court is in two ZIP codes, and the caller's
+    # has no 5. The street is theirs (they keyed its ZIP code): the number is asked again.
+    resolver = FakeResolver()
+    misheard = place("5", "Humboldt Court", "02121")
+    resolver.knows("5 humboldt court", misheard, ambiguous=True)
+    right = place("10", "Humboldt Court", "02119")
+    resolver.knows("10 humboldt court", right)
+    call = Call(bike_rack, catalogues, resolver=resolver)
+    _to_location(call)
+    assert call.say("5 humboldt court") == [
+        call.text("location.postal_code", address="five Humboldt Court")
+    ]
+    heard = call.press("02119")
+    assert resolver.calls[-1] == ("5 humboldt court", "02119")  # not there: not placed
+    assert heard == [call.text("location.house_number")]
+    assert call.press("10#") == [call.text("location.street")]
+    heard = call.say("humboldt court")
+    assert heard[0].startswith("To suggest a bike rack at ten Humboldt Court")
+    assert call.state.visits.get("ask_street_letters", 0) == 0
+
+
 @pytest.fixture(scope="module")
 def streets() -> KeyedStreets:
     records = [
