@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivr.addresses.number_words import NUMBER_WORDS
 from ivr.addresses.readback import speak_house_number, speak_place
 from ivr.addresses.streets import parse_street, speakable_street
 from ivr.addresses.types import Place
@@ -154,6 +155,17 @@ def same_place(heard: str, expected: str) -> bool:
     )
 
 
+def names_street(heard: str, street: str) -> bool:
+    """The ZIP-code question names the caller's street ("I heard twenty two Wabon Street",
+    "I heard Wabon Street (no house number)"): the caller keys their ZIP code for it, even
+    when the number heard is wrong (the read-back after it is then refused)."""
+    said = words(speakable_street(street))
+    heard_words = words(heard.split("(")[0])
+    number = heard_words[: len(heard_words) - len(said)]
+    spoken_number = all(w == "oh" or w.upper() in NUMBER_WORDS for w in number)
+    return heard_words[len(number) :] == said and spoken_number
+
+
 T9 = {letter: str(key) for key, letters in enumerate(
     ("", "", "abc", "def", "ghi", "jkl", "mno", "pqrs", "tuv", "wxyz")
 ) for letter in letters}  # fmt: skip
@@ -214,7 +226,7 @@ class EvalCaller:
         if found := ZIP_QUESTION.search(text):
             self._first("zip")
             self.notes.repairs.append("zip")
-            ours = words(found.group(1)) == words(speakable_street(a.street))
+            ours = names_street(found.group(1), a.street)
             return Press(a.postal_code if ours else "*")
         if "first three letters" in text:
             self._first("letters")

@@ -46,6 +46,9 @@ class CallRecord:
     ended_by: str = ""
     seconds: float = 0.0
     transcript: str = ""
+    # the gateway's first reading of the address: its text, source, engine and calibrated
+    # confidence (what IVR_MIN_ADDRESS_CONFIDENCE is weighed against)
+    first_heard: dict[str, str] = field(default_factory=dict)
 
     def line(self) -> str:
         """One line per finished call, without the address (printed while the run goes)."""

@@ -84,6 +84,7 @@ def served_gateway(
         IVR_DUPLICATE_RADIUS_METRES="0",  # the caller is not offered a neighbour's report
         IVR_MODELS_DIR=str(folder / "models"),  # street models built once for both cities
     )
+    env.update(setting.split("=", 1) for setting in args.setting)  # --setting IVR_NAME=VALUE
     work = folder / f"serve-{city.name}"
     work.mkdir(exist_ok=True)
     with (

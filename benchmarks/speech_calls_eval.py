@@ -6,6 +6,7 @@ Run: PYTHONPATH=. .venv/bin/python benchmarks/speech_calls_eval.py [--calls-per-
      [--cities boston,miami] [--conditions clean,white20,white15,brown20,brown15]
      [--voices flite:rms,flite:slt,flite:awb,espeak:en-us] [--recognizer pocketsphinx]
      [--seed 311] [--jobs 2] [--lead-in-share 0.5] [--results FILE] [--verbose] [--serve]
+     [--setting IVR_NAME=VALUE ...]
 
 Each call is one person (``eval_callers.EvalCaller``): an address drawn with the seed from the
 city's address file (the same addresses under every condition, so conditions compare pairwise),
@@ -14,7 +15,8 @@ city runs on a store holding that city's gazetteer, with the recogniser ``--reco
 names: in this process, or with ``--serve`` as ``ivr serve`` (a web process and recognition
 worker processes, as a city runs it). Each finished call is appended to ``--results`` (JSON
 lines); a run started again with the same options skips the calls already there, so a stopped
-run resumes. The figures (``eval_figures``) cover every call in the file for the options given.
+run resumes; each record keeps the gateway's first reading of the address (``first_heard``).
+The figures (``eval_figures``) cover every call in the file for the options given.
 """
 
 from __future__ import annotations
@@ -196,10 +198,13 @@ def one_call(gateway: Gateway, planned: PlannedCall, audio: Path) -> CallRecord:
         result = place_call(client, options, [Respond(caller)], media=gateway.media)
     reports = gateway.reports_of(result.call_sid)
     decode: list[float] = []
+    first_heard: dict[str, str] = {}
     with gateway.sessions() as session:
         for job in jobs_of_call(session, result.call_sid):
             slots = (job.result or {}).get("slots", {})
             decode += [float(v) for k, v in slots.items() if k.endswith("_decode_seconds")]
+            if not first_heard and (job.data or {}).get("grammar") == "streets":
+                first_heard = _reading(job.data.get("slot", ""), job.result or {})
     outcome, off, filed = "no report", None, ""
     if reports:
         report = reports[0]
@@ -232,7 +237,20 @@ def one_call(gateway: Gateway, planned: PlannedCall, audio: Path) -> CallRecord:
         ended_by=result.ended_by,
         seconds=time.perf_counter() - began,
         transcript=result.transcript.render(),
+        first_heard=first_heard,
     )
+
+
+def _reading(slot: str, result: dict[str, Any]) -> dict[str, str]:
+    """A transcribe job's reading: the text passed on and what the slots say of it."""
+    slots = result.get("slots", {})
+    return {
+        "text": str(result.get("text", "")),
+        **{
+            k: str(slots.get(f"{slot}_{k}", ""))
+            for k in ("source", "engine", "confidence", "alternatives")
+        },
+    }
 
 
 def results_path(args: argparse.Namespace) -> Path:
@@ -240,7 +258,7 @@ def results_path(args: argparse.Namespace) -> Path:
         return Path(args.results)
     options = f"{args.seed}|{args.voices}|{args.recognizer}|{args.lead_in_share}"
     if args.serve:
-        options += "|serve"
+        options += "|serve" + "".join(f"|{s}" for s in sorted(args.setting))
     digest = hashlib.sha1(options.encode()).hexdigest()[:10]
     return Path(tempfile.gettempdir()) / "voice311-eval" / f"calls-{digest}.jsonl"
 
@@ -323,7 +341,18 @@ def main(argv: list[str]) -> None:
         action="store_true",
         help="call `ivr serve` (web and recognition worker processes), not an in-process app",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="IVR_NAME=VALUE",
+        help="a gateway setting for the run (with --serve; repeatable)",
+    )
     args = parser.parse_args(argv)
+    if args.setting and not args.serve:
+        parser.error("--setting needs --serve")
+    if any(not s.startswith("IVR_") or "=" not in s for s in args.setting):
+        parser.error("--setting takes IVR_NAME=VALUE")
     unknown = [c for c in args.cities.split(",") if c not in CITIES]
     unknown += [c for c in args.conditions.split(",") if c not in CONDITIONS]
     if unknown:
