@@ -148,7 +148,7 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
     "resolve_street_choice": BehaviourSpec(
         name="resolve_street_choice",
         state_type=StateType.LOOKUP,
-        outcomes=("done", "failed"),
+        outcomes=("done", "no_number", "failed"),
         inputs=("choice", "house_number"),
         required_inputs=("choice",),
         provides=("address",),
@@ -156,7 +156,8 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
             "The street chosen from the menu `match_street_letters` or `more_street_choices` "
             "filled (its place on it, 1 to 4, in the "
             "`choice` slot), with the `house_number`, looked up and read back as {address}. "
-            "`done`: placed; `failed`: no such choice, or not found."
+            "`done`: placed; `no_number`: no house number keyed yet (the flow asks it and "
+            "comes back); `failed`: no such choice, or not found."
         ),
     ),
     "keep_place_unconfirmed": BehaviourSpec(

@@ -82,14 +82,20 @@ def _offer_streets(turn: Turn, state: State, *, page: int) -> str:
 
 def resolve_street_choice(turn: Turn, state: State) -> str:
     """The street chosen (its number in the ``choice`` slot: "1" … "4") with the house
-    number: ``done`` and read back, or ``failed`` when the choice is unknown or not found."""
+    number: ``done`` and read back, ``failed`` when the choice is unknown or not found, and
+    ``no_number`` when no house number has been keyed yet (the letters came straight after
+    the ZIP code): a street without one is no place a caller can confirm, so the flow asks
+    it and comes back here."""
     try:
         offered = json.loads(turn.slots.get(CHOICES_SLOT) or "[]")
         chosen = offered[int(_first(turn, state, "choice")) - 1]
         street, postal_code = str(chosen["street"]), str(chosen["postal_code"])
     except (ValueError, IndexError, KeyError, TypeError):
         return "failed"
-    words = f"{_first(turn, state, 'house_number')} {street}".strip()
+    number = _first(turn, state, "house_number")
+    if not number:
+        return "no_number"
+    words = f"{number} {street}".strip()
     return place_words(turn, words, postal_code or None, settle_ambiguity=True)
 
 

@@ -276,6 +276,31 @@ def test_with_nobody_to_take_the_call_the_report_goes_on_unplaced(
     assert report.description.endswith(PLACE_UNCONFIRMED_MARK)
 
 
+def test_a_street_chosen_before_any_house_number_asks_for_it(
+    bike_rack: Flow, catalogues, streets: KeyedStreets
+) -> None:
+    # Washington Street is everywhere and the ZIP code keyed does not settle it: the letters
+    # come before any keyed number, and the street alone is no place to read back.
+    resolver = FakeResolver()
+    somewhere = place("5", "Washington Street", "02135")
+    resolver.knows("5 washington street", somewhere, ambiguous=True)
+    resolver.knows("5 washington street", somewhere, postal_code="02135", ambiguous=True)
+    resolver.knows("438 Washington St", place("438", "Washington Street", "02135"))
+    call = Call(bike_rack, catalogues, resolver=resolver)
+    call.context = dataclasses.replace(call.context, streets=streets)
+    _to_location(call)
+    call.say("5 washington street")
+    assert call.press("02135") == [call.text("location.street_letters")]
+    assert call.press("927#")[1:3] == [
+        "For Warren Street, press 1.",
+        "For Washington Street, press 2.",
+    ]
+    assert call.press("2") == [call.text("location.chosen_street_number")]
+    heard = call.press("438#")
+    assert heard[0].startswith("To suggest a bike rack at four thirty eight Washington Street")
+    assert "no house number" not in " ".join(heard)
+
+
 def test_with_a_person_the_caller_is_transferred(
     bike_rack: Flow, catalogues, streets: KeyedStreets
 ) -> None:
