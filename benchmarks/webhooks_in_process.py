@@ -1,0 +1,95 @@
+"""Webhook cost without a server or a network: whole pothole intake calls (the script of
+``webhook_load.py``) sent to the app in this process through ``httpx.WSGITransport``, the app's
+own work loop filing the reports meanwhile, as ``ivr serve``'s web process does. Prints the
+latency of the app's answers, p50/p90/p99 in milliseconds. Without gunicorn and sockets in the
+way, it shows what the gateway's own code costs (state handling, lookups, TwiML), and is
+steady enough to compare two versions of it run after run (``--profile``: where the time goes).
+
+Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.webhook_load import POTHOLE, TOKEN
+from ivr.app import create_app
+from ivr.serve import prepare
+from ivr.settings import Settings
+from ivr.simulator import CallOptions, MediaServer, place_call
+
+BASE = "http://gateway.test"
+
+
+class TimedWsgi(httpx.WSGITransport):
+    """The app's answer time of every request."""
+
+    seconds: list[float]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        began = time.perf_counter()
+        response = super().handle_request(request)
+        self.seconds.append(time.perf_counter() - began)
+        return response
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=80)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="voice311-webhooks-"))
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'voice311.db'}",
+        twilio_auth_token=TOKEN,
+        models_dir=str(folder / "models"),
+        public_base_url=BASE,
+        recognizer="twilio",  # the script speaks through Twilio's speech: nothing to decode
+        log_level="WARNING",
+    )
+    prepare(settings)
+    app = create_app(settings)
+    work = app.extensions["voice311"].work
+    work.start()
+    transport = TimedWsgi(app=app)
+    transport.seconds = []
+    options = CallOptions(
+        voice_url=f"{BASE}/twilio/voice",
+        auth_token=TOKEN,
+        status_callback=f"{BASE}/twilio/voice/status",
+        pause_pace=0.0,
+    )
+    profile = cProfile.Profile()
+    try:
+        with httpx.Client(transport=transport, base_url=BASE) as http, MediaServer() as media:
+            place_call(http, options, POTHOLE, media=media)  # warm up: the index loads
+            transport.seconds.clear()
+            if args.profile:
+                profile.enable()
+            for _ in range(args.calls):
+                place_call(http, options, POTHOLE, media=media)
+            profile.disable()
+    finally:
+        work.stop()
+    ordered = sorted(transport.seconds)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+    print(
+        f"{args.calls} calls, {len(ordered)} webhooks: p50 {at(0.5):.2f} ms, "
+        f"p90 {at(0.9):.2f} ms, p99 {at(0.99):.2f} ms"
+    )
+    if args.profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
