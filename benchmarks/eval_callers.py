@@ -247,6 +247,9 @@ class EvalCaller:
             return Press("2")  # a new report: the evaluation measures this caller's place
         if "text message" in text:
             return Press("2")
+        if "Now enter the house number" in text:  # a street chosen by letters, no number yet
+            self.notes.repairs.append("number")
+            return Press(f"{a.number}#")
         if "Enter the house number" in text:
             self._first("keypad")
             self.notes.repairs.append("keypad")

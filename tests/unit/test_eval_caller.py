@@ -1,11 +1,16 @@
-"""The evaluation's caller answers the ZIP-code question as a caller would: with their ZIP code
-when the street named is theirs, with star when it is not."""
+"""The evaluation's caller answers the location path's questions as a caller would: the ZIP-code
+question with their ZIP code when the street named is theirs, with star when it is not; every
+keypad question the flows ask, whatever its wording."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from benchmarks.eval_callers import names_street
+from benchmarks.eval_callers import PROBLEMS, Address, Condition, EvalCaller, Voice, names_street
+from flows.catalogue import load_catalogues
+from ivr.simulator import Press, Turn
 
 
 @pytest.mark.parametrize(
@@ -32,3 +37,14 @@ def test_the_callers_own_street_gets_their_zip_code(heard: str, street: str) -> 
 )
 def test_another_street_gets_star(heard: str, street: str) -> None:
     assert not names_street(heard, street)
+
+
+@pytest.mark.parametrize("prompt", ["location.house_number", "location.chosen_street_number"])
+def test_every_house_number_question_is_answered_with_the_callers_number(
+    prompt: str, tmp_path: Path
+) -> None:
+    address = Address("438", "Washington St", "02135", 42.35, -71.15)
+    voice = Voice("flite:slt", Condition("clean"), tmp_path)
+    caller = EvalCaller(address, PROBLEMS[0], voice, "", seed=1)
+    text = load_catalogues()["en"].prompts[prompt]
+    assert caller(Turn(heard=(text,), verb="gather", keys=True)) == Press("438#")
