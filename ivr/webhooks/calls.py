@@ -7,8 +7,9 @@ since SQLite serialises writers), reads the ``CallState``, runs the dialog engin
 new state, step and status, and adds the report of a ``submit`` job to the outbox before the
 single commit. No process memory holds call state, so any worker can answer any webhook.
 The call's row is read and written with Core statements (three columns, one ``UPDATE``), not
-loaded and flushed as a ``CallRecord``: measured in-process, a webhook's p50 and p99 fell by
-10–15 % so. Reports and jobs added in the same step are ORM objects, flushed at the commit.
+loaded and flushed as a ``CallRecord`` (about 10 % less time a webhook, measured in-process:
+docs/serving.md). Reports and jobs added in the same step are ORM objects, flushed at the
+commit.
 
 An address lookup can take seconds (a remote geocoder) or reload the gazetteer's index from the
 database, and must not hold the row lock meanwhile. So the engine steps under the lock with a
@@ -154,7 +155,7 @@ class CallDesk:
             )
             later = [job for job in outcome.jobs if not job.with_step]
             queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
-            self._save(session, call_sid, outcome.state, now, ended=row.ended_at is not None)
+            self._save(session, call_sid, outcome.state, now, was_ended=row.ended_at is not None)
         if filed:  # only now: a store that refuses the commit has enqueued nothing
             log.info("report enqueued", extra={"service_code": _submitted_service(outcome.jobs)})
         return Answer(outcome.actions, outcome.state.language, filed=filed, queued=queued)
@@ -232,7 +233,7 @@ class CallDesk:
             outcome = step(self._flow, state, Event.hangup(at=now), self._context)
             ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
             # The call's length as staff see it: up to its last word.
-            self._save(session, call_sid, ended, now, ended=False, ended_at=row.updated_at)
+            self._save(session, call_sid, ended, now, was_ended=False, ended_at=row.updated_at)
         return True
 
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
@@ -299,11 +300,11 @@ class CallDesk:
         state: CallState,
         now: datetime,
         *,
-        ended: bool,
+        was_ended: bool,
         ended_at: datetime | None = None,
     ) -> None:
-        """Write the call's new state in one UPDATE; ``ended``: the row was ended before this
-        step. A call ending now gets its status, ``ended_at`` (``now`` unless given) and its
+        """Write the call's new state in one UPDATE; ``was_ended``: the row was ended before
+        this step. A call ending now gets its status, ``ended_at`` (``now`` unless given) and its
         caller's number erased."""
         changes: dict[str, Any] = {
             "state": state.to_dict(),
@@ -311,7 +312,7 @@ class CallDesk:
             "language": state.language,
             "updated_at": now,
         }
-        if state.ended and not ended:
+        if state.ended and not was_ended:
             has_report = session.scalar(
                 select(ReportRecord.id).where(ReportRecord.call_sid == call_sid)
             )
@@ -343,9 +344,8 @@ class _StepRow(NamedTuple):
 
 
 def _locked_step_row(session: Session, call_sid: str) -> _StepRow | None:
-    """The call's state, caller's number and end, its row locked until the transaction ends.
-    Core statements, not the ORM: a webhook needs three columns and one UPDATE (measured:
-    loading and flushing the whole ``CallRecord`` was a quarter of a webhook's time)."""
+    """The call's state, caller's number and end, its row locked until the transaction ends
+    (a Core ``SELECT`` of the three columns a step needs; see the module's docstring)."""
     found = _locked_columns(
         session, call_sid, CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at
     )
