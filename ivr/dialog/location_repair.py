@@ -27,10 +27,8 @@ from ivr.dialog.placing import place_words
 from ivr.dialog.state import PLACE_UNCONFIRMED, Location
 from ivr.dialog.turn import Turn
 
-OPTION_SLOTS = STREET_OPTION_SLOTS  # what the menu says for each of four streets
 CHOICES_SLOT = "street_choices"
 PAGE_SLOT = "street_page"  # which four of the streets the menu offers: 0, 1, …
-MORE_SLOT = STREET_MORE_SLOT  # the "more streets" option's name; empty when no more are left
 MORE_WORDS = "more_streets"  # the catalogue's words for it
 
 
@@ -64,10 +62,11 @@ def _offer_streets(turn: Turn, state: State, *, page: int) -> str:
     found = streets.choices(
         keys, _first(turn, state, "house_number"), limit=MAX_CHOICES * MAX_PAGES
     )
-    start = page * len(OPTION_SLOTS)
-    choices = found[start : start + len(OPTION_SLOTS)]
-    slots = {k: v for k, v in turn.slots.items() if k not in (*OPTION_SLOTS, MORE_SLOT)}
-    for slot, choice in zip(OPTION_SLOTS, choices, strict=False):
+    start = page * len(STREET_OPTION_SLOTS)
+    choices = found[start : start + len(STREET_OPTION_SLOTS)]
+    menu = (*STREET_OPTION_SLOTS, STREET_MORE_SLOT)
+    slots = {k: v for k, v in turn.slots.items() if k not in menu}
+    for slot, choice in zip(STREET_OPTION_SLOTS, choices, strict=False):
         slots[slot] = choice.spoken
     slots[CHOICES_SLOT] = json.dumps(
         [{"street": c.street, "postal_code": c.postal_code} for c in choices]
@@ -75,7 +74,7 @@ def _offer_streets(turn: Turn, state: State, *, page: int) -> str:
     slots[PAGE_SLOT] = str(page)
     if len(found) > start + len(choices):
         more = turn.catalogue.words.get(MORE_WORDS, ())
-        slots[MORE_SLOT] = more[0] if more else "more"
+        slots[STREET_MORE_SLOT] = more[0] if more else "more"
     turn.slots = slots
     return "found" if choices else "none"
 
@@ -95,8 +94,7 @@ def resolve_street_choice(turn: Turn, state: State) -> str:
     number = _first(turn, state, "house_number")
     if not number:
         return "no_number"
-    words = f"{number} {street}".strip()
-    return place_words(turn, words, postal_code or None, settle_ambiguity=True)
+    return place_words(turn, f"{number} {street}", postal_code or None, settle_ambiguity=True)
 
 
 def keep_place_unconfirmed(turn: Turn, state: State) -> str:
