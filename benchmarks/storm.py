@@ -26,7 +26,8 @@ The figures:
   transcript (menus, questions, lookups, jobs of milliseconds such as the duplicate search,
   filing, callbacks), and apart from them those that do (a recording's action, and the
   redirects after it until the caller is asked something); the bare app's, over all its
-  webhooks; and gateway/bare for each percentile.
+  webhooks; and gateway/bare for each percentile. The gateway's are also given per URL path
+  (p50/p99; the six slowest printed), to show where its tail is.
 - read-back: end of the caller's recorded speech (the ``<Record>`` silence timeout counted,
   as ``speech_calls_eval.Timer`` counts it) to the answer that reads the place back, p50/p95.
 - reports filed (of calls), and the outbox's rows by status once delivery settled (60 s at
@@ -98,6 +99,16 @@ def percentiles(seconds: Sequence[float], points: Sequence[int]) -> dict[str, fl
 
 def ratio(ours: float | None, theirs: float | None) -> float | None:
     return round(ours / theirs, 1) if ours is not None and theirs else None
+
+
+def by_path(webhooks: Sequence[Webhook]) -> dict[str, dict[str, float | None]]:
+    """p50/p99 in ms and the count of the webhooks of each URL path, slowest p99 first: where
+    the gateway's tail is."""
+    paths: dict[str, list[float]] = {}
+    for w in webhooks:
+        paths.setdefault(w.path, []).append(w.seconds)
+    figures = {p: {**percentiles(s, (50, 99)), "count": float(len(s))} for p, s in paths.items()}
+    return dict(sorted(figures.items(), key=lambda kv: -(kv[1]["p99"] or 0.0)))
 
 
 def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
@@ -233,6 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "dropped": sum(1 for o in outcomes if dropped(o.webhooks)),
         "webhooks": len(steps) + len(waits),
         "webhook_ms": ours,
+        "webhook_ms_by_path": by_path(steps),
         "transcript_webhooks": len(waits),
         "transcript_webhook_ms": percentiles([w.seconds for w in waits], points),
         "bare_webhook_ms": theirs,
@@ -279,6 +291,9 @@ def print_figures(f: dict[str, Any]) -> None:
     print(
         f"gateway webhooks ({f['webhooks'] - f['transcript_webhooks']}): {_ms(f['webhook_ms'])} ms"
     )
+    for path, figures in list(f["webhook_ms_by_path"].items())[:6]:
+        count, p50, p99 = figures["count"], figures["p50"], figures["p99"]
+        print(f"  {path} ({count:.0f}): p50 {p50:.0f}, p99 {p99:.0f}")
     print(
         f"gateway webhooks waiting for a transcript ({f['transcript_webhooks']}): "
         f"{_ms(f['transcript_webhook_ms'])} ms"

@@ -70,7 +70,7 @@ from ivr.open311.server_input import (
 from ivr.open311.service_terms import apply_terms, city_zone
 from ivr.open311.submission import SCALAR_FIELDS, read_submission
 from ivr.runtime import current_runtime
-from ivr.store.db import transaction
+from ivr.store.db import flush_commits, transaction
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +260,7 @@ def _file_once(service: Service, new_request: NewRequest, key: str) -> Filed:
         if earlier is None:
             raise
         return earlier
+    flush_commits(rt.engine)  # on the disk before the client is given its id
     log.info(
         "embedded endpoint filed a request",
         extra={"service_code": service.service_code, "service_type": filed.service_type},

@@ -1,0 +1,117 @@
+"""What the gateway tells someone is kept is on the disk before they hear it: a caller's report
+taken, a request filed on the embedded endpoint. The call's steps in between do not each wait
+for the disk (SQLite's ``synchronous=NORMAL`` in WAL mode; PostgreSQL's ``synchronous_commit``
+off for a step that files nothing): ivr/store/db.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.loader import flow_from_document
+from ivr.dialog.context import DialogContext
+from ivr.dialog.events import Event
+from ivr.dialog.flow_library import load_flow_library
+from ivr.settings import Settings
+from ivr.store.db import make_engine, make_sessionmaker
+from ivr.webhooks.calls import CallDesk
+from tests.support.embedded_endpoint import POTHOLE_FORM, live_endpoints
+
+RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+FLOW = {
+    "name": "note",
+    "start": "ask_note",
+    "operator": "bye",
+    "languages": ["en"],
+    "states": {
+        "ask_note": {
+            "type": "record",
+            "prompt": "description.ask",
+            "store_as": "note",
+            "attempts": 1,
+            "after_last_attempt": "bye",
+            "transitions": {"done": "file"},
+        },
+        "file": {"type": "submit", "service_code": "0", "transitions": {"done": "bye"}},
+        "bye": {"type": "hangup", "prompt": "common.goodbye"},
+    },
+}
+
+
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the gateway fsyncs, by name, in order (each still synced for real)."""
+    names: list[str] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    return names
+
+
+@pytest.fixture
+def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(migrated_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_sqlite_commits_wait_for_the_next_checkpoint_not_each_for_the_disk(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    finally:
+        engine.dispose()
+
+
+def test_the_step_that_files_a_report_is_on_the_disk_before_the_caller_hears_it(
+    sessions: sessionmaker[Session], synced: list[str]
+) -> None:
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    library = load_flow_library(Settings())
+    flow = flow_from_document(FLOW, "test")
+    desk = CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues), city="Boston")
+
+    desk.advance("CA1", Event.start())
+    asked = list(statements)
+    assert synced == []
+    statements.clear()
+    answer = desk.advance("CA1", Event.recording(RECORDING, 4.0, step=1))
+
+    assert answer.filed
+    relaxed = "SET LOCAL synchronous_commit TO OFF"
+    if engine.dialect.name == "sqlite":
+        assert synced == [f"{engine.url.database}-wal"]
+    else:  # PostgreSQL: the filing step's commit waits for the disk, the question's did not
+        assert synced == []
+        assert relaxed in asked
+        assert relaxed not in statements
+
+
+def test_a_request_filed_on_the_embedded_endpoint_is_on_the_disk_before_its_answer(
+    sqlite_url: str, tmp_path: Path, synced: list[str]
+) -> None:
+    with live_endpoints(sqlite_url, tmp_path) as make:
+        endpoint = make()
+        services = endpoint.http.get("/services.json")
+        assert services.status_code == 200 and synced == []  # reading syncs nothing
+        filed = endpoint.http.post("/requests.json", data=POTHOLE_FORM)
+
+    assert filed.status_code == 200, filed.text
+    assert "service_request_id" in filed.json()[0]
+    database = sqlite_url.removeprefix("sqlite:///")
+    assert f"{database}-wal" in synced
