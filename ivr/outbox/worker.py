@@ -56,6 +56,7 @@ from ivr.outbox.queue import (
 )
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord, ReportRecord
+from ivr.store.db import flush_commits
 
 __all__ = ["CityClient", "deliver_due", "outbox_policy", "utc_now"]
 
@@ -209,6 +210,9 @@ def deliver_one(
         kind = "definition_" + failure.kind
         failure = Failure(kind, failure.retryable, False, failure.message)
         return _record_failure(sessions, outbox_id, number, failure, clock, policy)
+    # The claimed attempt is on the disk before the POST: after a power cut, the row comes
+    # back as an attempt of unknown outcome (looked up at the city first), not as never sent.
+    flush_commits(sessions.kw["bind"])
     try:
         result = client.submit(request, definition=definition, idempotency_key=key)
     except Exception as error:

@@ -3,11 +3,12 @@
 SQLite is the embedded default (a file under the working directory); PostgreSQL is chosen by
 ``IVR_DATABASE_URL``. Both run the same Alembic migrations, which ship inside the package.
 
-Durability: a write the gateway tells someone about (a caller's report taken, a request filed
-on the embedded endpoint) is on the disk before they are told, on both databases. The call's
-steps in between, on SQLite every write, survive a crash of the gateway's processes at once but
-a power cut only within about a second (PostgreSQL's ``synchronous_commit = off``) or after the
-next checkpoint (SQLite's ``synchronous = NORMAL`` in WAL mode): a call the power cut ends
+Durability (docs/serving.md, "What waits for the disk"): a write the gateway tells someone
+about (a caller's report taken, a request filed on the embedded endpoint) is on the disk before
+they are told, on both databases, and an outbox attempt is before its POST. The call's steps in
+between, and on SQLite every other write, survive a crash of the gateway's processes at once but
+a power cut only after a fraction of a second (PostgreSQL's ``synchronous_commit = off``) or
+the next checkpoint (SQLite's ``synchronous = NORMAL`` in WAL mode): a call the power cut ends
 loses at most its last steps, never a report it was told was taken.
 """
 
@@ -71,7 +72,8 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
 
 def flush_commits(engine: Engine) -> None:
     """Put everything committed so far on the disk, before someone outside the gateway is
-    told it is kept: a caller that their report is taken, a client its new request's id.
+    told it is kept (a caller that their report is taken, a client its new request's id), or
+    before the city is sent what the outbox has marked as being sent.
 
     A SQLite file in WAL mode with ``synchronous=NORMAL`` keeps a commit through a crash of
     the process at once, but through a power cut only after the next checkpoint; syncing the

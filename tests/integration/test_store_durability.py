@@ -1,27 +1,39 @@
 """What the gateway tells someone is kept is on the disk before they hear it: a caller's report
-taken, a request filed on the embedded endpoint. The call's steps in between do not each wait
-for the disk (SQLite's ``synchronous=NORMAL`` in WAL mode; PostgreSQL's ``synchronous_commit``
-off for a step that files nothing): ivr/store/db.py."""
+taken, a request filed on the embedded endpoint; and an outbox attempt is before its POST. The
+call's steps in between do not each wait for the disk (SQLite's ``synchronous=NORMAL`` in WAL
+mode; PostgreSQL's ``synchronous_commit`` off for a step that files nothing): ivr/store/db.py
+and docs/serving.md."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.wrappers import Request, Response
 
 from flows.loader import flow_from_document
 from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
+from ivr.open311.client import Open311Client
+from ivr.outbox.queue import Report, enqueue
+from ivr.outbox.worker import deliver_due
 from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.webhooks.calls import CallDesk
+from tests.integration.open311_city import City, as_json
 from tests.support.embedded_endpoint import POTHOLE_FORM, live_endpoints
+from tests.support.live_server import serve_wsgi
 
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+SERVICES = [{"service_code": "pothole", "service_name": "Pothole", "type": "realtime"}]
 RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
 FLOW = {
     "name": "note",
@@ -115,3 +127,32 @@ def test_a_request_filed_on_the_embedded_endpoint_is_on_the_disk_before_its_answ
     assert "service_request_id" in filed.json()[0]
     database = sqlite_url.removeprefix("sqlite:///")
     assert f"{database}-wal" in synced
+
+
+def test_an_outbox_attempt_is_on_the_disk_before_its_post_reaches_the_city(
+    sqlite_url: str, synced: list[str]
+) -> None:
+    """After a power cut, a report whose POST may have reached the city comes back as an
+    attempt of unknown outcome (looked up at the city first), never as one never sent."""
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    wal = f"{engine.url.database}-wal"
+    synced_when_posted: list[list[str]] = []
+
+    def post(_request: Request) -> Response:
+        synced_when_posted.append(list(synced))
+        body = json.dumps([{"service_request_id": "311-1"}])
+        return Response(body, 201, mimetype="application/json")
+
+    routes = {("GET", "/services.json"): as_json(SERVICES), ("POST", "/requests.json"): post}
+    city = City(routes=routes)
+    with sessions() as session, session.begin():
+        enqueue(session, Report(service_code="pothole", lat=42.35, long=-71.05), now=NOW)
+    try:
+        with serve_wsgi(city) as base:
+            client = Open311Client(httpx.Client(timeout=5), base + "/")
+            assert deliver_due(sessions, client, clock=lambda: NOW).filed == 1
+    finally:
+        engine.dispose()
+
+    assert synced_when_posted == [[wal]]
