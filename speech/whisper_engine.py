@@ -256,10 +256,14 @@ class WhisperEngine:
 def without_repeats(text: str) -> str:
     """``text`` without the sentences that say an earlier one again: with the short window,
     Whisper sometimes says an address twice ("It's at 438 Harrison Avenue. It's at 438 Harrison
-    Avenue."), which would read as a house number after the street."""
+    Avenue."), which would read as a house number after the street. The last sentence may
+    come without its full stop, so sentences are compared without their end marks."""
     kept: list[str] = []
+    said: set[str] = set()
     for sentence in SENTENCE_END.split(text):
-        if sentence.casefold() not in (k.casefold() for k in kept):
+        key = sentence.rstrip(".!? ").casefold()
+        if key not in said:
+            said.add(key)
             kept.append(sentence)
     return " ".join(kept)
 
