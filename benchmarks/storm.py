@@ -3,7 +3,7 @@ side with a bare Flask app under the same server receiving the same webhooks at 
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/storm.py --calls 100
      [--database sqlite|postgres] [--postgres-url URL] [--audio-share 0.3] [--seed 1]
-     [--city boston] [--ramp 10] [--pace 1] [--json FILE]
+     [--city boston] [--ramp 10] [--pace 1] [--json FILE] [--keep-log FILE]
 
 The gateway is ``ivr serve --port P`` in a process of its own, on a fresh store (a temporary
 SQLite file, or a new database on the PostgreSQL server of ``--postgres-url``, default
@@ -36,7 +36,9 @@ The figures:
   summed resident memory, with the most processes and threads seen; the server settings
   (gunicorn workers, threads); requests per second (webhooks over the storm's wall time).
 
-``--json FILE`` writes the same figures.
+``--json FILE`` writes the same figures; ``--keep-log FILE`` keeps the gateway's log, whose
+access lines give each webhook's time inside the app (``duration_ms``), apart from the server
+and the network.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -210,6 +213,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             sids = [o.call_sid for o in outcomes]
             reports, outbox = settle_outbox(url, sids)
             filed = filed_sids(url, sids)
+        if args.keep_log:  # the access log's durations: the app's own time of each webhook
+            shutil.copyfile(Path(folder) / "serve.log", args.keep_log)
         print(f"storm over in {storm_seconds:.0f} s; the bare app now", flush=True)
         bare_port = free_port()
         bare = start_bare_server(bare_port, env)
@@ -323,6 +328,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds the starts spread over")
     parser.add_argument("--pace", type=float, default=1.0, help="1: real time; 0: no waiting")
     parser.add_argument("--json", default="", help="write the figures to this file")
+    parser.add_argument("--keep-log", default="", help="copy the gateway's log to this file")
     args = parser.parse_args(argv)
     if args.database == "postgres" and not args.postgres_url:
         parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")

@@ -2,7 +2,8 @@
 carries the report to the city.
 
 The call's dialog state is one JSON document (``CallState.to_dict``), rewritten by each webhook
-under a row lock, so that any worker process can answer any webhook of any call. ``step`` is the
+if no other wrote since it was read (``version``), so that any worker process can answer any
+webhook of any call. ``step`` is the
 number of the last webhook step applied: a Twilio retry of the same step is recognised by it.
 The caller's number is personal data: it is kept only while the call or an SMS needs it, and
 cleared afterwards (``caller_number`` nullable for that reason).
@@ -62,8 +63,14 @@ class CallRecord(Base):
         DateTime(timezone=True), nullable=True
     )
 
+    # Goes up by one at every write of the state: a step computed on the state as read is
+    # written only if no one wrote since (ivr/webhooks/calls.py); the ORM's writes (the
+    # retention sweep's) count it too.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
     # The retention sweep looks for calls not yet erased that started before its limit.
     __table_args__ = (Index("ix_calls_retention", "personal_data_erased_at", "started_at"),)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
 
 
 class ReportRecord(Base):

@@ -1,23 +1,27 @@
-"""A call's state in the database, stepped under a row lock, with its report filed in the same
-transaction.
+"""A call's state in the database, stepped without holding a lock while the engine works, and
+written with its report in one short transaction.
 
-Every webhook goes through :meth:`CallDesk.advance`: it locks the call's row (``SELECT … FOR
-UPDATE`` on PostgreSQL; on SQLite a write transaction begun at once with ``BEGIN IMMEDIATE``,
-since SQLite serialises writers), reads the ``CallState``, runs the dialog engine, writes the
-new state, step and status, and adds the report of a ``submit`` job to the outbox before the
-single commit. No process memory holds call state, so any worker can answer any webhook.
-The call's row is read and written with Core statements (three columns, one ``UPDATE``), not
-loaded and flushed as a ``CallRecord`` (about 10 % less time a webhook, measured in-process:
-docs/serving.md). Reports and jobs added in the same step are ORM objects, flushed at the
-commit.
+Every webhook goes through :meth:`CallDesk.advance`, in rounds. A round reads the call's row
+(its ``CallState``, caller's number, end and ``version``) with no lock, runs the dialog engine
+on it (looking an address up if the step asks: a remote geocoder may take seconds, the
+gazetteer may reload its index), then opens the write transaction (``BEGIN IMMEDIATE`` on
+SQLite, which has one writer at a time) and writes the new state with ``UPDATE … WHERE version
+= <as read>``, adding the report of a ``submit`` job to the outbox and the step's jobs before
+the single commit. When another webhook of the call wrote in between (a job's result, a
+status callback, staff taking the call), the update changes nothing, the transaction rolls
+back with nothing written, and the next round steps again on the state as it now stands (its
+address lookups answered from the first round's, :mod:`ivr.addresses.remembered`). After
+``STEP_ROUNDS`` such rounds, which would take a call changing under every step, the desk
+steps under the row lock (``FOR UPDATE``, or SQLite's write lock) from the read to the commit.
 
-An address lookup can take seconds (a remote geocoder) or reload the gazetteer's index from the
-database, and must not hold the row lock meanwhile. So the engine steps under the lock with a
-resolver that answers only from lookups already made
-(:class:`~ivr.addresses.prefetch.PrefetchedLookups`): asked anything new, it stops the step
-before anything is written, the transaction rolls back, the address is looked up with no lock
-held, and the step runs again (the engine is pure and sub-millisecond; most webhooks look
-nothing up and pay nothing for this).
+So the write lock is held for the writes alone, not for the engine, the state's decoding or a
+lookup: on SQLite, where every writer of every process queues for it, that is most of what a
+webhook's latency under load is made of (docs/serving.md). A new call's row is inserted by its
+first step; two first webhooks of one call racing, the second's insert fails and it steps on
+the row the first wrote. No process memory holds call state, so any worker can answer any
+webhook. The row is read and written with Core statements (four columns, one ``UPDATE``), not
+loaded and flushed as a ``CallRecord``; reports and jobs added in the same step are ORM
+objects, flushed at the commit.
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
@@ -25,9 +29,9 @@ files nothing commits without waiting for the disk on PostgreSQL too (``SET LOCA
 synchronous_commit TO OFF``): a power cut of the database's machine loses at most the last
 steps of the calls in progress, never a report they were told was taken.
 
-A Twilio retry of a step already answered is replayed by the engine (same actions, no jobs);
-the desk also never enqueues a second report for a call (``reports.call_sid`` is unique, and
-it looks before adding).
+A Twilio retry of a step already answered is replayed by the engine (same actions, no jobs,
+nothing written); the desk also never enqueues a second report for a call (``reports.call_sid``
+is unique, and it looks before adding).
 """
 
 from __future__ import annotations
@@ -42,13 +46,14 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Engine, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.model import Flow
-from ivr.addresses.prefetch import LookupNeeded, PrefetchedLookups
+from ivr.addresses.remembered import RememberedLookups
 from ivr.dialog.actions import Action, Job
 from ivr.dialog.context import DialogContext
-from ivr.dialog.engine import start_call, step
+from ivr.dialog.engine import Outcome, start_call, step
 from ivr.dialog.events import Event, EventKind
 from ivr.dialog.follow_up import TEXTABLE_SLOT
 from ivr.dialog.state import CallState
@@ -71,7 +76,7 @@ SWEPT = "no word from Twilio: ended by the stale-call sweep"
 HUNG_UP = frozenset({"caller hung up", SWEPT})
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
-LOOKUP_ROUNDS = 3
+STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
 Clock = Callable[[], datetime]
 CALLS = cast(Table, CallRecord.__table__)
 
@@ -86,6 +91,7 @@ class Answer:
     filed: bool = False
     known: bool = True  # False: no such call (an event for a call never started here)
     queued: bool = False  # True: this step queued jobs (a worker should look at once)
+    service_code: str = ""  # the service of the report filed (for the log)
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,9 @@ class CallDesk:
         self._region = region
         self._clock = clock or (lambda: datetime.now(UTC))
         # SQLite has one writer at a time, and a thread that finds the lock taken sleeps in
-        # SQLite's busy handler (up to 100 ms a try); queueing this process's writers on a
-        # lock of our own instead keeps webhook tail latency low.
+        # SQLite's busy handler (up to 100 ms a try); queueing this process's writes on a
+        # lock of our own instead keeps webhook tail latency low. It is held for the writes
+        # of a step, not while the engine steps.
         self._engine: Engine = sessions.kw["bind"]
         sqlite = self._engine.dialect.name == "sqlite"
         self._postgres = self._engine.dialect.name == "postgresql"
@@ -130,33 +137,93 @@ class CallDesk:
 
     def advance(self, call_sid: str, event: Event, *, caller: str | None = None) -> Answer:
         """Apply ``event`` to the call, committing the new state (and any report) at once."""
-        if self._context.resolver is None:
-            return self._advance(call_sid, event, caller, self._context)
-        lookups = PrefetchedLookups(self._context.resolver)
-        context = dataclasses.replace(self._context, resolver=lookups)
-        for _ in range(LOOKUP_ROUNDS):
-            try:
-                return self._advance(call_sid, event, caller, context)
-            except LookupNeeded as needed:  # rolled back: no lock is held here
-                lookups.fetch(needed.question)
-        lookups.allow_in_lock()
-        return self._advance(call_sid, event, caller, context)
+        context = self._context
+        if context.resolver is not None:  # the rounds of this step share their lookups
+            context = dataclasses.replace(context, resolver=RememberedLookups(context.resolver))
+        for attempt in range(STEP_ROUNDS + LOCKED_ROUNDS):
+            locked = attempt >= STEP_ROUNDS
+            if attempt == STEP_ROUNDS:
+                log.warning("a call's state kept changing under its step: stepped under its lock")
+            answer = self._step(call_sid, event, caller, context, locked=locked)
+            if answer is not None:
+                return answer
+        raise RuntimeError("a call's step could not be written")  # beyond LOCKED_ROUNDS
 
-    def _advance(
-        self, call_sid: str, event: Event, caller: str | None, context: DialogContext
-    ) -> Answer:
+    def _step(
+        self,
+        call_sid: str,
+        event: Event,
+        caller: str | None,
+        context: DialogContext,
+        *,
+        locked: bool,
+    ) -> Answer | None:
+        """One round of a step (see the module's docstring): the call's row is read (``locked``:
+        under its lock, held to the end), the engine steps, and the new state is written if
+        the row is still as read. None, with nothing written, when another webhook of the
+        call wrote first."""
         now = self._clock()
-        with self._writer, self._sessions() as session, session.begin():
-            row = _locked_step_row(session, call_sid)
-            if row is None:
-                # A call starts here, or on the handoff number by a code (resumed at once).
-                if event.kind not in (EventKind.START, EventKind.RESUME):
-                    return Answer((), self._flow.languages[0], known=False)
-                row = self._new_row(session, call_sid, caller, now)
-            state = CallState.from_dict(row.state)
-            outcome = step(self._flow, state, event, context)
-            if outcome.replayed:
-                return Answer(outcome.actions, state.language)
+        with self._sessions() as session:
+            if locked:
+                with self._writer:
+                    row = _step_row(session, call_sid, lock=True)
+                    planned = self._plan(call_sid, event, caller, context, row)
+                    answer = self._commit(session, call_sid, planned, now, began=True)
+            else:
+                row = _step_row(session, call_sid, lock=False)
+                session.rollback()  # the read ends: no snapshot is held while the engine steps
+                planned = self._plan(call_sid, event, caller, context, row)
+                with self._writer:
+                    answer = self._commit(session, call_sid, planned, now, began=False)
+        if answer is not None and answer.filed:
+            flush_commits(self._engine)  # on the disk before the caller hears it is taken
+            log.info("report enqueued", extra={"service_code": answer.service_code})
+        return answer
+
+    def _plan(
+        self,
+        call_sid: str,
+        event: Event,
+        caller: str | None,
+        context: DialogContext,
+        row: _StepRow | None,
+    ) -> _Planned | Answer:
+        """The engine's step of the call as read; an Answer when there is nothing to write (no
+        such call, or a retry of a step already answered)."""
+        if row is None:
+            # A call starts here, or on the handoff number by a code (resumed at once).
+            if event.kind not in (EventKind.START, EventKind.RESUME):
+                return Answer((), self._flow.languages[0], known=False)
+            row = _StepRow(self._first_state(call_sid, caller).to_dict(), caller or None, None)
+        state = CallState.from_dict(row.state)
+        outcome = step(self._flow, state, event, context)
+        if outcome.replayed:
+            return Answer(outcome.actions, state.language)
+        return _Planned(row, outcome)
+
+    def _commit(
+        self,
+        session: Session,
+        call_sid: str,
+        planned: _Planned | Answer,
+        now: datetime,
+        *,
+        began: bool,
+    ) -> Answer | None:
+        """Write a planned step in one transaction, committed or rolled back here (``began``:
+        it was begun by the locked read): the new state if the row is still the version read,
+        then the report and the jobs. None, with nothing written, when another webhook of the
+        call wrote first."""
+        if isinstance(planned, Answer):
+            session.rollback()  # nothing to write: the lock, if taken, is given back
+            return planned
+        row, outcome = planned
+        try:
+            if not began and self._engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            if not self._write_state(session, call_sid, row, outcome.state, now):
+                session.rollback()
+                return None
             filed = any(
                 self._file(session, job, now, row.caller_number)
                 for job in outcome.jobs
@@ -164,14 +231,21 @@ class CallDesk:
             )
             later = [job for job in outcome.jobs if not job.with_step]
             queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
-            self._save(session, call_sid, outcome.state, now, was_ended=row.ended_at is not None)
+            if outcome.state.ended and row.ended_at is None:
+                self._end(session, call_sid, outcome.state, now)
             if not filed and self._postgres:
                 # A step that files nothing does not wait for the disk (module docstring).
                 session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        if filed:  # only now: a store that refuses the commit has enqueued nothing
-            flush_commits(self._engine)  # on the disk before the caller hears it is taken
-            log.info("report enqueued", extra={"service_code": _submitted_service(outcome.jobs)})
-        return Answer(outcome.actions, outcome.state.language, filed=filed, queued=queued)
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another webhook started the same call first: its row is there
+            return None
+        except BaseException:
+            session.rollback()
+            raise
+        service = _submitted_service(outcome.jobs) if filed else ""
+        state = outcome.state
+        return Answer(outcome.actions, state.language, filed, queued=queued, service_code=service)
 
     def state(self, call_sid: str) -> CallState | None:
         """The call's state as it stands (read only, no lock); None for an unknown call."""
@@ -188,6 +262,7 @@ class CallDesk:
             changes = {
                 "state": change(CallState.from_dict(row.state)).to_dict(),
                 "updated_at": self._clock(),
+                "version": CALLS.c.version + 1,  # a step planned on the state before is redone
             }
             session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
         return True
@@ -230,7 +305,7 @@ class CallDesk:
         row is locked: on PostgreSQL the row is skipped, not waited for)."""
         now = self._clock()
         with self._writer, self._sessions() as session, session.begin():
-            query = select(CALLS.c.state, CALLS.c.updated_at).where(
+            query = select(*STEP_COLUMNS, CALLS.c.updated_at).where(
                 CALLS.c.call_sid == call_sid,
                 CALLS.c.ended_at.is_(None),
                 CALLS.c.updated_at <= silent_since,
@@ -242,11 +317,14 @@ class CallDesk:
             row = session.connection().execute(query).first()
             if row is None:
                 return False
-            state = CallState.from_dict(row.state)
-            outcome = step(self._flow, state, Event.hangup(at=now), self._context)
+            read = _StepRow(row.state, row.caller_number, row.ended_at, row.version)
+            outcome = step(
+                self._flow, CallState.from_dict(read.state), Event.hangup(at=now), self._context
+            )
             ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
+            self._write_state(session, call_sid, read, ended, now)
             # The call's length as staff see it: up to its last word.
-            self._save(session, call_sid, ended, now, was_ended=False, ended_at=row.updated_at)
+            self._end(session, call_sid, ended, row.updated_at)
         return True
 
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
@@ -266,25 +344,6 @@ class CallDesk:
             state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
         pending = (state or {}).get("pending") or {}
         return tuple(str(key).rsplit(":", 1)[-1] for key in pending.values())
-
-    def _new_row(
-        self, session: Session, call_sid: str, caller: str | None, now: datetime
-    ) -> _StepRow:
-        """The first row of a call, inserted; what a step reads of it."""
-        state = self._first_state(call_sid, caller).to_dict()
-        values = {
-            "call_sid": call_sid,
-            "flow": self._flow.name,
-            "status": IN_PROGRESS,
-            "step": 0,
-            "state": state,
-            "language": state["language"],
-            "caller_number": caller or None,
-            "started_at": now,
-            "updated_at": now,
-        }
-        session.execute(insert(CALLS).values(values))
-        return _StepRow(state, caller or None, None)
 
     def _first_state(self, call_sid: str, caller: str | None) -> CallState:
         state = start_call(self._flow, call_sid)
@@ -306,39 +365,46 @@ class CallDesk:
         record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
         return True
 
-    def _save(
-        self,
-        session: Session,
-        call_sid: str,
-        state: CallState,
-        now: datetime,
-        *,
-        was_ended: bool,
-        ended_at: datetime | None = None,
-    ) -> None:
-        """Write the call's new state in one UPDATE; ``was_ended``: the row was ended before
-        this step. A call ending now gets its status, ``ended_at`` (``now`` unless given) and its
-        caller's number erased."""
+    def _write_state(
+        self, session: Session, call_sid: str, row: _StepRow, state: CallState, now: datetime
+    ) -> bool:
+        """Write the call's new state if its row is still the version ``row`` read (a new
+        call's row is inserted); False, with nothing written, when another webhook of the call
+        wrote first. A new call that another webhook inserted first raises IntegrityError."""
         changes: dict[str, Any] = {
             "state": state.to_dict(),
             "step": state.step,
             "language": state.language,
             "updated_at": now,
         }
-        if state.ended and not was_ended:
-            has_report = session.scalar(
-                select(ReportRecord.id).where(ReportRecord.call_sid == call_sid)
-            )
-            if has_report is not None:
-                status = COMPLETED
-            elif state.end_reason in HUNG_UP:
-                status = ABANDONED
-            else:
-                status = ENDED
-            # The caller's number is personal data, no longer needed once the call is over.
-            changes.update(status=status, ended_at=ended_at or now, caller_number=None)
-            count_call_end(session, status, state, self._flow)
+        if row.version is None:
+            started: dict[str, Any] = {"call_sid": call_sid, "flow": self._flow.name}
+            started.update(status=IN_PROGRESS, caller_number=row.caller_number, started_at=now)
+            session.execute(insert(CALLS).values({**changes, **started, "version": 1}))
+            return True
+        written = session.execute(
+            update(CALLS)
+            .where(CALLS.c.call_sid == call_sid, CALLS.c.version == row.version)
+            .values({**changes, "version": row.version + 1})
+        )
+        return bool(written.rowcount)  # type: ignore[attr-defined]
+
+    def _end(self, session: Session, call_sid: str, state: CallState, ended_at: datetime) -> None:
+        """A call that ends now (after its state was written, in the same transaction): its
+        status, ``ended_at``, and its caller's number erased."""
+        has_report = session.scalar(
+            select(ReportRecord.id).where(ReportRecord.call_sid == call_sid)
+        )
+        if has_report is not None:
+            status = COMPLETED
+        elif state.end_reason in HUNG_UP:
+            status = ABANDONED
+        else:
+            status = ENDED
+        # The caller's number is personal data, no longer needed once the call is over.
+        changes = {"status": status, "ended_at": ended_at, "caller_number": None}
         session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
+        count_call_end(session, status, state, self._flow)
 
 
 def _submitted_service(jobs: tuple[Job, ...]) -> str:
@@ -349,27 +415,42 @@ def _submitted_service(jobs: tuple[Job, ...]) -> str:
 
 
 class _StepRow(NamedTuple):
-    """What a step reads of the call's row."""
+    """What a step reads of the call's row; ``version`` None: the call has no row yet."""
 
     state: dict[str, Any]
     caller_number: str | None
     ended_at: datetime | None
+    version: int | None = None
 
 
-def _locked_step_row(session: Session, call_sid: str) -> _StepRow | None:
-    """The call's state, caller's number and end, its row locked until the transaction ends
-    (a Core ``SELECT`` of the three columns a step needs; see the module's docstring)."""
-    found = _locked_columns(
-        session, call_sid, CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at
-    )
+class _Planned(NamedTuple):
+    """A step computed on the call's row as read, to be written."""
+
+    row: _StepRow
+    outcome: Outcome
+
+
+STEP_COLUMNS = (CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at, CALLS.c.version)
+
+
+def _step_row(session: Session, call_sid: str, *, lock: bool) -> _StepRow | None:
+    """What a step reads of the call's row (a Core ``SELECT`` of four columns): with ``lock``,
+    the row locked until the transaction ends (:func:`_locked_columns`)."""
+    if lock:
+        found = _locked_columns(session, call_sid, *STEP_COLUMNS)
+    else:
+        found = (
+            session.connection()
+            .execute(select(*STEP_COLUMNS).where(CALLS.c.call_sid == call_sid))
+            .first()
+        )
     return None if found is None else _StepRow(*found)
 
 
 def _locked_columns(session: Session, call_sid: str, *columns: Any) -> Any:
     """``columns`` of the call's row (None when there is none), locked until the transaction
     ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins transactions lazily: the write lock is
-    taken before reading, so two webhooks of one call are applied one after the other), ``FOR
-    UPDATE`` elsewhere."""
+    taken before reading), ``FOR UPDATE`` elsewhere."""
     query = select(*columns).where(CALLS.c.call_sid == call_sid)
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")

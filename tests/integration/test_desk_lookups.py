@@ -4,10 +4,12 @@ databases."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -206,3 +208,62 @@ def test_the_gazetteer_loads_its_index_with_the_call_unlocked(
 
     assert heard(desk, answer) == [READ_BACK.replace("zero two one three zero", "in Jamaica Plain")]
     assert loads and all(loads)
+
+
+def test_a_write_made_while_a_step_looks_up_is_kept_and_the_step_redone_on_it(
+    migrated_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """Staff change the call while its step waits on a slow lookup: the step, computed on the
+    state before, is not written over the change; it is stepped again on the changed state,
+    without asking the geocoder twice."""
+    resolver = CheckedResolver(lock_probe(migrated_url, sessions), "CA4")
+    desk = desk_with(sessions, resolver)
+    desk.advance("CA4", Event.start(at=NOW))
+    resolver.gate = threading.Event()
+    answers: list[Answer] = []
+    slow = threading.Thread(target=lambda: answers.append(say(desk, "CA4", "twelve elm street")))
+    slow.start()
+    try:
+        assert resolver.started.wait(10)
+        noted = desk.amend(
+            "CA4", lambda state: dataclasses.replace(state, slots={**state.slots, "note": "staff"})
+        )
+        assert noted
+    finally:
+        resolver.gate.set()
+        slow.join(timeout=10)
+
+    assert heard(desk, answers[0]) == [READ_BACK]
+    state = desk.state("CA4")
+    assert state is not None and state.slots.get("note") == "staff"
+    assert state.location is not None and state.location.street == ELM_12.street
+    assert resolver.asked == [True]  # the second round's lookup was answered from the first
+
+
+def test_two_first_webhooks_of_a_call_write_one_row_and_say_the_same(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Twilio retries the call's first webhook while the first attempt is being answered: the
+    attempt that writes second finds the row written and answers as the first did."""
+    desk = desk_with(sessions, CheckedResolver(lambda _sid: True, "CA5"))
+    rival = desk_with(sessions, CheckedResolver(lambda _sid: True, "CA5"))
+    plan = desk._plan
+    rounds: list[int] = []
+    answered: list[Answer] = []
+
+    def plan_then_lose_the_race(*args: Any, **kwargs: Any) -> Any:
+        planned = plan(*args, **kwargs)
+        rounds.append(1)
+        if len(rounds) == 1:  # the retry starts the call between this read and this write
+            answered.append(rival.advance("CA5", Event.start(at=NOW)))
+        return planned
+
+    desk._plan = plan_then_lose_the_race  # type: ignore[method-assign]
+    first = desk.advance("CA5", Event.start(at=NOW))
+
+    assert len(rounds) == 2  # the insert failed, and the step read the row again
+    assert heard(desk, first) == heard(rival, answered[0])
+    assert heard(desk, first)[0].startswith("Where")  # the flow's first question
+    with sessions() as session:
+        rows = session.scalars(select(CallRecord).where(CallRecord.call_sid == "CA5")).all()
+    assert len(rows) == 1 and rows[0].version == 1
