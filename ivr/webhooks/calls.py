@@ -170,8 +170,10 @@ class CallDesk:
                     planned = self._plan(call_sid, event, caller, context, row)
                     answer = self._commit(session, call_sid, planned, now, began=True)
             else:
+                # Read with no lock: on SQLite a plain SELECT opens no transaction; on
+                # PostgreSQL (read committed) the transaction it opens holds no lock and no
+                # snapshot once the SELECT is done. The write reuses the same connection.
                 row = _step_row(session, call_sid, lock=False)
-                session.rollback()  # the read ends: no snapshot is held while the engine steps
                 planned = self._plan(call_sid, event, caller, context, row)
                 with self._writer:
                     answer = self._commit(session, call_sid, planned, now, began=False)
