@@ -175,6 +175,8 @@ class CallDesk:
                 # snapshot once the SELECT is done. The write reuses the same connection.
                 row = _step_row(session, call_sid, lock=False)
                 planned = self._plan(call_sid, event, caller, context, row)
+                if isinstance(planned, Answer):
+                    return planned  # nothing to write
                 with self._writer:
                     answer = self._commit(session, call_sid, planned, now, began=False)
         if answer is not None and answer.filed:
@@ -217,7 +219,7 @@ class CallDesk:
         then the report and the jobs. None, with nothing written, when another webhook of the
         call wrote first."""
         if isinstance(planned, Answer):
-            session.rollback()  # nothing to write: the lock, if taken, is given back
+            session.rollback()  # nothing to write: the locked read's lock is given back
             return planned
         row, outcome = planned
         try:
