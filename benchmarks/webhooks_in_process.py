@@ -5,7 +5,12 @@ latency of the app's answers, p50/p90/p99 in milliseconds. Without gunicorn and 
 way, it shows what the gateway's own code costs (state handling, lookups, TwiML), and is
 steady enough to compare two versions of it run after run (``--profile``: where the time goes).
 
+``--lock-hold`` also prints how long each transaction begun with ``BEGIN IMMEDIATE`` (the call
+desk's writes: SQLite's one write lock, which every writer of every process queues for) held
+the lock, from the moment it was taken to the commit or rollback.
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
+     [--lock-hold]
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
 from benchmarks.webhook_load import POTHOLE, TOKEN
 from ivr.app import create_app
@@ -40,10 +47,41 @@ class TimedWsgi(httpx.WSGITransport):
         return response
 
 
+class LockHolds:
+    """Times SQLite's write lock from ``BEGIN IMMEDIATE`` done to the end of its transaction,
+    on every engine of this process."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._taken: dict[int, float] = {}
+        event.listen(Engine, "after_cursor_execute", self._executed)
+        event.listen(Engine, "commit", self._ended)
+        event.listen(Engine, "rollback", self._ended)
+
+    def _executed(self, conn: Connection, _c: object, statement: str, *_: object) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            self._taken[id(conn.connection.dbapi_connection)] = time.perf_counter()
+
+    def _ended(self, conn: Connection) -> None:
+        taken = self._taken.pop(id(conn.connection.dbapi_connection), None)
+        if taken is not None:
+            self.seconds.append(time.perf_counter() - taken)
+
+
+def percentiles_ms(seconds: list[float]) -> str:
+    ordered = sorted(seconds)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+    return f"p50 {at(0.5):.2f} ms, p90 {at(0.9):.2f} ms, p99 {at(0.99):.2f} ms"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=80)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
+    parser.add_argument("--lock-hold", action="store_true", help="time SQLite's write lock")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="voice311-webhooks-"))
     settings = Settings(
@@ -71,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         with httpx.Client(transport=transport, base_url=BASE) as http, MediaServer() as media:
             place_call(http, options, POTHOLE, media=media)  # warm up: the index loads
             transport.seconds.clear()
+            holds = LockHolds() if args.lock_hold else None
             if args.profile:
                 profile.enable()
             for _ in range(args.calls):
@@ -78,15 +117,13 @@ def main(argv: list[str] | None = None) -> None:
             profile.disable()
     finally:
         work.stop()
-    ordered = sorted(transport.seconds)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
-
-    print(
-        f"{args.calls} calls, {len(ordered)} webhooks: p50 {at(0.5):.2f} ms, "
-        f"p90 {at(0.9):.2f} ms, p99 {at(0.99):.2f} ms"
-    )
+    count = len(transport.seconds)
+    print(f"{args.calls} calls, {count} webhooks: {percentiles_ms(transport.seconds)}")
+    if holds is not None and holds.seconds:
+        print(
+            f"SQLite's write lock held, {len(holds.seconds)} transactions begun with BEGIN "
+            f"IMMEDIATE: {percentiles_ms(holds.seconds)}"
+        )
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
