@@ -5,7 +5,8 @@ state only if no other webhook of the call wrote meanwhile; when one did, it ste
 state as it now stands. :class:`RememberedLookups` wraps the resolver for the rounds of one
 step, so a question asked again (the same words, the same candidates) is answered from memory
 instead of asking a remote geocoder twice. One step of one call uses one instance, on one
-thread.
+thread. A recording's readings share one the same way
+(:class:`ivr.recordings.transcription.RecordingLookups`).
 """
 
 from __future__ import annotations

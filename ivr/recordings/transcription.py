@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ivr.addresses.types import AddressCandidate, AddressResolver, GeocodeResult
+from ivr.addresses.remembered import RememberedLookups
+from ivr.addresses.types import AddressResolver, GeocodeResult
 from ivr.jobs.queue import JobRequest
 from ivr.jobs.runner import RetryLater
 from ivr.metrics.instruments import observe_recognition
@@ -275,34 +276,19 @@ class Transcriber:
         return True
 
 
-class RecordingLookups:
-    """The address resolver as one recording's readings use it: each text is looked up once
-    (the early stop, each engine's reading, agreement lower down and crossed readings ask about
-    the same texts; with a remote geocoder each lookup is a request), and a street said alone is
-    read with the house number the caller keyed before it ("washington street" → "438
+class RecordingLookups(RememberedLookups):
+    """The address resolver as one recording's readings use it: each question is looked up
+    once (the early stop, each engine's reading, agreement lower down and crossed readings ask
+    about the same texts; with a remote geocoder each lookup is a request), and a street said
+    alone is read with the house number the caller keyed before it ("washington street" → "438
     washington street"), as the flow's lookup does."""
 
     def __init__(self, resolver: AddressResolver, *, house_number: str = "") -> None:
-        self._resolver = resolver
+        super().__init__(resolver)
         self._prefix = f"{house_number} " if house_number else ""
-        self._answers: dict[tuple[str, str | None], list[GeocodeResult]] = {}
-
-    @property
-    def source(self) -> str:
-        return self._resolver.source
-
-    @property
-    def remote(self) -> bool:
-        return self._resolver.remote
 
     def resolve(self, words: str, *, postal_code: str | None = None) -> list[GeocodeResult]:
-        question = (f"{self._prefix}{words}", postal_code)
-        if question not in self._answers:
-            self._answers[question] = self._resolver.resolve(question[0], postal_code=postal_code)
-        return self._answers[question]
-
-    def geocode(self, candidates: Sequence[AddressCandidate]) -> list[GeocodeResult]:
-        return self._resolver.geocode(candidates)
+        return super().resolve(f"{self._prefix}{words}", postal_code=postal_code)
 
 
 def not_transcribed(job: JobRequest) -> Mapping[str, Any]:

@@ -141,6 +141,23 @@ def say(desk: CallDesk, call_sid: str, words: str) -> Answer:
     return desk.advance(call_sid, Event.speech(words, 0.9, step=state.step))
 
 
+def say_during_slow_lookup(
+    desk: CallDesk, resolver: CheckedResolver, call_sid: str, meanwhile: Callable[[], None]
+) -> Answer:
+    """The caller says "twelve elm street"; while its lookup waits, ``meanwhile`` runs."""
+    resolver.gate = threading.Event()
+    answers: list[Answer] = []
+    slow = threading.Thread(target=lambda: answers.append(say(desk, call_sid, "twelve elm street")))
+    slow.start()
+    try:
+        assert resolver.started.wait(10)
+        meanwhile()
+    finally:
+        resolver.gate.set()
+        slow.join(timeout=10)
+    return answers[0]
+
+
 def heard(desk: CallDesk, answer: Answer) -> list[str]:
     library = load_flow_library(Settings())
     return spoken(answer.actions, library.catalogues)
@@ -168,22 +185,18 @@ def test_another_webhook_of_the_call_goes_ahead_while_a_slow_lookup_runs(
     resolver = CheckedResolver(lock_probe(migrated_url, sessions), "CA2")
     desk = desk_with(sessions, resolver)
     desk.advance("CA2", Event.start(at=NOW))
-    resolver.gate = threading.Event()
-    answers: list[Answer] = []
-    slow = threading.Thread(target=lambda: answers.append(say(desk, "CA2", "twelve elm street")))
-    slow.start()
-    try:
-        assert resolver.started.wait(10)
+
+    def record_meanwhile() -> None:
         recorded = threading.Thread(
             target=desk.record_recording, args=("CA2", "in-progress", "", "0")
         )
         recorded.start()
         recorded.join(timeout=5)
         assert not recorded.is_alive(), "the call stayed locked during the lookup"
-    finally:
-        resolver.gate.set()
-        slow.join(timeout=10)
-    assert heard(desk, answers[0]) == [READ_BACK]
+
+    answer = say_during_slow_lookup(desk, resolver, "CA2", record_meanwhile)
+
+    assert heard(desk, answer) == [READ_BACK]
     assert resolver.asked == [True]
 
 
@@ -219,21 +232,16 @@ def test_a_write_made_while_a_step_looks_up_is_kept_and_the_step_redone_on_it(
     resolver = CheckedResolver(lock_probe(migrated_url, sessions), "CA4")
     desk = desk_with(sessions, resolver)
     desk.advance("CA4", Event.start(at=NOW))
-    resolver.gate = threading.Event()
-    answers: list[Answer] = []
-    slow = threading.Thread(target=lambda: answers.append(say(desk, "CA4", "twelve elm street")))
-    slow.start()
-    try:
-        assert resolver.started.wait(10)
+
+    def staff_note_meanwhile() -> None:
         noted = desk.amend(
             "CA4", lambda state: dataclasses.replace(state, slots={**state.slots, "note": "staff"})
         )
         assert noted
-    finally:
-        resolver.gate.set()
-        slow.join(timeout=10)
 
-    assert heard(desk, answers[0]) == [READ_BACK]
+    answer = say_during_slow_lookup(desk, resolver, "CA4", staff_note_meanwhile)
+
+    assert heard(desk, answer) == [READ_BACK]
     state = desk.state("CA4")
     assert state is not None and state.slots.get("note") == "staff"
     assert state.location is not None and state.location.street == ELM_12.street
