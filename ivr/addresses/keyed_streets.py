@@ -86,19 +86,26 @@ class KeyedStreets:
 
     def __init__(self, index: Callable[[], GazetteerIndex]) -> None:
         self._index = index
-        self._table: tuple[GazetteerIndex, list[_Spelled]] | None = None
+        self._table: tuple[GazetteerIndex, dict[str, list[_Spelled]]] | None = None
 
-    def _spelled(self) -> list[_Spelled]:
-        """Every street with the keys of its spellings, made once per index."""
+    def _spelled(self, first_keys: str) -> list[_Spelled]:
+        """The streets one of whose spellings starts with ``first_keys`` (``MIN_KEYS`` keys),
+        in the index's order, with the keys of all their spellings. The table is made once per
+        index, so a caller's keys are matched against a few streets, not the whole city."""
         index = self._index()
         table = self._table
         if table is None or table[0] is not index:
-            spelled = [
-                _Spelled(street, keys_of(street.name.name), tuple(set(_spoken_keys(street.name))))
-                for street in index.streets.values()
-            ]
-            table = self._table = (index, spelled)
-        return table[1]
+            buckets: dict[str, list[_Spelled]] = {}
+            for street in index.streets.values():
+                entry = _Spelled(
+                    street, keys_of(street.name.name), tuple(set(_spoken_keys(street.name)))
+                )
+                starts = {k[:MIN_KEYS] for k in (entry.name_keys, *entry.spoken_keys)}
+                for start in starts:
+                    if len(start) == MIN_KEYS:
+                        buckets.setdefault(start, []).append(entry)
+            table = self._table = (index, buckets)
+        return table[1].get(first_keys, [])
 
     def choices(
         self, keys: str, house_number: str = "", *, limit: int = MAX_CHOICES
@@ -110,7 +117,7 @@ class KeyedStreets:
             return []
         number = house_number.strip().upper()
         found: list[_Candidate] = []
-        for entry in self._spelled():
+        for entry in self._spelled(wanted[:MIN_KEYS]):
             by_name = entry.name_keys.startswith(wanted)
             if by_name or any(k.startswith(wanted) for k in entry.spoken_keys):
                 found += _candidates(entry.street, number, by_name=by_name)
