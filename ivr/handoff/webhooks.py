@@ -32,7 +32,7 @@ from ivr.handoff.whisper import whisper_text
 from ivr.runtime import current_runtime
 from ivr.store.call_tables import CallRecord
 from ivr.webhooks import twilio_form as form
-from ivr.webhooks.calls import IN_PROGRESS
+from ivr.webhooks.call_rows import IN_PROGRESS
 from ivr.webhooks.replies import PREFIX, bad_form, base_url, signature_refusal, twiml, xml
 from ivr.webhooks.store_refusal import store_refused
 from ivr.webhooks.twiml import render_take_next, render_whisper

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.dialog.staff import TO_STAFF, WITH_STAFF
 from ivr.store.call_tables import CallRecord
-from ivr.webhooks.calls import IN_PROGRESS
+from ivr.webhooks.call_rows import IN_PROGRESS
 
 log = logging.getLogger(__name__)
 

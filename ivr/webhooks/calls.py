@@ -19,9 +19,9 @@ lookup: on SQLite, where every writer of every process queues for it, that is mo
 webhook's latency under load is made of (docs/serving.md). A new call's row is inserted by its
 first step; two first webhooks of one call racing, the second's insert fails and it steps on
 the row the first wrote. No process memory holds call state, so any worker can answer any
-webhook. The row is read and written with Core statements (four columns, one ``UPDATE``), not
-loaded and flushed as a ``CallRecord``; reports and jobs added in the same step are ORM
-objects, flushed at the commit.
+webhook. The statements that read and write the row, file the report and end the call are
+:mod:`ivr.webhooks.call_rows`; reports and jobs added in the same step are ORM objects,
+flushed at the commit.
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
@@ -43,9 +43,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import Engine, Table, insert, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,27 +58,29 @@ from ivr.dialog.events import Event, EventKind
 from ivr.dialog.follow_up import TEXTABLE_SLOT
 from ivr.dialog.state import CallState
 from ivr.followup.caller_numbers import textable_number
-from ivr.followup.texts import record_follow_up
 from ivr.jobs.queue import add_jobs
-from ivr.metrics.instruments import count_call_end
-from ivr.outbox.queue import Delivery, delivery_for_call, enqueue
+from ivr.outbox.queue import Delivery, delivery_for_call
 from ivr.recordings.ready import recording_ready
-from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.store.call_tables import CallRecord
 from ivr.store.db import flush_commits
-from ivr.webhooks.filing import report_from_job
+from ivr.webhooks.call_rows import (
+    CALLS,
+    STEP_COLUMNS,
+    SWEPT,
+    StepRow,
+    end_call,
+    file_report,
+    locked_columns,
+    read_step_row,
+    write_state,
+)
 
 log = logging.getLogger(__name__)
 
-IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
-# Why a call ended when its status callback never came and the stale-call sweep ended it
-# (ivr/housekeeping/stale_calls.py); like a hang-up, such a call without a report is abandoned.
-SWEPT = "no word from Twilio: ended by the stale-call sweep"
-HUNG_UP = frozenset({"caller hung up", SWEPT})
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
 Clock = Callable[[], datetime]
-CALLS = cast(Table, CallRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -166,14 +168,14 @@ class CallDesk:
         with self._sessions() as session:
             if locked:
                 with self._writer:
-                    row = _step_row(session, call_sid, lock=True)
+                    row = read_step_row(session, call_sid, lock=True)
                     planned = self._plan(call_sid, event, caller, context, row)
                     answer = self._commit(session, call_sid, planned, now, began=True)
             else:
                 # Read with no lock: on SQLite a plain SELECT opens no transaction; on
                 # PostgreSQL (read committed) the transaction it opens holds no lock and no
                 # snapshot once the SELECT is done. The write reuses the same connection.
-                row = _step_row(session, call_sid, lock=False)
+                row = read_step_row(session, call_sid, lock=False)
                 planned = self._plan(call_sid, event, caller, context, row)
                 if isinstance(planned, Answer):
                     return planned  # nothing to write
@@ -190,7 +192,7 @@ class CallDesk:
         event: Event,
         caller: str | None,
         context: DialogContext,
-        row: _StepRow | None,
+        row: StepRow | None,
     ) -> _Planned | Answer:
         """The engine's step of the call as read; an Answer when there is nothing to write (no
         such call, or a retry of a step already answered)."""
@@ -198,7 +200,7 @@ class CallDesk:
             # A call starts here, or on the handoff number by a code (resumed at once).
             if event.kind not in (EventKind.START, EventKind.RESUME):
                 return Answer((), self._flow.languages[0], known=False)
-            row = _StepRow(self._first_state(call_sid, caller).to_dict(), caller or None, None)
+            row = StepRow(self._first_state(call_sid, caller).to_dict(), caller or None, None)
         state = CallState.from_dict(row.state)
         outcome = step(self._flow, state, event, context)
         if outcome.replayed:
@@ -225,18 +227,20 @@ class CallDesk:
         try:
             if not began and self._engine.dialect.name == "sqlite":
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            if not self._write_state(session, call_sid, row, outcome.state, now):
+            if not write_state(session, call_sid, row, outcome.state, now, self._flow):
                 session.rollback()
                 return None
             filed = any(
-                self._file(session, job, now, row.caller_number)
+                file_report(
+                    session, job, now, row.caller_number, city=self._city, region=self._region
+                )
                 for job in outcome.jobs
                 if job.with_step
             )
             later = [job for job in outcome.jobs if not job.with_step]
             queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
             if outcome.state.ended and row.ended_at is None:
-                self._end(session, call_sid, outcome.state, now)
+                end_call(session, call_sid, outcome.state, now, self._flow)
             if not filed and self._postgres:
                 # A step that files nothing does not wait for the disk (module docstring).
                 session.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -260,7 +264,7 @@ class CallDesk:
     def amend(self, call_sid: str, change: Callable[[CallState], CallState]) -> bool:
         """Change the call's state outside a step (staff took the call), under the row lock."""
         with self._writer, self._sessions() as session, session.begin():
-            row = _locked_columns(session, call_sid, CALLS.c.state)
+            row = locked_columns(session, call_sid, CALLS.c.state)
             if row is None:
                 return False
             changes = {
@@ -289,7 +293,7 @@ class CallDesk:
         """Keep a recording's status callback on the call (its URL, for staff); a completed
         recording's transcription, if waiting to retry, is made due at once."""
         with self._writer, self._sessions() as session, session.begin():
-            kept = _locked_columns(session, call_sid, CALLS.c.recordings)
+            kept = locked_columns(session, call_sid, CALLS.c.recordings)
             if kept is None:
                 return False
             recordings = list(kept.recordings or [])
@@ -321,14 +325,14 @@ class CallDesk:
             row = session.connection().execute(query).first()
             if row is None:
                 return False
-            read = _StepRow(row.state, row.caller_number, row.ended_at, row.version)
+            read = StepRow(row.state, row.caller_number, row.ended_at, row.version)
             outcome = step(
                 self._flow, CallState.from_dict(read.state), Event.hangup(at=now), self._context
             )
             ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
-            self._write_state(session, call_sid, read, ended, now)
+            write_state(session, call_sid, read, ended, now, self._flow)
             # The call's length as staff see it: up to its last word.
-            self._end(session, call_sid, ended, row.updated_at)
+            end_call(session, call_sid, ended, row.updated_at, self._flow)
         return True
 
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
@@ -355,61 +359,6 @@ class CallDesk:
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
 
-    def _file(self, session: Session, job: Job, now: datetime, caller: str | None) -> bool:
-        if job.name != "submit":
-            log.warning("a job to commit with the step is not known", extra={"job": job.name})
-            return False
-        report = report_from_job(job.data, city=self._city, region=self._region)
-        existing = session.scalar(
-            select(ReportRecord.id).where(ReportRecord.call_sid == report.call_sid)
-        )
-        if existing is not None:
-            return False
-        queued = enqueue(session, report, now=now)
-        record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
-        return True
-
-    def _write_state(
-        self, session: Session, call_sid: str, row: _StepRow, state: CallState, now: datetime
-    ) -> bool:
-        """Write the call's new state if its row is still the version ``row`` read (a new
-        call's row is inserted); False, with nothing written, when another webhook of the call
-        wrote first. A new call that another webhook inserted first raises IntegrityError."""
-        changes: dict[str, Any] = {
-            "state": state.to_dict(),
-            "step": state.step,
-            "language": state.language,
-            "updated_at": now,
-        }
-        if row.version is None:
-            started: dict[str, Any] = {"call_sid": call_sid, "flow": self._flow.name}
-            started.update(status=IN_PROGRESS, caller_number=row.caller_number, started_at=now)
-            session.execute(insert(CALLS).values({**changes, **started, "version": 1}))
-            return True
-        written = session.execute(
-            update(CALLS)
-            .where(CALLS.c.call_sid == call_sid, CALLS.c.version == row.version)
-            .values({**changes, "version": row.version + 1})
-        )
-        return bool(written.rowcount)  # type: ignore[attr-defined]
-
-    def _end(self, session: Session, call_sid: str, state: CallState, ended_at: datetime) -> None:
-        """A call that ends now (after its state was written, in the same transaction): its
-        status, ``ended_at``, and its caller's number erased."""
-        has_report = session.scalar(
-            select(ReportRecord.id).where(ReportRecord.call_sid == call_sid)
-        )
-        if has_report is not None:
-            status = COMPLETED
-        elif state.end_reason in HUNG_UP:
-            status = ABANDONED
-        else:
-            status = ENDED
-        # The caller's number is personal data, no longer needed once the call is over.
-        changes = {"status": status, "ended_at": ended_at, "caller_number": None}
-        session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
-        count_call_end(session, status, state, self._flow)
-
 
 def _submitted_service(jobs: tuple[Job, ...]) -> str:
     """The service code of the step's ``submit`` job (for the log)."""
@@ -418,46 +367,8 @@ def _submitted_service(jobs: tuple[Job, ...]) -> str:
     )
 
 
-class _StepRow(NamedTuple):
-    """What a step reads of the call's row; ``version`` None: the call has no row yet."""
-
-    state: dict[str, Any]
-    caller_number: str | None
-    ended_at: datetime | None
-    version: int | None = None
-
-
 class _Planned(NamedTuple):
     """A step computed on the call's row as read, to be written."""
 
-    row: _StepRow
+    row: StepRow
     outcome: Outcome
-
-
-STEP_COLUMNS = (CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at, CALLS.c.version)
-
-
-def _step_row(session: Session, call_sid: str, *, lock: bool) -> _StepRow | None:
-    """What a step reads of the call's row (a Core ``SELECT`` of four columns): with ``lock``,
-    the row locked until the transaction ends (:func:`_locked_columns`)."""
-    if lock:
-        found = _locked_columns(session, call_sid, *STEP_COLUMNS)
-    else:
-        found = (
-            session.connection()
-            .execute(select(*STEP_COLUMNS).where(CALLS.c.call_sid == call_sid))
-            .first()
-        )
-    return None if found is None else _StepRow(*found)
-
-
-def _locked_columns(session: Session, call_sid: str, *columns: Any) -> Any:
-    """``columns`` of the call's row (None when there is none), locked until the transaction
-    ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins transactions lazily: the write lock is
-    taken before reading), ``FOR UPDATE`` elsewhere."""
-    query = select(*columns).where(CALLS.c.call_sid == call_sid)
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        query = query.with_for_update()
-    return session.connection().execute(query).first()

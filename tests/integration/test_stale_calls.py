@@ -21,7 +21,7 @@ from ivr.housekeeping.stale_calls import end_stale_calls
 from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
-from ivr.webhooks.calls import ABANDONED, IN_PROGRESS, SWEPT
+from ivr.webhooks.call_rows import ABANDONED, IN_PROGRESS, SWEPT
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CALLER = "+16175550123"

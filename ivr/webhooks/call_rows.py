@@ -1,0 +1,150 @@
+"""A call's row, as a step reads and writes it: the statements of :class:`~ivr.webhooks.calls.
+CallDesk`'s transactions, apart from the rounds and the engine that decide what to write.
+
+- :func:`read_step_row` reads the four columns a step needs (no lock, or the row's lock);
+- :func:`write_state` writes a step's new state if the row is still the version read (a new
+  call's row is inserted);
+- :func:`file_report` adds the report of a ``submit`` job to the outbox, once per call;
+- :func:`end_call` sets the status of a call that ends, and erases its caller's number.
+
+Each runs in the caller's transaction and commits nothing. The row is read and written with
+Core statements, not loaded and flushed as a ``CallRecord``; the two of every step are built
+once, at import: a statement built per call costs more of a webhook's time than the database
+does (its construction and its cache key, which SQLAlchemy keeps on a statement object).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from flows.model import Flow
+from ivr.dialog.actions import Job
+from ivr.dialog.state import CallState
+from ivr.followup.texts import record_follow_up
+from ivr.metrics.instruments import count_call_end
+from ivr.outbox.queue import enqueue
+from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.webhooks.filing import report_from_job
+
+log = logging.getLogger(__name__)
+
+IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
+# Why a call ended when its status callback never came and the stale-call sweep ended it
+# (ivr/housekeeping/stale_calls.py); like a hang-up, such a call without a report is abandoned.
+SWEPT = "no word from Twilio: ended by the stale-call sweep"
+HUNG_UP = frozenset({"caller hung up", SWEPT})
+
+CALLS = cast(Table, CallRecord.__table__)
+STEP_COLUMNS = (CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at, CALLS.c.version)
+READ_STEP = select(*STEP_COLUMNS).where(CALLS.c.call_sid == bindparam("sid"))
+WRITE_STEP = (
+    update(CALLS)
+    .where(CALLS.c.call_sid == bindparam("sid"), CALLS.c.version == bindparam("read_version"))
+    .values(
+        state=bindparam("new_state", type_=CALLS.c.state.type),
+        step=bindparam("new_step", type_=CALLS.c.step.type),
+        language=bindparam("new_language", type_=CALLS.c.language.type),
+        updated_at=bindparam("now", type_=CALLS.c.updated_at.type),
+        version=CALLS.c.version + 1,
+    )
+)
+
+
+class StepRow(NamedTuple):
+    """What a step reads of the call's row; ``version`` None: the call has no row yet."""
+
+    state: dict[str, Any]
+    caller_number: str | None
+    ended_at: datetime | None
+    version: int | None = None
+
+
+def read_step_row(session: Session, call_sid: str, *, lock: bool) -> StepRow | None:
+    """What a step reads of the call's row: with ``lock``, the row locked until the
+    transaction ends (:func:`locked_columns`)."""
+    if lock:
+        found = locked_columns(session, call_sid, *STEP_COLUMNS)
+    else:
+        found = session.connection().execute(READ_STEP, {"sid": call_sid}).first()
+    return None if found is None else StepRow(*found)
+
+
+def locked_columns(session: Session, call_sid: str, *columns: Any) -> Any:
+    """``columns`` of the call's row (None when there is none), locked until the transaction
+    ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins transactions lazily: the write lock is
+    taken before reading), ``FOR UPDATE`` elsewhere."""
+    query = select(*columns).where(CALLS.c.call_sid == call_sid)
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        query = query.with_for_update()
+    return session.connection().execute(query).first()
+
+
+def write_state(
+    session: Session, call_sid: str, row: StepRow, state: CallState, now: datetime, flow: Flow
+) -> bool:
+    """Write the call's new state if its row is still the version ``row`` read (a new call's
+    row is inserted); False, with nothing written, when another webhook of the call wrote
+    first. A new call that another webhook inserted first raises IntegrityError."""
+    if row.version is None:
+        started: dict[str, Any] = {"call_sid": call_sid, "flow": flow.name}
+        started.update(status=IN_PROGRESS, caller_number=row.caller_number, started_at=now)
+        started.update(state=state.to_dict(), step=state.step, language=state.language)
+        started.update(updated_at=now, version=1)
+        session.execute(insert(CALLS).values(started))
+        return True
+    written = session.connection().execute(
+        WRITE_STEP,
+        {
+            "sid": call_sid,
+            "read_version": row.version,
+            "new_state": state.to_dict(),
+            "new_step": state.step,
+            "new_language": state.language,
+            "now": now,
+        },
+    )
+    return bool(written.rowcount)
+
+
+def file_report(
+    session: Session, job: Job, now: datetime, caller: str | None, *, city: str, region: str
+) -> bool:
+    """Add the report of a step's ``submit`` job to the outbox (with the caller's follow-up),
+    unless the call has one already; whether it was added."""
+    if job.name != "submit":
+        log.warning("a job to commit with the step is not known", extra={"job": job.name})
+        return False
+    report = report_from_job(job.data, city=city, region=region)
+    existing = session.scalar(
+        select(ReportRecord.id).where(ReportRecord.call_sid == report.call_sid)
+    )
+    if existing is not None:
+        return False
+    queued = enqueue(session, report, now=now)
+    record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
+    return True
+
+
+def end_call(
+    session: Session, call_sid: str, state: CallState, ended_at: datetime, flow: Flow
+) -> None:
+    """A call that ends now (after its state was written, in the same transaction): its
+    status, ``ended_at``, and its caller's number erased."""
+    has_report = session.scalar(select(ReportRecord.id).where(ReportRecord.call_sid == call_sid))
+    if has_report is not None:
+        status = COMPLETED
+    elif state.end_reason in HUNG_UP:
+        status = ABANDONED
+    else:
+        status = ENDED
+    # The caller's number is personal data, no longer needed once the call is over.
+    changes = {"status": status, "ended_at": ended_at, "caller_number": None}
+    session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
+    count_call_end(session, status, state, flow)
