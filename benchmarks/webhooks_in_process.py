@@ -9,16 +9,24 @@ steady enough to compare two versions of it run after run (``--profile``: where 
 desk's writes: SQLite's one write lock, which every writer of every process queues for) held
 the lock, from the moment it was taken to the commit or rollback.
 
+``--busy-thread`` runs a thread beside the calls that takes the GIL for 5 ms of Python every
+50 ms (as the web process's job and outbox threads do, in bursts), and ``--switch-interval S``
+sets ``sys.setswitchinterval`` (CPython's default, which ``ivr serve`` keeps, is 0.005: 1 ms
+was tried against a busy thread and made no difference, docs/serving.md).
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
-     [--lock-hold]
+     [--lock-hold] [--busy-thread] [--switch-interval 0.005]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import pstats
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -68,6 +76,30 @@ class LockHolds:
             self.seconds.append(time.perf_counter() - taken)
 
 
+class BusyThread:
+    """A thread that holds the GIL for ``burst`` seconds of Python every ``period`` seconds."""
+
+    def __init__(self, burst: float = 0.005, period: float = 0.05) -> None:
+        self._burst, self._period = burst, period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="busy", daemon=True)
+
+    def __enter__(self) -> BusyThread:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            began = time.perf_counter()
+            while time.perf_counter() - began < self._burst:
+                sum(range(200))
+            self._stop.wait(self._period - self._burst)
+
+
 def percentiles_ms(seconds: list[float]) -> str:
     ordered = sorted(seconds)
 
@@ -82,7 +114,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=80)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
     parser.add_argument("--lock-hold", action="store_true", help="time SQLite's write lock")
+    parser.add_argument("--busy-thread", action="store_true", help="a thread taking the GIL")
+    parser.add_argument("--switch-interval", type=float, default=sys.getswitchinterval())
     args = parser.parse_args(argv)
+    sys.setswitchinterval(args.switch_interval)
     folder = Path(tempfile.mkdtemp(prefix="voice311-webhooks-"))
     settings = Settings(
         database_url=f"sqlite:///{folder / 'voice311.db'}",
@@ -112,13 +147,17 @@ def main(argv: list[str] | None = None) -> None:
             holds = LockHolds() if args.lock_hold else None
             if args.profile:
                 profile.enable()
-            for _ in range(args.calls):
-                place_call(http, options, POTHOLE, media=media)
+            with BusyThread() if args.busy_thread else contextlib.nullcontext():
+                for _ in range(args.calls):
+                    place_call(http, options, POTHOLE, media=media)
             profile.disable()
     finally:
         work.stop()
     count = len(transport.seconds)
-    print(f"{args.calls} calls, {count} webhooks: {percentiles_ms(transport.seconds)}")
+    print(
+        f"{args.calls} calls, {count} webhooks (switch interval {args.switch_interval * 1000:g} "
+        f"ms{', a busy thread' if args.busy_thread else ''}): {percentiles_ms(transport.seconds)}"
+    )
     if holds is not None and holds.seconds:
         print(
             f"SQLite's write lock held, {len(holds.seconds)} transactions begun with BEGIN "
