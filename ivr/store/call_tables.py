@@ -3,8 +3,8 @@ carries the report to the city.
 
 The call's dialog state is one JSON document (``CallState.to_dict``), rewritten by each webhook
 if no other wrote since it was read (``version``), so that any worker process can answer any
-webhook of any call. ``step`` is the
-number of the last webhook step applied: a Twilio retry of the same step is recognised by it.
+webhook of any call. ``step`` is the number of the last webhook step applied: a Twilio retry of
+the same step is recognised by it.
 The caller's number is personal data: it is kept only while the call or an SMS needs it, and
 cleared afterwards (``caller_number`` nullable for that reason).
 """
@@ -64,7 +64,7 @@ class CallRecord(Base):
     )
 
     # Goes up by one at every write of the state: a step computed on the state as read is
-    # written only if no one wrote since (ivr/webhooks/calls.py); the ORM's writes (the
+    # written only if no one wrote since (ivr/webhooks/call_rows.py); the ORM's writes (the
     # retention sweep's) count it too.
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 

@@ -74,15 +74,22 @@ def read_step_row(session: Session, call_sid: str, *, lock: bool) -> StepRow | N
     return None if found is None else StepRow(*found)
 
 
-def locked_columns(session: Session, call_sid: str, *columns: Any) -> Any:
-    """``columns`` of the call's row (None when there is none), locked until the transaction
-    ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins transactions lazily: the write lock is
-    taken before reading), ``FOR UPDATE`` elsewhere."""
-    query = select(*columns).where(CALLS.c.call_sid == call_sid)
+def locked_columns(
+    session: Session,
+    call_sid: str,
+    *columns: Any,
+    where: tuple[Any, ...] = (),
+    skip_locked: bool = False,
+) -> Any:
+    """``columns`` of the call's row (None when there is none, or it does not meet ``where``),
+    locked until the transaction ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins
+    transactions lazily: the write lock is taken before reading), ``FOR UPDATE`` elsewhere
+    (``skip_locked``: a row another transaction has locked reads as none, not waited for)."""
+    query = select(*columns).where(CALLS.c.call_sid == call_sid, *where)
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        query = query.with_for_update()
+        query = query.with_for_update(skip_locked=skip_locked)
     return session.connection().execute(query).first()
 
 

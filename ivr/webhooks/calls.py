@@ -129,9 +129,11 @@ class CallDesk:
         # lock of our own instead keeps webhook tail latency low. It is held for the writes
         # of a step, not while the engine steps.
         self._engine: Engine = sessions.kw["bind"]
-        sqlite = self._engine.dialect.name == "sqlite"
+        self._sqlite = self._engine.dialect.name == "sqlite"
         self._postgres = self._engine.dialect.name == "postgresql"
-        self._writer: AbstractContextManager[object] = threading.Lock() if sqlite else nullcontext()
+        self._writer: AbstractContextManager[object] = (
+            threading.Lock() if self._sqlite else nullcontext()
+        )
 
     @property
     def flow(self) -> Flow:
@@ -225,7 +227,7 @@ class CallDesk:
             return planned
         row, outcome = planned
         try:
-            if not began and self._engine.dialect.name == "sqlite":
+            if not began and self._sqlite:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             if not write_state(session, call_sid, row, outcome.state, now, self._flow):
                 session.rollback()
@@ -264,15 +266,12 @@ class CallDesk:
     def amend(self, call_sid: str, change: Callable[[CallState], CallState]) -> bool:
         """Change the call's state outside a step (staff took the call), under the row lock."""
         with self._writer, self._sessions() as session, session.begin():
-            row = locked_columns(session, call_sid, CALLS.c.state)
+            row = read_step_row(session, call_sid, lock=True)
             if row is None:
                 return False
-            changes = {
-                "state": change(CallState.from_dict(row.state)).to_dict(),
-                "updated_at": self._clock(),
-                "version": CALLS.c.version + 1,  # a step planned on the state before is redone
-            }
-            session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
+            changed = change(CallState.from_dict(row.state))
+            # A new version, as a step's write makes: a step planned on the state before is redone.
+            write_state(session, call_sid, row, changed, self._clock(), self._flow)
         return True
 
     def report_job(self, call_sid: str, event: Event) -> None:
@@ -313,16 +312,10 @@ class CallDesk:
         row is locked: on PostgreSQL the row is skipped, not waited for)."""
         now = self._clock()
         with self._writer, self._sessions() as session, session.begin():
-            query = select(*STEP_COLUMNS, CALLS.c.updated_at).where(
-                CALLS.c.call_sid == call_sid,
-                CALLS.c.ended_at.is_(None),
-                CALLS.c.updated_at <= silent_since,
+            silent = (CALLS.c.ended_at.is_(None), CALLS.c.updated_at <= silent_since)
+            row = locked_columns(
+                session, call_sid, *STEP_COLUMNS, CALLS.c.updated_at, where=silent, skip_locked=True
             )
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                query = query.with_for_update(skip_locked=True)
-            row = session.connection().execute(query).first()
             if row is None:
                 return False
             read = StepRow(row.state, row.caller_number, row.ended_at, row.version)
