@@ -195,15 +195,18 @@ class WorkLoop:
             thread.start()
 
     def wake(self) -> None:
-        """Idle threads look for work at once; harmless when the loop is not running."""
+        """An idle thread looks for work at once (one: a wake is for one piece of work, and a
+        second thread woken for it would only find it taken, holding the GIL meanwhile beside
+        the webhook that woke it); harmless when the loop is not running."""
         with self._wake:
             self._woken = True
-            self._wake.notify_all()
+            self._wake.notify()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let each thread finish the round it is in, and wait for it (up to ``timeout``)."""
         self._stop.set()
-        self.wake()
+        with self._wake:
+            self._wake.notify_all()
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []

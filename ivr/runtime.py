@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ivr.dialog.flow_library import FlowLibrary
     from ivr.handoff.book import HandoffBook
     from ivr.handoff.desk import HandoffDesk
-    from ivr.jobs.runner import Handler
+    from ivr.jobs.runner import Handler, JobKinds
     from ivr.leases import Round, WorkLoops
     from ivr.open311.catalogue import ServiceCatalogue
     from ivr.open311.client import Open311Client
@@ -283,13 +283,30 @@ class Runtime:
 
         return SignatureCheck.from_settings(self.settings)
 
-    def wake_work(self, loop: str) -> None:
-        """A webhook queued a job (``loop="jobs"``) or filed a report (``"outbox"``): that loop
-        of this process, if it runs one, looks at once. Nothing is built here for a process
-        that runs none."""
+    def wake_work(self, loop: str, jobs: Iterable[str] = ()) -> None:
+        """A webhook filed a report (``loop="outbox"``) or queued ``jobs`` (by name,
+        ``loop="jobs"``): that loop of this process, if it runs one, looks at once, and for
+        jobs only when it takes one of their kinds (a web process's job threads would wake for
+        nothing on a recording to transcribe, which a recognition worker takes). One of the
+        loop's threads wakes for each wake: one job does not need two. Nothing is built here
+        for a process that runs no loop."""
         work = self.__dict__.get("work")
-        if work is not None:
-            work.wake(loop)
+        if work is None:
+            return
+        if loop == "jobs" and not any(self.job_kinds.takes(name) for name in jobs):
+            return
+        work.wake(loop)
+
+    @functools.cached_property
+    def job_kinds(self) -> JobKinds:
+        """The kinds of job this process's loop takes, by its ``work_role``."""
+        from ivr.jobs.runner import JobKinds
+
+        return {
+            "all": JobKinds(),
+            "web": JobKinds(besides=RECOGNITION_JOBS),
+            "recognition": JobKinds(only=RECOGNITION_JOBS),
+        }[self.work_role]
 
     # -- the web pages' per-process state ------------------------------------------------------
 
@@ -333,22 +350,17 @@ class Runtime:
         - ``recognition`` (the workers ``ivr serve`` starts): one thread, recognition jobs
           only, looking for one every 0.1 s (another process queued it, so no wake reaches
           this one)."""
-        from ivr.jobs.runner import JobKinds, run_due_jobs
+        from ivr.jobs.runner import run_due_jobs
         from ivr.leases import WorkLoop, WorkLoops
 
         role = self.work_role
-        kinds = {
-            "all": JobKinds(),
-            "web": JobKinds(besides=RECOGNITION_JOBS),
-            "recognition": JobKinds(only=RECOGNITION_JOBS),
-        }[role]
         jobs = functools.partial(
             run_due_jobs,
             self.sessions,
             self.job_handlers,
             self.desk.report_job,
             clock=self.clock,
-            kinds=kinds,
+            kinds=self.job_kinds,
         )
         if role == "recognition":
             return WorkLoops(WorkLoop("jobs", [jobs], threads=1, interval=0.1))

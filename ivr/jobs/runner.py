@@ -51,6 +51,9 @@ class JobKinds:
     only: frozenset[str] | None = None
     besides: frozenset[str] = frozenset()
 
+    def takes(self, name: str) -> bool:
+        return (self.only is None or name in self.only) and name not in self.besides
+
 
 EVERY_JOB = JobKinds()
 

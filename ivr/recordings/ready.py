@@ -11,33 +11,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ivr.jobs.queue import PENDING
 from ivr.store.job_tables import JobRecord
 
 TRANSCRIBE = "transcribe"
+# Built once (a status callback comes with every recording; see ivr.webhooks.call_rows).
+_WAITING = (
+    select(JobRecord.id, JobRecord.data)
+    .where(JobRecord.call_sid == bindparam("sid"))
+    .where(JobRecord.name == TRANSCRIBE)
+    .where(JobRecord.status == PENDING)
+    .where(JobRecord.next_attempt_at > bindparam("now", type_=JobRecord.next_attempt_at.type))
+)
+_DUE_NOW = (
+    update(JobRecord)
+    .where(JobRecord.id == bindparam("job_id"), JobRecord.status == PENDING)
+    .values(next_attempt_at=bindparam("now", type_=JobRecord.next_attempt_at.type))
+)
 
 
 def recording_ready(session: Session, call_sid: str, url: str, now: datetime) -> int:
     """Make the call's pending transcription of ``url`` due now; how many jobs (0 or 1)."""
-    query = (
-        select(JobRecord.id, JobRecord.data)
-        .where(JobRecord.call_sid == call_sid)
-        .where(JobRecord.name == TRANSCRIBE)
-        .where(JobRecord.status == PENDING)
-        .where(JobRecord.next_attempt_at > now)
-    )
+    connection = session.connection()
     waiting = [
         job_id
-        for job_id, data in session.execute(query)
+        for job_id, data in connection.execute(_WAITING, {"sid": call_sid, "now": now})
         if str((data or {}).get("recording_url", "")) == url
     ]
-    if waiting:
-        session.execute(
-            update(JobRecord)
-            .where(JobRecord.id.in_(waiting), JobRecord.status == PENDING)
-            .values(next_attempt_at=now)
-        )
+    for job_id in waiting:
+        connection.execute(_DUE_NOW, {"job_id": job_id, "now": now})
     return len(waiting)

@@ -15,6 +15,7 @@ does (its construction and its cache key, which SQLAlchemy keeps on a statement 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -55,6 +56,18 @@ WRITE_STEP = (
 )
 
 
+REPORT_OF_CALL = select(ReportRecord.id).where(ReportRecord.call_sid == bindparam("sid"))
+END_CALL = (
+    update(CALLS)
+    .where(CALLS.c.call_sid == bindparam("sid"))
+    .values(
+        status=bindparam("end_status", type_=CALLS.c.status.type),
+        ended_at=bindparam("ended_at", type_=CALLS.c.ended_at.type),
+        caller_number=None,  # personal data, no longer needed once the call is over
+    )
+)
+
+
 class StepRow(NamedTuple):
     """What a step reads of the call's row; ``version`` None: the call has no row yet."""
 
@@ -85,12 +98,23 @@ def locked_columns(
     locked until the transaction ends: ``BEGIN IMMEDIATE`` on SQLite (pysqlite begins
     transactions lazily: the write lock is taken before reading), ``FOR UPDATE`` elsewhere
     (``skip_locked``: a row another transaction has locked reads as none, not waited for)."""
-    query = select(*columns).where(CALLS.c.call_sid == call_sid, *where)
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if where:
+        query = select(*columns).where(CALLS.c.call_sid == bindparam("sid"), *where)
+        if not sqlite:
+            query = query.with_for_update(skip_locked=skip_locked)
     else:
-        query = query.with_for_update(skip_locked=skip_locked)
-    return session.connection().execute(query).first()
+        query = _locked_query(columns, not sqlite, skip_locked)
+    if sqlite:
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    return session.connection().execute(query, {"sid": call_sid}).first()
+
+
+@functools.lru_cache(maxsize=32)
+def _locked_query(columns: tuple[Any, ...], for_update: bool, skip_locked: bool) -> Any:
+    """The row's ``columns`` by call SID, built once per set of columns (see the docstring)."""
+    query = select(*columns).where(CALLS.c.call_sid == bindparam("sid"))
+    return query.with_for_update(skip_locked=skip_locked) if for_update else query
 
 
 def write_state(
@@ -129,9 +153,7 @@ def file_report(
         log.warning("a job to commit with the step is not known", extra={"job": job.name})
         return False
     report = report_from_job(job.data, city=city, region=region)
-    existing = session.scalar(
-        select(ReportRecord.id).where(ReportRecord.call_sid == report.call_sid)
-    )
+    existing = session.connection().execute(REPORT_OF_CALL, {"sid": report.call_sid}).first()
     if existing is not None:
         return False
     queued = enqueue(session, report, now=now)
@@ -144,14 +166,13 @@ def end_call(
 ) -> None:
     """A call that ends now (after its state was written, in the same transaction): its
     status, ``ended_at``, and its caller's number erased."""
-    has_report = session.scalar(select(ReportRecord.id).where(ReportRecord.call_sid == call_sid))
-    if has_report is not None:
+    session.flush()  # a report added in this transaction counts
+    connection = session.connection()
+    if connection.execute(REPORT_OF_CALL, {"sid": call_sid}).first() is not None:
         status = COMPLETED
     elif state.end_reason in HUNG_UP:
         status = ABANDONED
     else:
         status = ENDED
-    # The caller's number is personal data, no longer needed once the call is over.
-    changes = {"status": status, "ended_at": ended_at, "caller_number": None}
-    session.execute(update(CALLS).where(CALLS.c.call_sid == call_sid).values(changes))
+    connection.execute(END_CALL, {"sid": call_sid, "end_status": status, "ended_at": ended_at})
     count_call_end(session, status, state, flow)

@@ -92,7 +92,7 @@ class Answer:
     language: str
     filed: bool = False
     known: bool = True  # False: no such call (an event for a call never started here)
-    queued: bool = False  # True: this step queued jobs (a worker should look at once)
+    queued: tuple[str, ...] = ()  # the names of the jobs this step queued (to wake a worker)
     service_code: str = ""  # the service of the report filed (for the log)
 
 
@@ -240,7 +240,8 @@ class CallDesk:
                 if job.with_step
             )
             later = [job for job in outcome.jobs if not job.with_step]
-            queued = bool(add_jobs(session, later, call_sid=call_sid, now=now))
+            added = set(add_jobs(session, later, call_sid=call_sid, now=now))
+            queued = tuple(job.name for job in later if job.key in added)
             if outcome.state.ended and row.ended_at is None:
                 end_call(session, call_sid, outcome.state, now, self._flow)
             if not filed and self._postgres:

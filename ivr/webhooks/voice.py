@@ -60,9 +60,10 @@ def step_webhook(raw_step: str, kind: str) -> Response:
         status = values.get("RecordingStatus", "")[:40]
         url, duration = values.get("RecordingUrl", ""), values.get("RecordingDuration", "")
         rt.desk.record_recording(sid, status, url, duration[:20])
-        if status == "completed":
-            rt.wake_work("jobs")
-        return Response(status=204)
+        response = Response(status=204)
+        if status == "completed":  # a transcription waiting to retry is due now
+            wake_once_sent(response, "jobs", ("transcribe",))
+        return response
     return answer(sid, form.step_event(kind, number, values, rt.clock()))
 
 
@@ -106,10 +107,9 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
     result = rt.desk.advance(sid, event, caller=caller)
     if not result.known:
         return twiml((Hangup(),))
-    if result.queued:
-        rt.wake_work("jobs")
     waiting = _waiting_redirect(result.actions)
     if hold and waiting is not None:
+        rt.wake_work("jobs", result.queued)  # now: this webhook may hold for the result
         awaited, began = rt.desk.awaited_jobs(sid), time.perf_counter()
         if _held_until_ready(sid):
             # The result came in while this webhook held: answer as the redirect would.
@@ -118,11 +118,23 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
             response = twiml(result.actions)
         response.headers["Server-Timing"] = _hold_timing(awaited, time.perf_counter() - began)
         return response
+    if result.filed and result.actions and isinstance(result.actions[-1], Hangup):
+        response = twiml(filing.waiting(result.language, 1))
+    else:
+        response = twiml(result.actions)
     if result.filed:
-        rt.wake_work("outbox")
-        if result.actions and isinstance(result.actions[-1], Hangup):
-            return twiml(filing.waiting(result.language, 1))
-    return twiml(result.actions)
+        wake_once_sent(response, "outbox")
+    if result.queued:
+        wake_once_sent(response, "jobs", result.queued)
+    return response
+
+
+def wake_once_sent(response: Response, loop: str, jobs: tuple[str, ...] = ()) -> None:
+    """Wake a loop of this process when ``response`` has been sent, not before: the thread
+    woken takes the GIL for a few milliseconds of Python, which would otherwise be spent
+    while this caller still waits for their answer."""
+    rt = current_runtime()
+    response.call_on_close(lambda: rt.wake_work(loop, jobs))
 
 
 def _held_until_ready(sid: str) -> bool:

@@ -70,7 +70,7 @@ def desk(sessions: sessionmaker[Session]) -> CallDesk:
     return CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues), clock=Clock())
 
 
-def _record(desk: CallDesk, sid: str) -> bool:
+def _record(desk: CallDesk, sid: str) -> tuple[str, ...]:
     desk.advance(sid, Event.start(at=NOW))
     answer = desk.advance(sid, Event.recording("https://api.twilio.com/r/RE1", 4.0, step=1))
     return answer.queued
@@ -86,7 +86,7 @@ def _state(sessions: sessionmaker[Session], sid: str) -> CallState:
 def test_a_recorded_step_queues_one_job_and_its_transcript_fills_the_slot(
     sessions: sessionmaker[Session], desk: CallDesk
 ) -> None:
-    assert _record(desk, "CA1")
+    assert _record(desk, "CA1") == ("transcribe",)  # what the step queued, by name
     assert _state(sessions, "CA1").pending  # the call waits on the job
     seen: list[Mapping[str, Any]] = []
 
@@ -107,7 +107,7 @@ def test_a_recorded_step_queues_one_job_and_its_transcript_fills_the_slot(
     # nothing is left to run, and a repeat of the recording step queues nothing new
     assert run_due_jobs(sessions, {"transcribe": transcribe}, desk.report_job, clock=clock) == 0
     again = desk.advance("CA1", Event.recording("https://api.twilio.com/r/RE1", 4.0, step=1))
-    assert not again.queued
+    assert again.queued == ()
 
 
 def test_a_job_that_cannot_be_done_yet_is_retried_then_reports_a_failure(

@@ -166,6 +166,32 @@ def test_wake_runs_an_idle_loop_at_once_and_stop_ends_every_thread() -> None:
     loop.stop()  # harmless twice
 
 
+def test_a_wake_wakes_one_idle_thread_not_every_one() -> None:
+    ran = threading.Semaphore(0)
+    looks: list[str] = []
+
+    def one_round() -> int:
+        looks.append(threading.current_thread().name)
+        ran.release()
+        return 0
+
+    loop = WorkLoop("one", [one_round], threads=2, interval=60)
+    loop.start()
+    try:
+        assert ran.acquire(timeout=5) and ran.acquire(timeout=5)  # both went idle
+        time.sleep(0.1)
+        looks.clear()
+        loop.wake()
+        assert ran.acquire(timeout=5)
+        time.sleep(0.3)
+        assert len(looks) == 1  # the other thread slept on: one job does not need two
+        loop.wake()
+        loop.wake()
+        assert ran.acquire(timeout=5) and ran.acquire(timeout=5)
+    finally:
+        loop.stop(timeout=5)
+
+
 def test_run_forever_returns_when_told_to_stop() -> None:
     calls = threading.Semaphore(0)
 

@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +51,16 @@ def _app(*, access: bool = True) -> Flask:
     @app.get("/readyz")
     def readyz() -> tuple[str, int]:
         return ("not ready", 503) if request.args.get("down") else ("ready", 200)
+
+    @app.get("/work")
+    def work() -> str:
+        if request.args.get("sleep"):
+            time.sleep(0.05)  # waiting: no CPU
+        else:
+            began = time.thread_time()
+            while time.thread_time() - began < 0.05:
+                sum(range(1000))  # working: CPU
+        return "done"
 
     @app.get("/plain")
     def plain() -> str:
@@ -107,6 +118,15 @@ def test_an_access_line_has_no_query_string(sink: io.StringIO) -> None:
     assert line["request_id"] == response.headers[HEADER]
     assert "6175550100" not in sink.getvalue()
     assert "address" not in sink.getvalue()
+
+
+def test_the_access_line_tells_the_threads_cpu_time_from_waiting(sink: io.StringIO) -> None:
+    client = _client()
+    client.get("/work")
+    client.get("/work?sleep=1")
+    working, waiting = [line for line in _written(sink) if line["logger"] == "ivr.access"]
+    assert working["duration_ms"] >= 50 and working["cpu_ms"] >= 45
+    assert waiting["duration_ms"] >= 50 and waiting["cpu_ms"] < 25
 
 
 def test_an_answered_probe_is_logged_at_debug_and_a_failed_one_at_info(
