@@ -63,6 +63,7 @@ bp.register_blueprint(request_pages.bp)
 def init_app(app: Flask, settings: Settings) -> None:
     """Configure ``app``'s session cookie for the staff log-in (``bp`` is registered apart)."""
     app.config.update(guard.cookie_config(settings))
+    app.session_interface = guard.StaffCookieSessions()
 
 
 @bp.before_request

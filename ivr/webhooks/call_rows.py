@@ -20,7 +20,7 @@ import logging
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from flows.model import Flow
@@ -56,6 +56,7 @@ WRITE_STEP = (
 )
 
 
+INSERT_CALL = insert(CALLS)
 REPORT_OF_CALL = select(ReportRecord.id).where(ReportRecord.call_sid == bindparam("sid"))
 END_CALL = (
     update(CALLS)
@@ -77,13 +78,16 @@ class StepRow(NamedTuple):
     version: int | None = None
 
 
-def read_step_row(session: Session, call_sid: str, *, lock: bool) -> StepRow | None:
-    """What a step reads of the call's row: with ``lock``, the row locked until the
-    transaction ends (:func:`locked_columns`)."""
-    if lock:
-        found = locked_columns(session, call_sid, *STEP_COLUMNS)
-    else:
-        found = session.connection().execute(READ_STEP, {"sid": call_sid}).first()
+def read_step_row(session: Session, call_sid: str) -> StepRow | None:
+    """What a step reads of the call's row, the row locked until the transaction ends
+    (:func:`locked_columns`)."""
+    found = locked_columns(session, call_sid, *STEP_COLUMNS)
+    return None if found is None else StepRow(*found)
+
+
+def peek_step_row(connection: Connection, call_sid: str) -> StepRow | None:
+    """What a step reads of the call's row, with no lock."""
+    found = connection.execute(READ_STEP, {"sid": call_sid}).first()
     return None if found is None else StepRow(*found)
 
 
@@ -118,7 +122,12 @@ def _locked_query(columns: tuple[Any, ...], for_update: bool, skip_locked: bool)
 
 
 def write_state(
-    session: Session, call_sid: str, row: StepRow, state: CallState, now: datetime, flow: Flow
+    connection: Connection,
+    call_sid: str,
+    row: StepRow,
+    state: CallState,
+    now: datetime,
+    flow: Flow,
 ) -> bool:
     """Write the call's new state if its row is still the version ``row`` read (a new call's
     row is inserted); False, with nothing written, when another webhook of the call wrote
@@ -128,9 +137,9 @@ def write_state(
         started.update(status=IN_PROGRESS, caller_number=row.caller_number, started_at=now)
         started.update(state=state.to_dict(), step=state.step, language=state.language)
         started.update(updated_at=now, version=1)
-        session.execute(insert(CALLS).values(started))
+        connection.execute(INSERT_CALL, started)
         return True
-    written = session.connection().execute(
+    written = connection.execute(
         WRITE_STEP,
         {
             "sid": call_sid,

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,6 +71,7 @@ from ivr.webhooks.call_rows import (
     end_call,
     file_report,
     locked_columns,
+    peek_step_row,
     read_step_row,
     write_state,
 )
@@ -80,6 +81,7 @@ log = logging.getLogger(__name__)
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
+COMMIT_WITHOUT_WAITING = text("SET LOCAL synchronous_commit TO OFF")  # PostgreSQL only
 Clock = Callable[[], datetime]
 
 
@@ -167,22 +169,22 @@ class CallDesk:
         the row is still as read. None, with nothing written, when another webhook of the
         call wrote first."""
         now = self._clock()
-        with self._sessions() as session:
-            if locked:
-                with self._writer:
-                    row = read_step_row(session, call_sid, lock=True)
-                    planned = self._plan(call_sid, event, caller, context, row)
-                    answer = self._commit(session, call_sid, planned, now, began=True)
-            else:
+        if locked:
+            with self._sessions() as session, self._writer:
+                row = read_step_row(session, call_sid)
+                planned = self._plan(call_sid, event, caller, context, row)
+                answer = self._commit(session, call_sid, planned, now, began=True)
+        else:
+            with self._engine.connect() as connection:
                 # Read with no lock: on SQLite a plain SELECT opens no transaction; on
                 # PostgreSQL (read committed) the transaction it opens holds no lock and no
                 # snapshot once the SELECT is done. The write reuses the same connection.
-                row = read_step_row(session, call_sid, lock=False)
+                row = peek_step_row(connection, call_sid)
                 planned = self._plan(call_sid, event, caller, context, row)
                 if isinstance(planned, Answer):
                     return planned  # nothing to write
                 with self._writer:
-                    answer = self._commit(session, call_sid, planned, now, began=False)
+                    answer = self._write(connection, call_sid, planned, now)
         if answer is not None and answer.filed:
             flush_commits(self._engine)  # on the disk before the caller hears it is taken
             log.info("report enqueued", extra={"service_code": answer.service_code})
@@ -209,6 +211,36 @@ class CallDesk:
             return Answer(outcome.actions, state.language)
         return _Planned(row, outcome)
 
+    def _write(
+        self, connection: Connection, call_sid: str, planned: _Planned, now: datetime
+    ) -> Answer | None:
+        """Write a step planned on a row read with no lock. Most steps change the call's state
+        and nothing else: that is one Core ``UPDATE`` and a commit on the connection, with no
+        ORM session (whose own bookkeeping cost a step more than the statements did). A step
+        that files a report, queues jobs or ends the call is written through a session on the
+        same connection (:meth:`_commit`), after the read's transaction is ended."""
+        row, outcome = planned
+        if outcome.jobs or (outcome.state.ended and row.ended_at is None):
+            connection.rollback()  # the session begins and commits a transaction of its own
+            with Session(bind=connection, expire_on_commit=False) as session:
+                return self._commit(session, call_sid, planned, now, began=False)
+        try:
+            if self._sqlite:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
+                connection.rollback()
+                return None
+            if self._postgres:
+                connection.execute(COMMIT_WITHOUT_WAITING)  # files nothing (module docstring)
+            connection.commit()
+        except IntegrityError:
+            connection.rollback()  # another webhook started the same call first
+            return None
+        except BaseException:
+            connection.rollback()
+            raise
+        return Answer(outcome.actions, outcome.state.language)
+
     def _commit(
         self,
         session: Session,
@@ -229,7 +261,7 @@ class CallDesk:
         try:
             if not began and self._sqlite:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            if not write_state(session, call_sid, row, outcome.state, now, self._flow):
+            if not write_state(session.connection(), call_sid, row, outcome.state, now, self._flow):
                 session.rollback()
                 return None
             filed = any(
@@ -246,7 +278,7 @@ class CallDesk:
                 end_call(session, call_sid, outcome.state, now, self._flow)
             if not filed and self._postgres:
                 # A step that files nothing does not wait for the disk (module docstring).
-                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                session.execute(COMMIT_WITHOUT_WAITING)
             session.commit()
         except IntegrityError:
             session.rollback()  # another webhook started the same call first: its row is there
@@ -267,12 +299,12 @@ class CallDesk:
     def amend(self, call_sid: str, change: Callable[[CallState], CallState]) -> bool:
         """Change the call's state outside a step (staff took the call), under the row lock."""
         with self._writer, self._sessions() as session, session.begin():
-            row = read_step_row(session, call_sid, lock=True)
+            row = read_step_row(session, call_sid)
             if row is None:
                 return False
             changed = change(CallState.from_dict(row.state))
             # A new version, as a step's write makes: a step planned on the state before is redone.
-            write_state(session, call_sid, row, changed, self._clock(), self._flow)
+            write_state(session.connection(), call_sid, row, changed, self._clock(), self._flow)
         return True
 
     def report_job(self, call_sid: str, event: Event) -> None:
@@ -324,7 +356,7 @@ class CallDesk:
                 self._flow, CallState.from_dict(read.state), Event.hangup(at=now), self._context
             )
             ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
-            write_state(session, call_sid, read, ended, now, self._flow)
+            write_state(session.connection(), call_sid, read, ended, now, self._flow)
             # The call's length as staff see it: up to its last word.
             end_call(session, call_sid, ended, row.updated_at, self._flow)
         return True

@@ -7,12 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import Flask, request
+from flask import Flask, request, session
 
 from ivr.dashboard.accounts import FIRST_LOCK, FREE_FAILURES, LONGEST_LOCK, lock_for
 from ivr.dashboard.blueprint import _safe_next
 from ivr.dashboard.call_view import mask_number, staff_words
-from ivr.dashboard.guard import client_address, content_security_policy, tile_origin
+from ivr.dashboard.guard import (
+    StaffCookieSessions,
+    client_address,
+    content_security_policy,
+    tile_origin,
+)
 from ivr.dashboard.login_throttle import AddressThrottle
 from ivr.dialog.staff import StaffLink
 from ivr.settings import Settings
@@ -110,3 +115,34 @@ def test_how_a_call_stands_with_staff_in_words() -> None:
     assert staff_words(sent) == "in flow: ask_location (ann)"
     back = StaffLink(status="with staff", agent="ann", target="ask_location", part_done=True)
     assert staff_words(back) == "with staff, back from ask_location (ann)"
+
+
+def test_a_request_without_the_staff_cookie_gets_an_empty_session_and_sets_none() -> None:
+    app = Flask("sessions")
+    app.config.update(SECRET_KEY="k" * 32, SESSION_COOKIE_NAME="voice311_staff")
+    sessions = StaffCookieSessions()
+    app.session_interface = sessions
+    signers: list[object] = []
+    real = sessions.get_signing_serializer
+    sessions.get_signing_serializer = lambda a: signers.append(a) or real(a)  # type: ignore[method-assign]
+
+    @app.post("/twilio/voice")
+    def webhook() -> str:
+        return "<Response/>"
+
+    @app.post("/log-in")
+    def log_in() -> str:
+        session["staff_session"] = "token"
+        return "in"
+
+    @app.get("/page")
+    def page() -> str:
+        return str(session.get("staff_session"))
+
+    client = app.test_client()
+    answer = client.post("/twilio/voice")
+    assert "Set-Cookie" not in answer.headers and signers == []  # no cookie, no signer
+    assert "voice311_staff=" in client.post("/log-in").headers["Set-Cookie"]
+    assert client.get("/page").text == "token"  # a signed cookie is read as Flask reads it
+    client.delete_cookie("voice311_staff")
+    assert client.get("/page").text == "None"
