@@ -5,6 +5,7 @@ call stands with staff."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask, request, session
@@ -124,7 +125,12 @@ def test_a_request_without_the_staff_cookie_gets_an_empty_session_and_sets_none(
     app.session_interface = sessions
     signers: list[object] = []
     real = sessions.get_signing_serializer
-    sessions.get_signing_serializer = lambda a: signers.append(a) or real(a)  # type: ignore[method-assign]
+
+    def counted(app: Flask) -> Any:
+        signers.append(app)
+        return real(app)
+
+    sessions.get_signing_serializer = counted  # type: ignore[method-assign]
 
     @app.post("/twilio/voice")
     def webhook() -> str:
