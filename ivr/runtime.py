@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from flows.catalogue import Catalogue
     from ivr.addresses.geocoder import GazetteerGeocoder
+    from ivr.addresses.keyed_streets import KeyedStreets
     from ivr.addresses.types import AddressResolver
     from ivr.dashboard.context import StaffState
     from ivr.dialog.flow_library import FlowLibrary
@@ -122,9 +123,16 @@ class Runtime:
         return make_resolver(self.settings, gazetteer=lambda: self.gazetteer)
 
     @functools.cached_property
+    def keyed_streets(self) -> KeyedStreets:
+        """The streets by the letters a caller keys. They come from the city's own address
+        points, whichever resolver places the street chosen."""
+        from ivr.addresses.keyed_streets import KeyedStreets
+
+        return KeyedStreets(lambda: self.gazetteer.index)
+
+    @functools.cached_property
     def desk(self) -> CallDesk:
         """Steps every call of this process through the configured flow."""
-        from ivr.addresses.keyed_streets import KeyedStreets
         from ivr.dialog.context import DialogContext, TransferTarget
         from ivr.webhooks.calls import CallDesk
 
@@ -132,9 +140,7 @@ class Runtime:
         context = DialogContext(
             catalogues=self.flows.catalogues,
             resolver=self.resolver,
-            # The streets by their keyed letters come from the city's own address points,
-            # whichever resolver places the street chosen.
-            streets=KeyedStreets(lambda: self.gazetteer.index),
+            streets=self.keyed_streets,
             transfers={
                 "operator": TransferTarget(
                     number=settings.operator_number, queue=settings.operator_queue
@@ -245,8 +251,10 @@ class Runtime:
         from ivr.recordings.transcription import warm_up_in_background
 
         if self.work_role == "web":
+            # The index, then the keyed streets' table made from it (a second for a city of a
+            # million points), before a caller keys a street's letters.
             load = threading.Thread(
-                target=lambda: self.gazetteer.index, name="voice311-gazetteer", daemon=True
+                target=self.keyed_streets.ready, name="voice311-gazetteer", daemon=True
             )
             load.start()
             return

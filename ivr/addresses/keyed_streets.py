@@ -88,6 +88,11 @@ class KeyedStreets:
         self._index = index
         self._table: tuple[GazetteerIndex, dict[str, list[_Spelled]]] | None = None
 
+    def ready(self) -> None:
+        """Load the index and make the table of its streets now (``Runtime.warm_up``), not at
+        the first caller who keys a street's letters."""
+        self._spelled("")
+
     def _spelled(self, first_keys: str) -> list[_Spelled]:
         """The streets one of whose spellings starts with ``first_keys`` (``MIN_KEYS`` keys),
         in the index's order, with the keys of all their spellings. The table is made once per

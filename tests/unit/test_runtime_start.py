@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from ivr.app import create_app
 from ivr.open311.catalogue import ServiceCatalogueError
 from ivr.runtime import Runtime
+from ivr.serve import prepare
 from ivr.settings import Settings
 
 
@@ -38,3 +40,19 @@ def test_a_bad_services_file_stops_the_start(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}", services_file=str(bad))
     with pytest.raises(ServiceCatalogueError):
         create_app(settings)
+
+
+def test_a_web_process_warms_the_keyed_streets_before_a_caller_keys_one(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'v.db'}", models_dir=str(tmp_path / "models")
+    )
+    prepare(settings)  # the Boston sample's address points
+    rt = Runtime(settings, work_role="web")
+    rt.warm_up()
+    loading = [t for t in threading.enumerate() if t.name == "voice311-gazetteer"]
+    for thread in loading:
+        thread.join(timeout=60)
+    made = rt.keyed_streets._table  # made by the warm-up, not by the first caller
+    assert made is not None and made[0] is rt.gazetteer.index
+    assert [c.street for c in rt.keyed_streets.choices("927", "1")][:1] == ["Washington Street"]
+    rt.engine.dispose()
