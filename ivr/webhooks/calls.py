@@ -21,7 +21,8 @@ first step; two first webhooks of one call racing, the second's insert fails and
 the row the first wrote. No process memory holds call state, so any worker can answer any
 webhook. The statements that read and write the row, file the report and end the call are
 :mod:`ivr.webhooks.call_rows`; reports and jobs added in the same step are ORM objects,
-flushed at the commit.
+flushed at the commit. Most steps add neither: they are written on the Core connection they
+were read on, with no ORM session (:meth:`CallDesk._write`).
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
