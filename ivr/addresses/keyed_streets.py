@@ -91,12 +91,16 @@ class KeyedStreets:
     def ready(self) -> None:
         """Load the index and make the table of its streets now (``Runtime.warm_up``), not at
         the first caller who keys a street's letters."""
-        self._spelled("")
+        self._buckets()
 
     def _spelled(self, first_keys: str) -> list[_Spelled]:
         """The streets one of whose spellings starts with ``first_keys`` (``MIN_KEYS`` keys),
-        in the index's order, with the keys of all their spellings. The table is made once per
-        index, so a caller's keys are matched against a few streets, not the whole city."""
+        in the index's order, with the keys of all their spellings."""
+        return self._buckets().get(first_keys, [])
+
+    def _buckets(self) -> dict[str, list[_Spelled]]:
+        """The current index's streets by the first ``MIN_KEYS`` keys of each spelling, made
+        once per index, so a caller's keys are matched against a few streets, not the city."""
         index = self._index()
         table = self._table
         if table is None or table[0] is not index:
@@ -110,7 +114,7 @@ class KeyedStreets:
                     if len(start) == MIN_KEYS:
                         buckets.setdefault(start, []).append(entry)
             table = self._table = (index, buckets)
-        return table[1].get(first_keys, [])
+        return table[1]
 
     def choices(
         self, keys: str, house_number: str = "", *, limit: int = MAX_CHOICES

@@ -174,7 +174,8 @@ class CallDesk:
             with self._sessions() as session, self._writer:
                 row = read_step_row(session, call_sid)
                 planned = self._plan(call_sid, event, caller, context, row)
-                answer = self._commit(session, call_sid, planned, now, began=True)
+                connection = session.connection()
+                answer = self._commit(session, connection, call_sid, planned, now, began=True)
         else:
             with self._engine.connect() as connection:
                 # Read with no lock: on SQLite a plain SELECT opens no transaction; on
@@ -215,81 +216,76 @@ class CallDesk:
     def _write(
         self, connection: Connection, call_sid: str, planned: _Planned, now: datetime
     ) -> Answer | None:
-        """Write a step planned on a row read with no lock. Most steps change the call's state
-        and nothing else: that is one Core ``UPDATE`` and a commit on the connection, with no
-        ORM session (whose own bookkeeping cost a step more than the statements did). A step
-        that files a report, queues jobs or ends the call is written through a session on the
-        same connection (:meth:`_commit`), after the read's transaction is ended."""
+        """Write a step planned on a row read with no lock. A step that only changes the call's
+        state (most) is written on the connection, with no ORM session (its bookkeeping cost
+        more than the statements); one that files, queues jobs or ends the call, through a
+        session on the same connection."""
         row, outcome = planned
-        if outcome.jobs or (outcome.state.ended and row.ended_at is None):
-            connection.rollback()  # the session begins and commits a transaction of its own
-            with Session(bind=connection, expire_on_commit=False) as session:
-                return self._commit(session, call_sid, planned, now, began=False)
-        try:
-            if self._sqlite:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
-                connection.rollback()
-                return None
-            if self._postgres:
-                connection.execute(COMMIT_WITHOUT_WAITING)  # files nothing (module docstring)
-            connection.commit()
-        except IntegrityError:
-            connection.rollback()  # another webhook started the same call first
-            return None
-        except BaseException:
-            connection.rollback()
-            raise
-        return Answer(outcome.actions, outcome.state.language)
+        if not (outcome.jobs or _ends_now(row, outcome)):
+            return self._commit(connection, connection, call_sid, planned, now, began=False)
+        connection.rollback()  # the session begins and commits a transaction of its own
+        with Session(bind=connection, expire_on_commit=False) as session:
+            # session.connection() begins the session's transaction, which its commit ends.
+            return self._commit(session, session.connection(), call_sid, planned, now, began=False)
 
     def _commit(
         self,
-        session: Session,
+        writer: Session | Connection,
+        connection: Connection,
         call_sid: str,
         planned: _Planned | Answer,
         now: datetime,
         *,
         began: bool,
     ) -> Answer | None:
-        """Write a planned step in one transaction, committed or rolled back here (``began``:
-        it was begun by the locked read): the new state if the row is still the version read,
-        then the report and the jobs. None, with nothing written, when another webhook of the
-        call wrote first."""
+        """Write a planned step in one transaction on ``connection``, committed or rolled back
+        through ``writer``: the connection, or a session on it that adds the report, the jobs
+        and the call's end (``began``: begun by the locked read). None, with nothing written,
+        when another webhook of the call wrote first."""
         if isinstance(planned, Answer):
-            session.rollback()  # nothing to write: the locked read's lock is given back
+            writer.rollback()  # nothing to write: the locked read's lock is given back
             return planned
         row, outcome = planned
+        filed = False
+        queued: tuple[str, ...] = ()  # the session adds them (_add_to_step)
         try:
             if not began and self._sqlite:
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            if not write_state(session.connection(), call_sid, row, outcome.state, now, self._flow):
-                session.rollback()
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
+                writer.rollback()
                 return None
-            filed = any(
-                file_report(
-                    session, job, now, row.caller_number, city=self._city, region=self._region
-                )
-                for job in outcome.jobs
-                if job.with_step
-            )
-            later = [job for job in outcome.jobs if not job.with_step]
-            added = set(add_jobs(session, later, call_sid=call_sid, now=now))
-            queued = tuple(job.name for job in later if job.key in added)
-            if outcome.state.ended and row.ended_at is None:
-                end_call(session, call_sid, outcome.state, now, self._flow)
+            if isinstance(writer, Session):
+                filed, queued = self._add_to_step(writer, call_sid, planned, now)
             if not filed and self._postgres:
                 # A step that files nothing does not wait for the disk (module docstring).
-                session.execute(COMMIT_WITHOUT_WAITING)
-            session.commit()
+                connection.execute(COMMIT_WITHOUT_WAITING)
+            writer.commit()
         except IntegrityError:
-            session.rollback()  # another webhook started the same call first: its row is there
+            writer.rollback()  # another webhook started the same call first: its row is there
             return None
         except BaseException:
-            session.rollback()
+            writer.rollback()
             raise
         service = _submitted_service(outcome.jobs) if filed else ""
         state = outcome.state
         return Answer(outcome.actions, state.language, filed, queued=queued, service_code=service)
+
+    def _add_to_step(
+        self, session: Session, call_sid: str, planned: _Planned, now: datetime
+    ) -> tuple[bool, tuple[str, ...]]:
+        """The report, the jobs and the call's end a step asks for, in its transaction:
+        whether a report was filed, and the names of the jobs queued."""
+        row, outcome = planned
+        filed = any(
+            file_report(session, job, now, row.caller_number, city=self._city, region=self._region)
+            for job in outcome.jobs
+            if job.with_step
+        )
+        later = [job for job in outcome.jobs if not job.with_step]
+        added = set(add_jobs(session, later, call_sid=call_sid, now=now))
+        if _ends_now(row, outcome):
+            end_call(session, call_sid, outcome.state, now, self._flow)
+        return filed, tuple(job.name for job in later if job.key in added)
 
     def state(self, call_sid: str) -> CallState | None:
         """The call's state as it stands (read only, no lock); None for an unknown call."""
@@ -385,6 +381,10 @@ class CallDesk:
         if self._context.texts and textable_number(caller):
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
+
+
+def _ends_now(row: StepRow, outcome: Outcome) -> bool:  # the step ends a call not ended yet
+    return outcome.state.ended and row.ended_at is None
 
 
 def _submitted_service(jobs: tuple[Job, ...]) -> str:
