@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ivr.webhooks.calls import CallDesk
     from ivr.webhooks.holding import HoldSlots
     from ivr.webhooks.security import SignatureCheck
+    from ivr.webhooks.twiml import RenderedTwiml
 
 EXTENSION = "voice311"  # the key of the runtime in ``app.extensions``
 # Which leased work a process runs (see ``Runtime.work``): everything (``ivr worker``, tests),
@@ -102,6 +103,13 @@ class Runtime:
             return library
         flows = {name: without_notice(flow) for name, flow in library.flows.items()}
         return FlowLibrary(flows=flows, catalogues=library.catalogues)
+
+    @functools.cached_property
+    def rendered_twiml(self) -> RenderedTwiml:
+        """The TwiML documents every caller hears alike, rendered once (ivr/webhooks/twiml.py)."""
+        from ivr.webhooks.twiml import RenderedTwiml
+
+        return RenderedTwiml(self.flows.catalogues)
 
     @functools.cached_property
     def gazetteer(self) -> GazetteerGeocoder:

@@ -39,8 +39,14 @@ def step_url(event: str, step: int) -> str:
 
 
 def twiml(actions: tuple[Action, ...], urls: StepUrls = step_url) -> Response:
-    """The actions as TwiML, in the words of the runtime's prompt catalogues."""
-    body = render_twiml(actions, catalogues=current_runtime().flows.catalogues, urls=urls)
+    """The actions as TwiML, in the words of the runtime's prompt catalogues. With the steps'
+    own URLs, which depend on the base URL alone, a document every caller hears alike is
+    rendered once (:class:`~ivr.webhooks.twiml.RenderedTwiml`)."""
+    rt = current_runtime()
+    if urls is step_url:
+        body = rt.rendered_twiml.render(actions, urls, base_url())
+    else:
+        body = render_twiml(actions, catalogues=rt.flows.catalogues, urls=urls)
     return Response(body, mimetype="text/xml")
 
 

@@ -44,6 +44,9 @@ from ivr.dialog.actions import (
 )
 
 StepUrls = Callable[[str, int], str]
+# The values a prompt may speak that come from the flow and the city's service list, never
+# from a caller: a document whose values are all of these is the same for every caller.
+FLOW_VALUES = frozenset({"key", "name", "question", "service", "notice", "city_language"})
 
 
 class RenderError(ValueError):
@@ -58,6 +61,61 @@ def render_twiml(
     for action in actions:
         _render_one(response, action, catalogues, urls)
     return str(response)
+
+
+class RenderedTwiml:
+    """TwiML documents rendered once and kept, by their actions and the base of their URLs.
+
+    In a storm most webhooks answer with a menu or a question that every caller hears alike,
+    their URLs differing only by the step's number, and rendering a document through the
+    twilio library's builder costs a webhook about a fifth of a millisecond (docs/serving.md).
+    A document is kept only when it is the same for every caller: the values its prompts
+    speak are all the flow's or the city's own (:data:`FLOW_VALUES`: a menu's names and keys,
+    which are services, answers or the city's street names; a question; the service; the
+    city's notice). One that speaks what a caller said or was given (an address, a date, a
+    reference number) or dials a person (its whisper URL names the call) is rendered every
+    time and never kept, so no caller's words stay in this process's memory. At most ``size``
+    documents are kept; when full, the store is emptied and fills again with what callers
+    hear now.
+    """
+
+    def __init__(self, catalogues: Mapping[str, Catalogue], size: int = 4096) -> None:
+        self._catalogues = catalogues
+        self._size = size
+        self._kept: dict[tuple[str, Sequence[Action]], str] = {}
+
+    @property
+    def kept(self) -> int:
+        """How many documents are kept now."""
+        return len(self._kept)
+
+    def render(self, actions: tuple[Action, ...], urls: StepUrls, base: str) -> str:
+        """The document for ``actions`` with ``urls`` (whose URLs depend on ``base`` and the
+        step alone), kept when it may be (see the class's docstring)."""
+        if not _keepable(actions):
+            return render_twiml(actions, catalogues=self._catalogues, urls=urls)
+        key = (base, actions)
+        found = self._kept.get(key)
+        if found is None:
+            found = render_twiml(actions, catalogues=self._catalogues, urls=urls)
+            if len(self._kept) >= self._size:
+                self._kept.clear()
+            self._kept[key] = found
+        return found
+
+
+def _keepable(actions: Sequence[Action]) -> bool:
+    """Whether a document of ``actions`` is the same for every caller who gets them."""
+    for action in actions:
+        if isinstance(action, Dial):
+            return False
+        prompts = action.prompts if isinstance(action, Gather) else (action,)
+        for prompt in prompts:
+            if isinstance(prompt, Say) and any(
+                name not in FLOW_VALUES for name, _ in prompt.values
+            ):
+                return False
+    return True
 
 
 def say_text(say: Say, catalogues: Mapping[str, Catalogue]) -> tuple[str, Catalogue]:

@@ -16,7 +16,7 @@ from ivr.dialog.actions import Dial, Enqueue, Gather, Hangup, Pause, Record, Red
 from ivr.dialog.events import Event
 from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
-from ivr.webhooks.twiml import RenderError, render_twiml
+from ivr.webhooks.twiml import RenderedTwiml, RenderError, render_twiml
 from tests.unit.call_driver import Call, FakeResolver, place
 
 
@@ -178,3 +178,59 @@ def test_menus_take_one_key_and_questions_of_digits_end_with_pound(catalogues):
 def test_an_unknown_prompt_is_an_error_not_silence(catalogues):
     with pytest.raises(RenderError, match=r"no\.such\.prompt"):
         render_twiml([Say("no.such.prompt")], catalogues=catalogues, urls=urls)
+
+
+class CountedUrls:
+    """Step URLs under a base, counting how often a document asked for one (a render)."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.asked = base, 0
+
+    def __call__(self, event: str, step: int) -> str:
+        self.asked += 1
+        return f"{self.base}/voice/step/{step}/{event}"
+
+
+OPTION = Say("menu.option", values=(("name", "Potholes"), ("key", "1")))  # the flow's words
+MENU = (
+    Gather(step=3, input=("dtmf",), num_digits=1, prompts=(Say("common.wait"), OPTION)),
+    Redirect(step=3, event="no_input"),
+)
+
+
+def test_a_document_every_caller_hears_alike_is_rendered_once(catalogues):
+    kept = RenderedTwiml(catalogues)
+    urls = CountedUrls("https://gw.example")
+    first = kept.render(MENU, urls, urls.base)
+    assert first == render_twiml(MENU, catalogues=catalogues, urls=CountedUrls(urls.base))
+    asked = urls.asked
+    assert kept.render(MENU, urls, urls.base) == first
+    assert urls.asked == asked  # the second caller's document was not rendered again
+    other = CountedUrls("https://other.example")
+    assert "https://other.example/voice/step/3/gather" in kept.render(MENU, other, other.base)
+
+
+def test_a_document_with_a_callers_own_words_is_rendered_every_time(catalogues):
+    read_back = Say("location.confirm", values=(("address", "438 Washington Street"),))
+    kept = RenderedTwiml(catalogues)
+    for actions in (
+        (Gather(step=5, input=("dtmf",), prompts=(read_back,)), Redirect(5, "no_input")),
+        (read_back, Redirect(step=5, event="redirect")),
+        (Dial(step=6, number="+16175550100"),),
+    ):
+        urls = CountedUrls("https://gw.example")
+        kept.render(actions, urls, urls.base)
+        asked = urls.asked
+        document = kept.render(actions, urls, urls.base)
+        assert urls.asked == 2 * asked  # rendered again: nothing of it was kept
+        assert document == render_twiml(actions, catalogues=catalogues, urls=urls)
+    assert kept.kept == 0
+
+
+def test_the_kept_documents_are_bounded(catalogues):
+    kept = RenderedTwiml(catalogues, size=3)
+    urls = CountedUrls("https://gw.example")
+    for step in range(10):
+        kept.render((Redirect(step=step, event="redirect"),), urls, urls.base)
+        assert kept.kept <= 3
+    assert kept.kept == 1  # emptied when full, then filled again

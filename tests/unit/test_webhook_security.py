@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Blueprint, Flask
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr.settings import Settings
 from ivr.webhooks.security import SignatureCheck, install_signature_check, require_twilio_signature
@@ -187,3 +188,29 @@ def test_the_check_is_built_from_the_settings(
 
 def test_the_auth_token_stays_out_of_the_repr() -> None:
     assert TOKEN not in repr(SignatureCheck(auth_token=TOKEN))
+
+
+def test_a_name_given_twice_is_signed_over_both_of_its_values() -> None:
+    # The check reads every value of a name (Twilio signs them all, sorted): a form with a
+    # name twice passes only with the signature over both.
+    client = make_app(SignatureCheck(auth_token=TOKEN)).test_client()
+    url = "http://localhost/twilio/voice/gather"
+    form = MultiDict([*FORM.items(), ("Digits", "2")])
+    good = RequestValidator(TOKEN).compute_signature(url, form)
+    body = urlencode(list(form.items(multi=True)))
+    plain = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post(url, data=body, headers={**plain, "X-Twilio-Signature": good})
+    assert response.status_code == 200
+    only_first = sign(url, FORM)
+    response = client.post(url, data=body, headers={**plain, "X-Twilio-Signature": only_first})
+    assert response.status_code == 403
+
+
+def test_a_signature_over_the_url_with_its_port_passes_when_the_request_had_none() -> None:
+    # Twilio may sign the URL with the scheme's port written out; the request arrives
+    # without it, so the first HMAC (over the URL as built) fails and the library's check of
+    # both forms decides.
+    client = make_app(SignatureCheck(auth_token=TOKEN)).test_client()
+    headers = {"X-Twilio-Signature": sign("http://localhost:80/twilio/voice/gather", FORM)}
+    response = client.post("http://localhost/twilio/voice/gather", data=FORM, headers=headers)
+    assert response.status_code == 200
