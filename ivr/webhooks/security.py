@@ -100,12 +100,11 @@ class SignatureCheck:
         Only when it does not match, or the body is signed by its hash, does ``validate`` decide."""
         validator = self._validator
         url = self.signed_url(req)
-        params: Any
         # A body signed by its hash; an empty ``bodySHA256`` is no hash (the twilio library
         # would then treat the body text as a form and fail).
         if req.args.get("bodySHA256"):
             return validator.validate(url, req.get_data(as_text=True), signature)
-        params = _FormForSigning(req.form) if req.method == "POST" else {}
+        params: Any = _FormForSigning(req.form) if req.method == "POST" else {}
         if compare(validator.compute_signature(url, params), signature):
             return True
         return validator.validate(url, params, signature)

@@ -92,12 +92,12 @@ class RenderedTwiml:
     def render(self, actions: tuple[Action, ...], urls: StepUrls, base: str) -> str:
         """The document for ``actions`` with ``urls`` (whose URLs depend on ``base`` and the
         step alone), kept when it may be (see the class's docstring)."""
-        if not _keepable(actions):
-            return render_twiml(actions, catalogues=self._catalogues, urls=urls)
         key = (base, actions)
-        found = self._kept.get(key)
-        if found is None:
-            found = render_twiml(actions, catalogues=self._catalogues, urls=urls)
+        found = self._kept.get(key)  # only a keepable document is ever kept
+        if found is not None:
+            return found
+        found = render_twiml(actions, catalogues=self._catalogues, urls=urls)
+        if _keepable(actions):
             if len(self._kept) >= self._size:
                 self._kept.clear()
             self._kept[key] = found
