@@ -1,6 +1,8 @@
 """The yardstick of the load benchmarks: a bare Flask app answering every webhook with one fixed
 ``<Gather>``, run under the gunicorn options ``ivr serve`` uses; and the small helpers both
-benchmarks need to start servers on 127.0.0.1.
+benchmarks need to start servers on 127.0.0.1. With ``--app floor`` the same command serves
+the storm's second yardstick, the floor app (``floor_app``: the signature, the form and one
+transaction on the store of ``IVR_DATABASE_URL``), under the same options.
 
 ``serve_options()`` reads those options from ``ivr.serve`` at run time
 (``gunicorn_options``, given the workers and threads the ``ivr serve`` command passes by
@@ -97,10 +99,10 @@ def wait_ready(
     raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
 
 
-def start_bare_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The bare app under ``ivr serve``'s gunicorn options for the ``IVR_*`` settings of
-    ``env``, in a process of its own."""
-    command = [sys.executable, "-m", "benchmarks.bare_server", "--port", str(port)]
+def start_bare_server(port: int, env: dict[str, str], app: str = "bare") -> subprocess.Popen[bytes]:
+    """The bare app (or the floor app: ``app="floor"``) under ``ivr serve``'s gunicorn options
+    for the ``IVR_*`` settings of ``env``, in a process of its own."""
+    command = [sys.executable, "-m", "benchmarks.bare_server", "--port", str(port), "--app", app]
     root = str(Path(__file__).resolve().parent.parent)
     env = {**env, "PYTHONPATH": root}
     process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
@@ -113,9 +115,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="the bare Flask app under ivr serve's options")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--app", choices=("bare", "floor"), default="bare")
     args = parser.parse_args()
     settings = Settings.from_env().replace(host="127.0.0.1", port=args.port)
     options, _source = serve_options(settings)
+
+    def make_app() -> Flask:
+        if args.app == "bare":
+            return bare_app()
+        from benchmarks.floor_app import floor_app
+
+        threads = int(options.get("threads") or 8)
+        return floor_app(settings.database_url, settings.twilio_auth_token, threads)
 
     class Bare(BaseApplication):
         def load_config(self) -> None:
@@ -123,7 +134,7 @@ def main() -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            return bare_app()
+            return make_app()
 
     Bare().run()
 

@@ -15,7 +15,10 @@ call (``--pace 1``; smaller is faster): every ``<Say>`` takes its words at 150 a
 before each answer. ``--audio-share`` of the callers say the place and the description in a
 synthetic voice (synthesised before the storm); the rest key the place. The same webhooks
 (the same forms, after the same gaps) then go to the bare app (``bare_server``), which answers
-each with one fixed ``<Gather>``. Everything is drawn with ``--seed``.
+each with one fixed ``<Gather>``, and then to the floor app (``floor_app``), which checks each
+one's signature, reads its form and keeps the call's state in one transaction on the same
+database before it answers the same ``<Gather>``: the least any gateway must do per step.
+Everything is drawn with ``--seed``.
 
 The figures:
 
@@ -26,8 +29,9 @@ The figures:
   transcript (menus, questions, lookups, jobs of milliseconds such as the duplicate search,
   filing, callbacks), and apart from them those that do (a recording's action, and the
   redirects after it until the caller is asked something); the bare app's, over all its
-  webhooks; and gateway/bare for each percentile. The gateway's are also given per URL path
-  (p50/p99; the six slowest printed), to show where its tail is.
+  webhooks; and gateway/bare for each percentile; the floor app's, with gateway/floor and
+  floor/bare (how much of the distance from the bare app any gateway must cover). The gateway's are
+  also given per URL path (p50/p99; the six slowest printed), to show where its tail is.
 - read-back: end of the caller's recorded speech (the ``<Record>`` silence timeout counted,
   as ``speech_calls_eval.Timer`` counts it) to the answer that reads the place back, p50/p95.
 - reports filed (of calls), and the outbox's rows by status once delivery settled (60 s at
@@ -167,6 +171,27 @@ def filed_sids(database_url: str, call_sids: list[str]) -> set[str]:
         engine.dispose()
 
 
+def replay(
+    outcomes: Sequence[CallOutcome], app: str, env: dict[str, str], pace: float
+) -> tuple[list[Webhook], float]:
+    """The storm's webhooks sent again, at the same times, to ``app`` (``bare_server``'s bare
+    or floor app) under the gateway's server options; its webhooks and the wall time taken."""
+    port = free_port()
+    server = start_bare_server(port, env, app)
+    try:
+        url = f"http://127.0.0.1:{port}/voice"
+        began = time.perf_counter() + 0.5
+        with shared_transport(len(outcomes)) as transport:
+            replays = all_at_once(
+                len(outcomes),
+                lambda i: replay_call(outcomes[i], url, TOKEN, transport, pace, began),
+            )
+        return [w for r in replays for w in r], time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the storm and the bare app's replay; the figures (see the module's docstring)."""
     city = CITIES[args.city]
@@ -215,29 +240,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             filed = filed_sids(url, sids)
         if args.keep_log:  # the access log's durations: the app's own time of each webhook
             shutil.copyfile(Path(folder) / "serve.log", args.keep_log)
+        # The replays run on the store the gateway used (the floor app writes its own table).
         print(f"storm over in {storm_seconds:.0f} s; the bare app now", flush=True)
-        bare_port = free_port()
-        bare = start_bare_server(bare_port, env)
-        try:
-            bare_url = f"http://127.0.0.1:{bare_port}/voice"
-            bare_began = time.perf_counter() + 0.5
-            with shared_transport(len(calls)) as transport:
-                replays = all_at_once(
-                    len(calls),
-                    lambda i: replay_call(
-                        outcomes[i], bare_url, TOKEN, transport, args.pace, bare_began
-                    ),
-                )
-            bare_seconds = time.perf_counter() - bare_began
-        finally:
-            bare.terminate()
-            bare.wait(30)
+        bare_hooks, bare_seconds = replay(outcomes, "bare", env, args.pace)
+        print("the floor app now", flush=True)
+        floor_hooks, floor_seconds = replay(outcomes, "floor", env, args.pace)
     steps = [w for o in outcomes for w in o.webhooks if not w.transcript]
     waits = [w for o in outcomes for w in o.webhooks if w.transcript]
-    bare_hooks = [w for r in replays for w in r]
     points = (50, 95, 99)
     ours = percentiles([w.seconds for w in steps], points)
     theirs = percentiles([w.seconds for w in bare_hooks], points)
+    floor = percentiles([w.seconds for w in floor_hooks], points)
     return {
         "calls": len(calls),
         "audio_calls": sum(1 for c in calls if c.voice),
@@ -255,6 +268,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "bare_webhook_ms": theirs,
         "bare_errors": sum(1 for w in bare_hooks if w.status is None or w.status >= 300),
         "ratio_gateway_to_bare": {k: ratio(v, theirs[k]) for k, v in ours.items()},
+        "floor_webhook_ms": floor,
+        "floor_errors": sum(1 for w in floor_hooks if w.status is None or w.status >= 300),
+        "ratio_gateway_to_floor": {k: ratio(v, floor[k]) for k, v in ours.items()},
+        "ratio_floor_to_bare": {k: ratio(v, theirs[k]) for k, v in floor.items()},
         "read_back_ms": percentiles([s for o in outcomes for s in o.read_backs], (50, 95)),
         "read_backs": sum(len(o.read_backs) for o in outcomes),
         "reports_filed": reports,
@@ -266,6 +283,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "storm_seconds": round(storm_seconds, 1),
         "requests_per_second": round((len(steps) + len(waits)) / storm_seconds, 1),
         "bare_requests_per_second": round(len(bare_hooks) / bare_seconds, 1),
+        "floor_requests_per_second": round(len(floor_hooks) / floor_seconds, 1),
         # the scalar settings only: logconfig_dict names its formatter class (not JSON)
         "server": {
             k: v for k, v in options.items() if k != "bind" and isinstance(v, str | int | float)
@@ -305,12 +323,15 @@ def print_figures(f: dict[str, Any]) -> None:
     )
     print(f"bare app webhooks: {_ms(f['bare_webhook_ms'])} ms (errors {f['bare_errors']})")
     print(f"gateway / bare: {f['ratio_gateway_to_bare']}")
+    print(f"floor app webhooks: {_ms(f['floor_webhook_ms'])} ms (errors {f['floor_errors']})")
+    print(f"gateway / floor: {f['ratio_gateway_to_floor']}")
+    print(f"floor / bare: {f['ratio_floor_to_bare']}")
     print(f"read-back after the end of speech ({f['read_backs']}): {_ms(f['read_back_ms'])} ms")
     print(f"reports filed {f['reports_filed']} of {f['calls']}; outbox {f['outbox']}")
     print(
         f"gateway tree: {f['gateway_cpu_seconds']} CPU s over {f['storm_seconds']} s, peak RSS "
         f"{f['gateway_peak_rss_mib']} MiB; {f['requests_per_second']} req/s "
-        f"(bare {f['bare_requests_per_second']} req/s)"
+        f"(bare {f['bare_requests_per_second']}, floor {f['floor_requests_per_second']} req/s)"
     )
 
 

@@ -1,6 +1,7 @@
 """The storm benchmark's machinery on a few calls, so that it cannot rot unnoticed: ``ivr serve``
 started as a city starts it, keypad callers placed without pacing, the same webhooks replayed
-to the bare app; every call must end with its report filed at the embedded endpoint."""
+to the bare app and to the floor app; every call must end with its report filed at the
+embedded endpoint."""
 
 from __future__ import annotations
 
@@ -21,4 +22,5 @@ def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
     assert figures["errors"] == 0
     assert figures["ended_by"] == {"gateway": 3}
     assert figures["bare_errors"] == 0
+    assert figures["floor_errors"] == 0  # each replayed webhook's signature held, its row kept
     assert figures["server"]["worker_class"] == "gthread"
