@@ -395,38 +395,17 @@ class Runtime:
         )
 
     def _outbox_rounds(self) -> list[Round]:
-        from ivr.followup.expectations import ExpectationWords
-        from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
-        from ivr.outbox.tokens import exchange_tokens
-        from ivr.outbox.worker import deliver_due, outbox_policy
+        """Reports delivered, batch tokens exchanged, texts sent (``ivr.outbox.rounds``)."""
+        from ivr.outbox.rounds import outbox_rounds
 
-        settings, sessions, clock = self.settings, self.sessions, self.clock
-        policy, city = outbox_policy(settings), self.city
-        # A city's own CRM is asked for its expected date after filing; the embedded
-        # endpoint's is read from its own table (ivr.followup.expectations).
-        read_expected = bool(settings.open311_endpoint)
-        rounds: list[Round] = [
-            lambda: (
-                deliver_due(
-                    sessions, city, clock=clock, policy=policy, read_expected=read_expected
-                ).done
-            ),
-            lambda: exchange_tokens(
-                sessions,
-                city,
-                backoff=policy.backoff,
-                clock=clock,
-                max_checks=settings.outbox_token_checks,
-            ),
-        ]
-        if settings.sms_from:
-            send = TwilioTexts(self.twilio(), settings.sms_from)
-            words = ExpectationWords.of(settings, self.catalogues)
-            content = TextContent(
-                self.catalogues, settings.status_link, settings.public_base_url, words
-            )
-            rounds.append(lambda: send_due_texts(sessions, send, content, clock=clock).done)
-        return rounds
+        return outbox_rounds(
+            self.settings,
+            self.sessions,
+            self.city,
+            self.catalogues,
+            clock=self.clock,
+            twilio=self.twilio,
+        )
 
 
 def current_runtime() -> Runtime:
