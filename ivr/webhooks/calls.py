@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +62,7 @@ from ivr.followup.caller_numbers import textable_number
 from ivr.jobs.queue import add_jobs
 from ivr.outbox.queue import Delivery, delivery_for_call
 from ivr.recordings.ready import recording_ready
+from ivr.store import driver
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import flush_commits
 from ivr.webhooks.call_rows import (
@@ -82,7 +83,7 @@ log = logging.getLogger(__name__)
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
-COMMIT_WITHOUT_WAITING = text("SET LOCAL synchronous_commit TO OFF")  # PostgreSQL only
+COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO OFF"  # PostgreSQL only
 Clock = Callable[[], datetime]
 
 
@@ -223,7 +224,9 @@ class CallDesk:
         row, outcome = planned
         if not (outcome.jobs or _ends_now(row, outcome)):
             return self._commit(connection, connection, call_sid, planned, now, began=False)
-        connection.rollback()  # the session begins and commits a transaction of its own
+        # The session begins and commits a transaction of its own; the read's was the driver's
+        # (on PostgreSQL, one that would not wait for the disk: call_rows).
+        driver.rollback(connection)
         with Session(bind=connection, expire_on_commit=False) as session:
             # session.connection() begins the session's transaction, which its commit ends.
             return self._commit(session, session.connection(), call_sid, planned, now, began=False)
@@ -243,28 +246,30 @@ class CallDesk:
         and the call's end (``began``: begun by the locked read). None, with nothing written,
         when another webhook of the call wrote first."""
         if isinstance(planned, Answer):
-            writer.rollback()  # nothing to write: the locked read's lock is given back
+            _end(writer, keep=False)  # nothing to write: the locked read's lock is given back
             return planned
         row, outcome = planned
         filed = False
         queued: tuple[str, ...] = ()  # the session adds them (_add_to_step)
+        # On PostgreSQL an unlocked read of a row said already not to wait for the disk.
+        waits = isinstance(writer, Session) or row.version is None
         try:
             if not began and self._sqlite:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                driver.run_sql(connection, "BEGIN IMMEDIATE")
             if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
-                writer.rollback()
+                _end(writer, keep=False)
                 return None
             if isinstance(writer, Session):
                 filed, queued = self._add_to_step(writer, call_sid, planned, now)
-            if not filed and self._postgres:
+            if not filed and self._postgres and waits:
                 # A step that files nothing does not wait for the disk (module docstring).
-                connection.execute(COMMIT_WITHOUT_WAITING)
-            writer.commit()
+                driver.run_sql(connection, COMMIT_WITHOUT_WAITING)
+            _end(writer, keep=True)
         except IntegrityError:
-            writer.rollback()  # another webhook started the same call first: its row is there
+            _end(writer, keep=False)  # another webhook started the same call first
             return None
         except BaseException:
-            writer.rollback()
+            _end(writer, keep=False)
             raise
         service = _submitted_service(outcome.jobs) if filed else ""
         state = outcome.state
@@ -381,6 +386,17 @@ class CallDesk:
         if self._context.texts and textable_number(caller):
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
+
+
+def _end(writer: Session | Connection, *, keep: bool) -> None:
+    """Commit (``keep``) or roll back a step's transaction: the session's, or the driver's on a
+    connection (call_rows' statements run on the driver: the connection never began one)."""
+    if isinstance(writer, Session):
+        (writer.commit if keep else writer.rollback)()
+    elif keep:
+        driver.commit(writer)
+    else:
+        driver.rollback(writer)
 
 
 def _ends_now(row: StepRow, outcome: Outcome) -> bool:  # the step ends a call not ended yet

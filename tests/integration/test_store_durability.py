@@ -11,10 +11,12 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Request, Response
 
@@ -45,7 +47,7 @@ FLOW = {
             "type": "record",
             "prompt": "description.ask",
             "store_as": "note",
-            "attempts": 1,
+            "attempts": 2,
             "after_last_attempt": "bye",
             "transitions": {"done": "file"},
         },
@@ -88,30 +90,47 @@ def test_sqlite_commits_wait_for_the_next_checkpoint_not_each_for_the_disk(
         engine.dispose()
 
 
+@pytest.fixture
+def commit_settings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """PostgreSQL's ``synchronous_commit`` as each commit of the driver found it: whether the
+    commit waited for the disk ("on") or not ("off"), however the transaction was begun
+    (through SQLAlchemy, or on the driver's cursor as a step's statements are)."""
+    found: list[str] = []
+    commit = psycopg.Connection.commit
+
+    def recording_commit(connection: psycopg.Connection[Any]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            row = cursor.fetchone()
+        found.append(str(row[0]) if row else "")
+        commit(connection)
+
+    monkeypatch.setattr(psycopg.Connection, "commit", recording_commit)
+    return found
+
+
 def test_the_step_that_files_a_report_is_on_the_disk_before_the_caller_hears_it(
-    sessions: sessionmaker[Session], synced: list[str]
+    sessions: sessionmaker[Session], synced: list[str], commit_settings: list[str]
 ) -> None:
     engine = sessions.kw["bind"]
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     library = load_flow_library(Settings())
     flow = flow_from_document(FLOW, "test")
     desk = CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues), city="Boston")
 
-    desk.advance("CA1", Event.start())
-    asked = list(statements)
+    desk.advance("CA1", Event.start())  # the call's row inserted: nothing filed
+    desk.advance("CA1", Event.no_input(step=1))  # asked again, on the row as read: nothing filed
     assert synced == []
-    statements.clear()
-    answer = desk.advance("CA1", Event.recording(RECORDING, 4.0, step=1))
+    stepped = list(commit_settings)
+    commit_settings.clear()
+    answer = desk.advance("CA1", Event.recording(RECORDING, 4.0, step=2))
 
     assert answer.filed
-    relaxed = "SET LOCAL synchronous_commit TO OFF"
     if engine.dialect.name == "sqlite":
         assert synced == [f"{engine.url.database}-wal"]
-    else:  # PostgreSQL: the filing step's commit waits for the disk, the question's did not
+    else:  # PostgreSQL: the filing step's commit waits for the disk, the questions' did not
         assert synced == []
-        assert relaxed in asked
-        assert relaxed not in statements
+        assert stepped == ["off", "off"]
+        assert commit_settings == ["on"]
 
 
 def test_a_request_filed_on_the_embedded_endpoint_is_on_the_disk_before_its_answer(

@@ -1,0 +1,172 @@
+"""SQLAlchemy Core statements run on the driver's own cursor, for the few statements every
+webhook runs (a call's step: its row read, its state written, the commit).
+
+For those, SQLAlchemy's execution path (an execution context per statement, the compiled
+cache's lookup, its events, the result's set-up) took more of a webhook's time than the
+database did (docs/serving.md, "Fewer round trips per webhook"). What stays SQLAlchemy's is
+everything that must agree with the rest of the gateway: the SQL is the Core statement's own,
+compiled once for the engine's dialect (its bind casts on PostgreSQL, its paramstyle); the
+parameters and the results go through the column types' own processors (JSON, datetimes), so a
+row written here reads the same through the ORM and back; the connection is the SQLAlchemy
+``Connection``'s, from its pool; and a driver's error is raised as SQLAlchemy's
+(``IntegrityError``, ``OperationalError`` …, the parameters hidden as the engine hides them),
+with the connection invalidated when the driver says it was lost, as SQLAlchemy does.
+
+Transactions begun here are the driver's: a ``Connection`` that did not begin one itself does
+not see them, so :func:`commit` and :func:`rollback` end them on the driver too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, cast
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+
+
+class DriverStatement:
+    """A Core statement compiled for one dialect, run on a connection's driver cursor."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        self.sql = str(compiled)
+        # Positional paramstyles (SQLite's ``?``) take the values in the SQL's order.
+        self._order: Sequence[str] | None = (
+            tuple(compiled.positiontup or ()) if compiled.positional else None
+        )
+        # Every parameter with its value fixed at compile time (``version + 1``'s one).
+        self._fixed = dict(compiled.construct_params(_check=False) or {})
+        binds = {name: compiled.binds[name] for name in self._fixed if name in compiled.binds}
+        self._binds: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self._binds[name] = process
+        columns = getattr(statement, "selected_columns", ())
+        self._results: tuple[Processor, ...] = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
+
+    def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters for ``given`` (by the statement's bind names)."""
+        values = dict(self._fixed)
+        values.update(given)
+        for name, process in self._binds.items():
+            values[name] = process(values[name])
+        if self._order is None:
+            return values
+        return tuple(values[name] for name in self._order)
+
+    def execute(self, connection: Connection, given: Mapping[str, Any]) -> Any:
+        """Run the statement; the driver's cursor (its ``rowcount``, its rows)."""
+        cursor = None
+        try:
+            cursor = connection.connection.cursor()
+            cursor.execute(self.sql, self.parameters(given))
+        except BaseException as error:
+            _close(cursor)
+            _raise_as_sqlalchemy(connection, self.sql, error, cursor)
+        return cursor
+
+    def first(self, connection: Connection, given: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The statement's first row, its values converted as SQLAlchemy would, or None."""
+        cursor = self.execute(connection, given)
+        try:
+            found = cursor.fetchone()
+        except BaseException as error:
+            _raise_as_sqlalchemy(connection, self.sql, error, cursor)
+        finally:
+            _close(cursor)
+        if found is None:
+            return None
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(found, self._results, strict=True)
+        )
+
+    def rowcount(self, connection: Connection, given: Mapping[str, Any]) -> int:
+        """Run the statement; how many rows it changed."""
+        cursor = self.execute(connection, given)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            _close(cursor)
+
+
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[ClauseElement, DriverStatement]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+    """``statement`` compiled for ``dialect``, once per dialect (an engine's lives with it)."""
+    compiled = _COMPILED.setdefault(dialect, {})
+    found = compiled.get(statement)
+    if found is None:
+        found = compiled[statement] = DriverStatement(statement, dialect)
+    return found
+
+
+def run_sql(connection: Connection, sql: str) -> None:
+    """Run SQL without parameters on the driver (``BEGIN IMMEDIATE``, a ``SET LOCAL``)."""
+    cursor = None
+    try:
+        cursor = connection.connection.cursor()
+        cursor.execute(sql)
+    except BaseException as error:
+        _raise_as_sqlalchemy(connection, sql, error, cursor)
+    finally:
+        _close(cursor)
+
+
+def commit(connection: Connection) -> None:
+    """Commit the driver's transaction on ``connection``."""
+    try:
+        connection.connection.commit()
+    except BaseException as error:
+        _raise_as_sqlalchemy(connection, "COMMIT", error, None)
+
+
+def rollback(connection: Connection) -> None:
+    """Roll the driver's transaction on ``connection`` back (nothing, when there is none)."""
+    try:
+        connection.connection.rollback()
+    except BaseException as error:
+        _raise_as_sqlalchemy(connection, "ROLLBACK", error, None)
+
+
+def _close(cursor: Any) -> None:
+    """Close a cursor, if there is one, whose connection may be gone already."""
+    if cursor is not None:
+        with contextlib.suppress(Exception):
+            cursor.close()
+
+
+def _raise_as_sqlalchemy(
+    connection: Connection, sql: str, error: BaseException, cursor: Any
+) -> NoReturn:
+    """Raise the driver's ``error`` as SQLAlchemy would; anything else (an interrupt) as it is."""
+    dialect = connection.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    if not isinstance(error, dbapi_error):
+        raise error
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(error)
+    raise DBAPIError.instance(
+        sql,
+        None,
+        error,
+        dbapi_error,
+        hide_parameters=True,
+        dialect=dialect,
+        connection_invalidated=lost,
+    ) from error

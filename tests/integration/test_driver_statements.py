@@ -1,0 +1,105 @@
+"""A call's step statements on the driver's cursor (ivr/store/driver.py), on SQLite and
+PostgreSQL: what they write reads back the same through the ORM, a driver's error arrives as
+SQLAlchemy's with the caller's data hidden, and a connection the database dropped is
+replaced, as SQLAlchemy's own execution does."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from flows.loader import flow_from_document
+from ivr.dialog.engine import start_call
+from ivr.store.call_tables import CallRecord
+from ivr.store.db import make_engine, make_sessionmaker
+from ivr.store.driver import driver_statement
+from ivr.webhooks.call_rows import READ_STEP, StepRow, peek_step_row, write_state
+
+NOW = datetime(2026, 12, 4, 18, 30, 15, 123456, tzinfo=UTC)
+CALLER = "+16175550123"
+FLOW = flow_from_document(
+    {
+        "name": "note",
+        "start": "bye",
+        "operator": "bye",
+        "languages": ["en"],
+        "states": {"bye": {"type": "hangup", "prompt": "common.goodbye"}},
+    },
+    "test",
+)
+
+
+@pytest.fixture
+def engine(migrated_url: str) -> Iterator[Engine]:
+    engine = make_engine(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+def started(engine: Engine, call_sid: str) -> None:
+    state = start_call(FLOW, call_sid)
+    with engine.connect() as connection:
+        row = StepRow(state.to_dict(), CALLER, None)
+        assert write_state(connection, call_sid, row, state, NOW, FLOW)
+        connection.connection.commit()
+
+
+def test_a_step_written_on_the_driver_reads_back_the_same_through_the_orm(engine: Engine) -> None:
+    started(engine, "CA1")
+    later = NOW + timedelta(seconds=7)
+    with engine.connect() as connection:
+        row = peek_step_row(connection, "CA1")
+        assert row is not None
+        assert (row.caller_number, row.ended_at, row.version) == (CALLER, None, 1)
+        state = dataclasses.replace(start_call(FLOW, "CA1"), step=3, language="es")
+        assert write_state(connection, "CA1", row, state, later, FLOW)
+        # The same version again: another webhook wrote first, nothing is written.
+        assert not write_state(connection, "CA1", row, state, later, FLOW)
+        connection.connection.commit()
+
+    with make_sessionmaker(engine)() as session:
+        call = session.get(CallRecord, "CA1")
+        assert call is not None
+        assert call.state == state.to_dict()
+        assert (call.step, call.language, call.version) == (3, "es", 2)
+        assert call.updated_at.replace(tzinfo=UTC) == later
+        assert call.started_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_call_inserted_twice_is_sqlalchemys_integrity_error_without_the_callers_number(
+    engine: Engine,
+) -> None:
+    started(engine, "CA2")
+    with pytest.raises(IntegrityError) as raised:
+        started(engine, "CA2")
+    assert CALLER not in str(raised.value)
+    with engine.connect() as connection:  # the pool's connections are still good
+        assert peek_step_row(connection, "CA2") is not None
+
+
+def test_a_connection_the_database_dropped_is_replaced(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
+    try:
+        started(engine, "CA3")
+        read = driver_statement(READ_STEP, engine.dialect)
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                connection.rollback()
+                with engine.connect() as other:
+                    other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            else:  # SQLite has no server to drop it: the driver's connection is closed
+                connection.connection.dbapi_connection.close()  # type: ignore[union-attr]
+            with pytest.raises(DBAPIError) as raised:
+                read.first(connection, {"sid": "CA3"})
+            assert raised.value.connection_invalidated
+        with engine.connect() as connection:  # a new connection from the pool
+            found = read.first(connection, {"sid": "CA3"})
+        assert found is not None and found[1] == CALLER
+    finally:
+        engine.dispose()
