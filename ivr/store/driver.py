@@ -26,6 +26,7 @@ from typing import Any, NoReturn, cast
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -141,6 +142,17 @@ def rollback(connection: Connection) -> None:
         connection.connection.rollback()
     except BaseException as error:
         _raise_as_sqlalchemy(connection, "ROLLBACK", error, None)
+
+
+def finish(writer: Session | Connection, *, keep: bool) -> None:
+    """Commit (``keep``) or roll back a transaction: a session's, or the driver's on a
+    connection whose statements ran here (the ``Connection`` never began one)."""
+    if isinstance(writer, Session):
+        (writer.commit if keep else writer.rollback)()
+    elif keep:
+        commit(writer)
+    else:
+        rollback(writer)
 
 
 def _close(cursor: Any) -> None:

@@ -21,8 +21,9 @@ first step; two first webhooks of one call racing, the second's insert fails and
 the row the first wrote. No process memory holds call state, so any worker can answer any
 webhook. The statements that read and write the row, file the report and end the call are
 :mod:`ivr.webhooks.call_rows`; reports and jobs added in the same step are ORM objects,
-flushed at the commit. Most steps add neither: they are written on the Core connection they
-were read on, with no ORM session (:meth:`CallDesk._write`).
+flushed at the commit. Most steps add neither: they are written on the connection they were
+read on, in a transaction of its driver's (:mod:`ivr.store.driver`), with no ORM session
+(:meth:`CallDesk._write`).
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
@@ -246,7 +247,7 @@ class CallDesk:
         and the call's end (``began``: begun by the locked read). None, with nothing written,
         when another webhook of the call wrote first."""
         if isinstance(planned, Answer):
-            _end(writer, keep=False)  # nothing to write: the locked read's lock is given back
+            driver.finish(writer, keep=False)  # nothing to write: the read's lock given back
             return planned
         row, outcome = planned
         filed = False
@@ -257,19 +258,19 @@ class CallDesk:
             if not began and self._sqlite:
                 driver.run_sql(connection, "BEGIN IMMEDIATE")
             if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
-                _end(writer, keep=False)
+                driver.finish(writer, keep=False)
                 return None
             if isinstance(writer, Session):
                 filed, queued = self._add_to_step(writer, call_sid, planned, now)
             if not filed and self._postgres and waits:
                 # A step that files nothing does not wait for the disk (module docstring).
                 driver.run_sql(connection, COMMIT_WITHOUT_WAITING)
-            _end(writer, keep=True)
+            driver.finish(writer, keep=True)
         except IntegrityError:
-            _end(writer, keep=False)  # another webhook started the same call first
+            driver.finish(writer, keep=False)  # another webhook started the same call first
             return None
         except BaseException:
-            _end(writer, keep=False)
+            driver.finish(writer, keep=False)
             raise
         service = _submitted_service(outcome.jobs) if filed else ""
         state = outcome.state
@@ -386,17 +387,6 @@ class CallDesk:
         if self._context.texts and textable_number(caller):
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
-
-
-def _end(writer: Session | Connection, *, keep: bool) -> None:
-    """Commit (``keep``) or roll back a step's transaction: the session's, or the driver's on a
-    connection (call_rows' statements run on the driver: the connection never began one)."""
-    if isinstance(writer, Session):
-        (writer.commit if keep else writer.rollback)()
-    elif keep:
-        driver.commit(writer)
-    else:
-        driver.rollback(writer)
 
 
 def _ends_now(row: StepRow, outcome: Outcome) -> bool:  # the step ends a call not ended yet
