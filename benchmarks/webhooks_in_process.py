@@ -24,15 +24,17 @@ import argparse
 import contextlib
 import cProfile
 import pstats
+import sqlite3
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
 
 from benchmarks.webhook_load import POTHOLE, TOKEN
 from ivr.app import create_app
@@ -57,23 +59,31 @@ class TimedWsgi(httpx.WSGITransport):
 
 class LockHolds:
     """Times SQLite's write lock from ``BEGIN IMMEDIATE`` done to the end of its transaction,
-    on every engine of this process."""
+    on every connection of this process's pools. SQLite's own trace of the statements it runs
+    is read (``set_trace_callback``, set at each checkout), not SQLAlchemy's events: a call
+    step's statements run on the driver's cursor (ivr/store/driver.py), which fires none."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
         self._taken: dict[int, float] = {}
-        event.listen(Engine, "after_cursor_execute", self._executed)
-        event.listen(Engine, "commit", self._ended)
-        event.listen(Engine, "rollback", self._ended)
+        event.listen(Pool, "checkout", self._checked_out)
 
-    def _executed(self, conn: Connection, _c: object, statement: str, *_: object) -> None:
-        if statement == "BEGIN IMMEDIATE":
-            self._taken[id(conn.connection.dbapi_connection)] = time.perf_counter()
+    def close(self) -> None:
+        """Stop tracing the connections checked out from now on."""
+        event.remove(Pool, "checkout", self._checked_out)
 
-    def _ended(self, conn: Connection) -> None:
-        taken = self._taken.pop(id(conn.connection.dbapi_connection), None)
-        if taken is not None:
-            self.seconds.append(time.perf_counter() - taken)
+    def _checked_out(self, dbapi_connection: Any, *_: object) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            key = id(dbapi_connection)
+            dbapi_connection.set_trace_callback(lambda sql: self._traced(key, sql))
+
+    def _traced(self, key: int, sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE":
+            self._taken[key] = time.perf_counter()
+        elif sql in ("COMMIT", "ROLLBACK"):
+            taken = self._taken.pop(key, None)
+            if taken is not None:
+                self.seconds.append(time.perf_counter() - taken)
 
 
 class BusyThread:
