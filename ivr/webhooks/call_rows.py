@@ -52,7 +52,9 @@ HUNG_UP = frozenset({"caller hung up", SWEPT})
 CALLS = cast(Table, CallRecord.__table__)
 STEP_COLUMNS = (CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at, CALLS.c.version)
 READ_STEP = select(*STEP_COLUMNS).where(CALLS.c.call_sid == bindparam("sid"))
-# PostgreSQL: the same, the transaction it opens committed without waiting (the docstring).
+# PostgreSQL: a transaction that commits without waiting for the disk (the docstring): said
+# on its own, or by the step's read itself.
+COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO OFF"
 READ_STEP_NOT_WAITING = select(
     *STEP_COLUMNS, func.set_config("synchronous_commit", "off", True)
 ).where(CALLS.c.call_sid == bindparam("sid"))

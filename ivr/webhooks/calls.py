@@ -68,6 +68,7 @@ from ivr.store.call_tables import CallRecord
 from ivr.store.db import flush_commits
 from ivr.webhooks.call_rows import (
     CALLS,
+    COMMIT_WITHOUT_WAITING,
     STEP_COLUMNS,
     SWEPT,
     StepRow,
@@ -84,7 +85,6 @@ log = logging.getLogger(__name__)
 # Steps retried after looking an address up outside the lock, before a lookup is allowed under
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
-COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO OFF"  # PostgreSQL only
 Clock = Callable[[], datetime]
 
 
