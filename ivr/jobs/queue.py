@@ -2,7 +2,10 @@
 
 ``add_jobs`` runs inside the transaction that saves the call step which asked for the jobs, so
 a job exists exactly when its step does. A job whose key is already queued is not added again
-(a Twilio retry of a step is replayed without jobs, but a second process may still race).
+(a Twilio retry of a step is replayed without jobs, but a second process may still race: the
+key is unique, and the step that loses is redone). Its two statements run on the driver's
+cursor (:mod:`ivr.store.driver`), as the step's own do: a step that queues a job then needs no
+ORM session, whose unit of work cost it more than its statements (docs/serving.md).
 """
 
 from __future__ import annotations
@@ -10,17 +13,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from ivr.dialog.actions import Job
+from ivr.store.driver import driver_statement
 from ivr.store.job_tables import JobRecord
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 # Built once: a statement built per job costs more than the query (see ivr.webhooks.call_rows).
-_QUEUED = select(JobRecord.id).where(JobRecord.key == bindparam("key"))
+JOBS = cast(Table, JobRecord.__table__)
+_QUEUED = select(JOBS.c.id).where(JOBS.c.key == bindparam("key"))
+_NEW_JOB_COLUMNS = (
+    *("key", "name", "call_sid", "data", "status", "priority", "attempts"),
+    *("next_attempt_at", "last_error", "created_at", "updated_at"),
+)
+_INSERT_JOB = insert(JOBS).values(
+    {name: bindparam(name, type_=JOBS.c[name].type) for name in _NEW_JOB_COLUMNS}
+)
 
 
 @dataclass(frozen=True)
@@ -36,31 +48,31 @@ class JobRequest:
 
 
 def add_jobs(
-    session: Session, jobs: Iterable[Job], *, call_sid: str | None, now: datetime
+    connection: Connection, jobs: Iterable[Job], *, call_sid: str | None, now: datetime
 ) -> list[str]:
-    """Add each job not queued before to ``session`` (the caller commits); their keys."""
+    """Insert each job not queued before, in the transaction open on ``connection`` (the
+    caller commits it); their keys."""
+    queued = driver_statement(_QUEUED, connection.dialect)
+    insert_job = driver_statement(_INSERT_JOB, connection.dialect)
     added = []
     for job in jobs:
-        if session.connection().execute(_QUEUED, {"key": job.key}).first() is not None:
+        if queued.first(connection, {"key": job.key}) is not None:
             continue
-        session.add(
-            JobRecord(
-                key=job.key,
-                name=job.name,
-                call_sid=call_sid,
-                data=dict(job.data),
-                status=PENDING,
-                priority=job.priority,
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        new_job = {
+            "key": job.key,
+            "name": job.name,
+            "call_sid": call_sid,
+            "data": dict(job.data),
+            "status": PENDING,
+            "priority": job.priority,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert_job.rowcount(connection, new_job)
         added.append(job.key)
-    if added:
-        session.flush()
     return added
 
 

@@ -20,10 +20,11 @@ webhook's latency under load is made of (docs/serving.md). A new call's row is i
 first step; two first webhooks of one call racing, the second's insert fails and it steps on
 the row the first wrote. No process memory holds call state, so any worker can answer any
 webhook. The statements that read and write the row, file the report and end the call are
-:mod:`ivr.webhooks.call_rows`; reports and jobs added in the same step are ORM objects,
-flushed at the commit. Most steps add neither: they are written on the connection they were
-read on, in a transaction of its driver's (:mod:`ivr.store.driver`), with no ORM session
-(:meth:`CallDesk._write`).
+:mod:`ivr.webhooks.call_rows`, and the jobs a step queues :func:`ivr.jobs.queue.add_jobs`.
+A step that files no report and does not end the call (all but one or two of a call's) is
+written on the connection it was read on, in a transaction of its driver's
+(:mod:`ivr.store.driver`), with no ORM session; the report, its outbox row and the call's
+end are ORM work, in a session on that connection (:meth:`CallDesk._write`).
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
@@ -218,12 +219,12 @@ class CallDesk:
     def _write(
         self, connection: Connection, call_sid: str, planned: _Planned, now: datetime
     ) -> Answer | None:
-        """Write a step planned on a row read with no lock. A step that only changes the call's
-        state (most) is written on the connection, with no ORM session (its bookkeeping cost
-        more than the statements); one that files, queues jobs or ends the call, through a
-        session on the same connection."""
+        """Write a step planned on a row read with no lock. A step that changes the call's
+        state and queues jobs (most) is written on the connection, with no ORM session (its
+        bookkeeping cost more than the statements); one that files or ends the call, through
+        a session on the same connection."""
         row, outcome = planned
-        if not (outcome.jobs or _ends_now(row, outcome)):
+        if not (_files(outcome) or _ends_now(row, outcome)):
             return self._commit(connection, connection, call_sid, planned, now, began=False)
         # The session begins and commits a transaction of its own; the read's was the driver's
         # (on PostgreSQL, one that would not wait for the disk: call_rows).
@@ -243,15 +244,14 @@ class CallDesk:
         began: bool,
     ) -> Answer | None:
         """Write a planned step in one transaction on ``connection``, committed or rolled back
-        through ``writer``: the connection, or a session on it that adds the report, the jobs
-        and the call's end (``began``: begun by the locked read). None, with nothing written,
-        when another webhook of the call wrote first."""
+        through ``writer``: the connection, or a session on it that adds the report and the
+        call's end (``began``: begun by the locked read). None, with nothing written, when
+        another webhook of the call wrote first."""
         if isinstance(planned, Answer):
             driver.finish(writer, keep=False)  # nothing to write: the read's lock given back
             return planned
         row, outcome = planned
         filed = False
-        queued: tuple[str, ...] = ()  # the session adds them (_add_to_step)
         # On PostgreSQL an unlocked read of a row said already not to wait for the disk.
         waits = isinstance(writer, Session) or row.version is None
         try:
@@ -260,38 +260,40 @@ class CallDesk:
             if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
                 driver.finish(writer, keep=False)
                 return None
+            later = [job for job in outcome.jobs if not job.with_step]
+            added = set(add_jobs(connection, later, call_sid=call_sid, now=now))
             if isinstance(writer, Session):
-                filed, queued = self._add_to_step(writer, call_sid, planned, now)
+                filed = self._file_and_end(writer, call_sid, planned, now)
             if not filed and self._postgres and waits:
                 # A step that files nothing does not wait for the disk (module docstring).
                 driver.run_sql(connection, COMMIT_WITHOUT_WAITING)
             driver.finish(writer, keep=True)
         except IntegrityError:
-            driver.finish(writer, keep=False)  # another webhook started the same call first
+            # Another webhook started the same call first, or queued the same job.
+            driver.finish(writer, keep=False)
             return None
         except BaseException:
             driver.finish(writer, keep=False)
             raise
         service = _submitted_service(outcome.jobs) if filed else ""
+        queued = tuple(job.name for job in later if job.key in added)
         state = outcome.state
         return Answer(outcome.actions, state.language, filed, queued=queued, service_code=service)
 
-    def _add_to_step(
+    def _file_and_end(
         self, session: Session, call_sid: str, planned: _Planned, now: datetime
-    ) -> tuple[bool, tuple[str, ...]]:
-        """The report, the jobs and the call's end a step asks for, in its transaction:
-        whether a report was filed, and the names of the jobs queued."""
+    ) -> bool:
+        """The report and the call's end a step asks for, in its transaction: whether a
+        report was filed."""
         row, outcome = planned
         filed = any(
             file_report(session, job, now, row.caller_number, city=self._city, region=self._region)
             for job in outcome.jobs
             if job.with_step
         )
-        later = [job for job in outcome.jobs if not job.with_step]
-        added = set(add_jobs(session, later, call_sid=call_sid, now=now))
         if _ends_now(row, outcome):
             end_call(session, call_sid, outcome.state, now, self._flow)
-        return filed, tuple(job.name for job in later if job.key in added)
+        return filed
 
     def state(self, call_sid: str) -> CallState | None:
         """The call's state as it stands (read only, no lock); None for an unknown call."""
@@ -387,6 +389,10 @@ class CallDesk:
         if self._context.texts and textable_number(caller):
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
+
+
+def _files(outcome: Outcome) -> bool:  # the step files the call's report
+    return any(job.with_step for job in outcome.jobs)
 
 
 def _ends_now(row: StepRow, outcome: Outcome) -> bool:  # the step ends a call not ended yet

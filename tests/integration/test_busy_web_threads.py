@@ -102,7 +102,7 @@ def test_duplicate_search_answers_while_every_web_thread_is_busy(served: tuple[s
         query = {"service_code": "21", "lat": NEARBY[0], "lon": NEARBY[1], "language": "en"}
         with sessions() as session, session.begin():
             add_jobs(
-                session,
+                session.connection(),
                 [Job(name=DUPLICATES_JOB, key="busy-threads-duplicates", step=1, data=query)],
                 call_sid=None,
                 now=datetime.now(UTC),

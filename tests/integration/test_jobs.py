@@ -175,7 +175,7 @@ def test_a_web_process_leaves_recordings_to_the_recognition_workers(
     clock = Clock()
     with sessions() as session, session.begin():
         add_jobs(
-            session,
+            session.connection(),
             [Job(name="find_duplicates", key="CA5-duplicates", step=2, data={})],
             call_sid=None,
             now=NOW,
@@ -201,13 +201,13 @@ def test_a_place_to_read_back_is_transcribed_before_an_earlier_description(
     earlier, whose transcript is needed only when the report is filed."""
     with sessions() as session, session.begin():
         add_jobs(
-            session,
+            session.connection(),
             [Job(name="transcribe", key="CA6-description", step=3, data={})],
             call_sid=None,
             now=NOW,
         )
         add_jobs(
-            session,
+            session.connection(),
             [Job(name="transcribe", key="CA7-address", step=2, data={}, priority=WAITED_ON)],
             call_sid=None,
             now=NOW + timedelta(seconds=5),
