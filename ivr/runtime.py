@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ivr.addresses.keyed_streets import KeyedStreets
     from ivr.addresses.types import AddressResolver
     from ivr.dashboard.context import StaffState
+    from ivr.dialog.events import Event
     from ivr.dialog.flow_library import FlowLibrary
     from ivr.handoff.book import HandoffBook
     from ivr.handoff.desk import HandoffDesk
@@ -374,7 +375,7 @@ class Runtime:
             run_due_jobs,
             self.sessions,
             self.job_handlers,
-            self.desk.report_job,
+            self._report_job,
             clock=self.clock,
             kinds=self.job_kinds,
         )
@@ -385,6 +386,12 @@ class Runtime:
             WorkLoop("jobs", [jobs], threads=2, interval=0.5),
             WorkLoop("housekeeping", self._housekeeping_rounds(), threads=1, interval=60.0),
         )
+
+    def _report_job(self, call_sid: str, event: Event) -> None:
+        """A job's result, applied to its call; a webhook of this process holding for it is
+        woken at once (ivr.webhooks.holding), not at the hold watcher's next look."""
+        self.desk.report_job(call_sid, event)
+        self.hold_slots.look_now()
 
     def _housekeeping_rounds(self) -> list[Round]:
         """Stale calls ended and, with ``IVR_RETENTION_DAYS``, old personal data erased."""

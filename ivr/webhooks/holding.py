@@ -14,13 +14,17 @@ Waiting must cost nothing scarce:
   of the process asks, every 50 ms, which of the held calls still wait (one query for all of
   them) and wakes the holders whose result is in. Twenty callers waiting cost 20 queries a
   second, not 400. The watcher runs only while someone holds.
+- **Time.** A job of milliseconds (the duplicate search) is run by this process's own job
+  threads, which say so when its result is in (:meth:`HoldSlots.look_now`): the watcher then
+  looks at once instead of at its next tick, and so it does when a hold begins (the result may
+  be in already). A held caller waits for the job, not for the watcher's 50 ms; the period is
+  left for what another process does (a transcript, from a recognition worker).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ class HoldSlots:
         self._lock = threading.Lock()
         self._held: dict[str, list[threading.Event]] = {}
         self._watcher: threading.Thread | None = None
+        self._look = threading.Event()  # set: the watcher looks now, not at its next tick
 
     @classmethod
     def for_threads(cls, threads: int, seconds: float, still_waiting: StillWaiting) -> HoldSlots:
@@ -62,6 +67,7 @@ class HoldSlots:
                         target=self._watch, name="voice311-hold-watcher", daemon=True
                     )
                     self._watcher.start()
+            self._look.set()  # the result may be in already
             return ready.wait(self.seconds)
         finally:
             with self._lock:
@@ -72,9 +78,14 @@ class HoldSlots:
                     self._held.pop(call_sid, None)
             self._slots.release()
 
+    def look_now(self) -> None:
+        """A result came in (a job of this process ran): the watcher looks at once."""
+        self._look.set()
+
     def _watch(self) -> None:
         while True:
-            time.sleep(POLL_SECONDS)
+            self._look.wait(POLL_SECONDS)
+            self._look.clear()
             with self._lock:
                 calls = frozenset(self._held)
                 if not calls:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from ivr.webhooks import holding
 from ivr.webhooks.holding import HoldSlots
 
 
@@ -59,6 +62,32 @@ def test_one_question_covers_every_held_call() -> None:
         holder.join(5)
         assert not holder.is_alive()
     assert frozenset({"CA1", "CA2", "CA3"}) in calls.asked
+
+
+def test_a_result_in_before_the_hold_begins_ends_it_at_the_first_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The duplicate search may be done before its caller's webhook begins to hold: the
+    watcher looks at once, not after its period (here longer than the hold itself)."""
+    monkeypatch.setattr(holding, "POLL_SECONDS", 60.0)
+    assert HoldSlots(2, seconds=10, still_waiting=Calls()).hold("CA1")
+
+
+def test_a_job_of_this_process_wakes_its_holder_without_waiting_for_the_watcher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(holding, "POLL_SECONDS", 60.0)
+    calls = Calls("CA1")
+    slots = HoldSlots(2, seconds=30, still_waiting=calls)
+    held: list[bool] = []
+    holder = threading.Thread(target=lambda: held.append(slots.hold("CA1")))
+    holder.start()
+    while not calls.asked:  # the first look, as the hold began: still waiting
+        threading.Event().wait(0.01)
+    calls.waiting.clear()  # the job's result is applied to the call ...
+    slots.look_now()  # ... and the job thread says so
+    holder.join(10)
+    assert not holder.is_alive() and held == [True]
 
 
 def test_three_quarters_of_the_threads_may_hold() -> None:
