@@ -11,51 +11,63 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, update
 
 from ivr.followup.caller_numbers import textable_number
 from ivr.followup.me_too import duplicate_of
 from ivr.store.call_tables import ReportRecord
+from ivr.store.driver import driver_statement, insert_of
 from ivr.store.text_tables import TextRecord
 
 WAITING, SENDING, SENT, FAILED = "waiting", "sending", "sent", "failed"
 CONSENT_SLOT = "text_consent"
 
 
+_REPORTS = cast(Table, ReportRecord.__table__)
+_JOINED = (
+    update(_REPORTS)
+    .where(_REPORTS.c.id == bindparam("report_id"))
+    .values(duplicate_of=bindparam("duplicate_of", type_=_REPORTS.c.duplicate_of.type))
+)
+_NEW_TEXT_COLUMNS = (
+    *("report_id", "phone_number", "language", "status", "attempts", "next_attempt_at"),
+    *("message_sid", "last_error", "created_at", "updated_at"),
+)
+_INSERT_TEXT = insert_of(cast(Table, TextRecord.__table__), _NEW_TEXT_COLUMNS)
+
+
 def record_follow_up(
-    session: Session,
+    connection: Connection,
     report_id: int,
     data: Mapping[str, Any],
     *,
     caller_number: str | None,
     now: datetime,
 ) -> bool:
-    """Keep the "me too" on the report, and queue the text the caller agreed to (the caller
-    commits). True when a text was queued."""
+    """Keep the "me too" on the report, and queue the text the caller agreed to, in the
+    transaction open on ``connection`` (the caller commits it; the statements run on the
+    driver's cursor, as the report's own insert does). True when a text was queued."""
     slots = data.get("slots") or {}
     duplicate = duplicate_of(slots)
     if duplicate is not None:
-        report = session.get(ReportRecord, report_id)
-        if report is not None:
-            report.duplicate_of = duplicate
+        joined = {"report_id": report_id, "duplicate_of": duplicate}
+        driver_statement(_JOINED, connection.dialect).rowcount(connection, joined)
     number = textable_number(caller_number)
     if slots.get(CONSENT_SLOT) != "yes" or number is None:
         return False
-    session.add(
-        TextRecord(
-            report_id=report_id,
-            phone_number=number,
-            language=str(data.get("language") or "en"),
-            status=WAITING,
-            attempts=0,
-            next_attempt_at=now,
-            message_sid=None,
-            last_error="",
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    session.flush()
+    text = {
+        "report_id": report_id,
+        "phone_number": number,
+        "language": str(data.get("language") or "en"),
+        "status": WAITING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "message_sid": None,
+        "last_error": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    driver_statement(_INSERT_TEXT, connection.dialect).rowcount(connection, text)
     return True

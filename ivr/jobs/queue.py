@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from ivr.dialog.actions import Job
-from ivr.store.driver import driver_statement
+from ivr.store.driver import driver_statement, insert_of
 from ivr.store.job_tables import JobRecord
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
@@ -30,9 +30,7 @@ _NEW_JOB_COLUMNS = (
     *("key", "name", "call_sid", "data", "status", "priority", "attempts"),
     *("next_attempt_at", "last_error", "created_at", "updated_at"),
 )
-_INSERT_JOB = insert(JOBS).values(
-    {name: bindparam(name, type_=JOBS.c[name].type) for name in _NEW_JOB_COLUMNS}
-)
+_INSERT_JOB = insert_of(JOBS, _NEW_JOB_COLUMNS)
 
 
 @dataclass(frozen=True)

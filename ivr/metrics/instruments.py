@@ -162,13 +162,13 @@ def after_commit(session: Session, observe: Callable[[], object]) -> None:
     event.listen(session, "after_commit", lambda _session: observe(), once=True)
 
 
-def count_call_end(session: Session, status: str, state: CallState, flow: Flow) -> None:
-    """A call's end (``status`` as stored, ``state`` its last state in ``flow``), counted
-    once it is committed."""
+def count_call_end(status: str, state: CallState, flow: Flow) -> None:
+    """A call's end (``status`` as stored, ``state`` its last state in ``flow``); counted by
+    its caller once the end is committed, so a count follows what the store holds."""
     current = flow.states.get(state.current)
     at_transfer = current is not None and current.type is StateType.TRANSFER
     outcome = call_outcome(status, state.end_reason, at_transfer=at_transfer)
-    after_commit(session, instruments().calls_ended.labels(outcome=outcome).inc)
+    instruments().calls_ended.labels(outcome=outcome).inc()
 
 
 def count_report_filed(session: Session) -> None:

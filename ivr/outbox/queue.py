@@ -1,8 +1,8 @@
 """Putting a report in the outbox, and reading where it stands.
 
-``enqueue`` adds the report and its outbox row to the caller's session: they commit together
-with whatever else that transaction holds (the end of the call's intake), so a caller is told
-"received" only after the report is safely stored.
+``enqueue`` inserts the report and its outbox row in the caller's transaction: they commit
+together with whatever else that transaction holds (the end of the call's intake), so a
+caller is told "received" only after the report is safely stored.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Insert, Table, func, select
 from sqlalchemy.orm import Session
 
 from ivr.open311.models import NewRequest
 from ivr.outbox.lookup import with_key
 from ivr.store.call_tables import OutboxRecord, ReportRecord
+from ivr.store.driver import driver_statement, insert_of
 
 PENDING, SENDING, FILED, PARKED = "pending", "sending", "filed", "parked"
 # Row ids are 32-bit integers (PostgreSQL's ``integer``); a larger number names no row, and
@@ -30,6 +32,8 @@ DUPLICATE_ID = "duplicate_id"
 # checked and stored (the second is the id's hash): two workers given the same id at once
 # are then checked one after the other.
 ID_LOCK_SPACE = 311_0010
+REPORTS = cast(Table, ReportRecord.__table__)
+OUTBOX = cast(Table, OutboxRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -78,38 +82,68 @@ class Delivery:
         return self.status == FILED and not self.service_request_id and bool(self.token)
 
 
-def enqueue(session: Session, report: Report, *, now: datetime) -> OutboxRecord:
-    """Add ``report`` and its outbox row to ``session`` (the caller commits)."""
-    record = ReportRecord(
-        call_sid=report.call_sid,
-        service_code=report.service_code,
-        attributes={code: list(values) for code, values in report.attributes.items()},
-        lat=report.lat,
-        long=report.long,
-        address_string=report.address_string,
-        description=report.description,
-        language=report.language,
-        created_at=now,
-    )
-    session.add(record)
-    session.flush()
-    row = OutboxRecord(
-        report_id=record.id,
-        key=uuid.uuid4().hex,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        last_error_kind="",
-        unknown_attempts=0,
-        token_checks=0,
-        service_notice="",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
+class Queued(NamedTuple):
+    """A report put in the outbox: its row's id, its outbox row's id, and the key it is filed
+    with (``ivr.outbox.lookup``)."""
+
+    report_id: int
+    outbox_id: int
+    key: str
+
+
+_NEW_REPORT_COLUMNS = (
+    *("call_sid", "service_code", "attributes", "lat", "long", "address_string"),
+    *("description", "language", "created_at"),
+)
+_INSERT_REPORT = insert_of(REPORTS, _NEW_REPORT_COLUMNS).returning(REPORTS.c.id)
+_NEW_OUTBOX_COLUMNS = (
+    *("report_id", "key", "status", "attempts", "next_attempt_at", "last_error"),
+    *("last_error_kind", "unknown_attempts", "token_checks", "service_notice"),
+    *("expected_pending", "created_at", "updated_at"),
+)
+_INSERT_OUTBOX = insert_of(OUTBOX, _NEW_OUTBOX_COLUMNS).returning(OUTBOX.c.id)
+
+
+def enqueue(connection: Connection, report: Report, *, now: datetime) -> Queued:
+    """Insert ``report`` and its outbox row, in the transaction open on ``connection`` (the
+    caller commits it). The statements run on the driver's cursor (ivr.store.driver): a call
+    step that files needs no ORM session."""
+    new_report = {
+        "call_sid": report.call_sid,
+        "service_code": report.service_code,
+        "attributes": {code: list(values) for code, values in report.attributes.items()},
+        "lat": report.lat,
+        "long": report.long,
+        "address_string": report.address_string,
+        "description": report.description,
+        "language": report.language,
+        "created_at": now,
+    }
+    report_id = _inserted_id(connection, _INSERT_REPORT, new_report)
+    key = uuid.uuid4().hex
+    new_row = {
+        "report_id": report_id,
+        "key": key,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "last_error_kind": "",
+        "unknown_attempts": 0,
+        "token_checks": 0,
+        "service_notice": "",
+        "expected_pending": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return Queued(report_id, _inserted_id(connection, _INSERT_OUTBOX, new_row), key)
+
+
+def _inserted_id(connection: Connection, statement: Insert, values: dict[str, Any]) -> int:
+    found = driver_statement(statement, connection.dialect).first(connection, values)
+    if found is None:  # an INSERT … RETURNING returns its row, or raises
+        raise RuntimeError("the database returned no id for a new row")
+    return int(found[0])
 
 
 def to_new_request(report: ReportRecord, key: str = "") -> NewRequest:

@@ -1,5 +1,6 @@
-"""SQLAlchemy Core statements run on the driver's own cursor, for the few statements every
-webhook runs (a call's step: its row read, its state written, the commit).
+"""SQLAlchemy Core statements run on the driver's own cursor, for the statements of a call's
+step (its row read, its state written, the jobs it queues, the report it files, the call's
+end, the commit).
 
 For those, SQLAlchemy's execution path (an execution context per statement, the compiled
 cache's lookup, its events, the result's set-up) took longer than the statement itself (a
@@ -13,6 +14,9 @@ row written here reads the same through the ORM and back; the connection is the 
 (``IntegrityError``, ``OperationalError`` …, the parameters hidden as the engine hides them),
 with the connection invalidated when the driver says it was lost, as SQLAlchemy does.
 
+An ``INSERT`` here must give every column with a default its value (:func:`insert_of`):
+SQLAlchemy's execution computes the defaults left out, and this path has none of it.
+
 Transactions begun here are the driver's: a ``Connection`` that did not begin one itself does
 not see them, so :func:`commit` and :func:`rollback` end them on the driver too.
 """
@@ -24,7 +28,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Insert, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -39,6 +43,11 @@ class DriverStatement:
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # SQLAlchemy's execution would compute these columns' defaults; this does not.
+            prefetched = (*compiled.insert_prefetch, *compiled.update_prefetch)
+            names = [column.name for column in prefetched]
+            raise ValueError(f"a driver statement must give every column's value: {names}")
         self.sql = str(compiled)
         # Positional paramstyles (SQLite's ``?``) take the values in the SQL's order.
         self._order: Sequence[str] | None = (
@@ -52,7 +61,7 @@ class DriverStatement:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 self._binds[name] = process
-        columns = getattr(statement, "selected_columns", ())
+        columns = getattr(statement, "exported_columns", ())  # a SELECT's, or a RETURNING's
         self._results: tuple[Processor, ...] = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
@@ -115,6 +124,12 @@ def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatem
     if found is None:
         found = compiled[statement] = DriverStatement(statement, dialect)
     return found
+
+
+def insert_of(table: Table, names: Sequence[str]) -> Insert:
+    """An ``INSERT`` of ``names`` into ``table``, each a bound parameter of its column's type
+    and name (every column with a default among them: see :class:`DriverStatement`)."""
+    return insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in names})
 
 
 def run_sql(connection: Connection, sql: str) -> None:

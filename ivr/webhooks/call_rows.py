@@ -28,17 +28,16 @@ import logging
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from flows.model import Flow
 from ivr.dialog.actions import Job
 from ivr.dialog.state import CallState
 from ivr.followup.texts import record_follow_up
-from ivr.metrics.instruments import count_call_end
 from ivr.outbox.queue import enqueue
 from ivr.store.call_tables import CallRecord, ReportRecord
-from ivr.store.driver import driver_statement
+from ivr.store.driver import driver_statement, insert_of
 from ivr.webhooks.filing import report_from_job
 
 log = logging.getLogger(__name__)
@@ -75,9 +74,7 @@ STARTED_COLUMNS = (
     *("call_sid", "flow", "status", "caller_number", "started_at"),
     *("state", "step", "language", "updated_at", "version"),
 )
-INSERT_CALL = insert(CALLS).values(
-    {name: bindparam(name, type_=CALLS.c[name].type) for name in STARTED_COLUMNS}
-)
+INSERT_CALL = insert_of(CALLS, STARTED_COLUMNS)
 REPORT_OF_CALL = select(ReportRecord.id).where(ReportRecord.call_sid == bindparam("sid"))
 END_CALL = (
     update(CALLS)
@@ -178,7 +175,13 @@ def write_state(
 
 
 def file_report(
-    session: Session, job: Job, now: datetime, caller: str | None, *, city: str, region: str
+    connection: Connection,
+    job: Job,
+    now: datetime,
+    caller: str | None,
+    *,
+    city: str,
+    region: str,
 ) -> bool:
     """Add the report of a step's ``submit`` job to the outbox (with the caller's follow-up),
     unless the call has one already; whether it was added."""
@@ -186,26 +189,30 @@ def file_report(
         log.warning("a job to commit with the step is not known", extra={"job": job.name})
         return False
     report = report_from_job(job.data, city=city, region=region)
-    existing = session.connection().execute(REPORT_OF_CALL, {"sid": report.call_sid}).first()
-    if existing is not None:
+    if _has_report(connection, report.call_sid):
         return False
-    queued = enqueue(session, report, now=now)
-    record_follow_up(session, queued.report_id, job.data, caller_number=caller, now=now)
+    queued = enqueue(connection, report, now=now)
+    record_follow_up(connection, queued.report_id, job.data, caller_number=caller, now=now)
     return True
 
 
-def end_call(
-    session: Session, call_sid: str, state: CallState, ended_at: datetime, flow: Flow
-) -> None:
+def end_call(connection: Connection, call_sid: str, state: CallState, ended_at: datetime) -> str:
     """A call that ends now (after its state was written, in the same transaction): its
-    status, ``ended_at``, and its caller's number erased."""
-    session.flush()  # a report added in this transaction counts
-    connection = session.connection()
-    if connection.execute(REPORT_OF_CALL, {"sid": call_sid}).first() is not None:
+    status, ``ended_at``, and its caller's number erased. Its status as stored, for the
+    caller to count once it is committed (``count_call_end``)."""
+    if _has_report(connection, call_sid):  # a report added in this transaction counts
         status = COMPLETED
     elif state.end_reason in HUNG_UP:
         status = ABANDONED
     else:
         status = ENDED
-    connection.execute(END_CALL, {"sid": call_sid, "end_status": status, "ended_at": ended_at})
-    count_call_end(session, status, state, flow)
+    ended = {"sid": call_sid, "end_status": status, "ended_at": ended_at}
+    driver_statement(END_CALL, connection.dialect).rowcount(connection, ended)
+    return status
+
+
+def _has_report(connection: Connection, call_sid: str | None) -> bool:
+    found = driver_statement(REPORT_OF_CALL, connection.dialect).first(
+        connection, {"sid": call_sid}
+    )
+    return found is not None

@@ -20,11 +20,12 @@ webhook's latency under load is made of (docs/serving.md). A new call's row is i
 first step; two first webhooks of one call racing, the second's insert fails and it steps on
 the row the first wrote. No process memory holds call state, so any worker can answer any
 webhook. The statements that read and write the row, file the report and end the call are
-:mod:`ivr.webhooks.call_rows`, and the jobs a step queues :func:`ivr.jobs.queue.add_jobs`.
-A step that files no report and does not end the call (all but one or two of a call's) is
-written on the connection it was read on, in a transaction of its driver's
-(:mod:`ivr.store.driver`), with no ORM session; the report, its outbox row and the call's
-end are ORM work, in a session on that connection (:meth:`CallDesk._write`).
+:mod:`ivr.webhooks.call_rows`, with the jobs a step queues (:func:`ivr.jobs.queue.add_jobs`)
+and the report it files (:func:`ivr.outbox.queue.enqueue`, :func:`ivr.followup.texts.
+record_follow_up`). Every one runs on the driver's cursor (:mod:`ivr.store.driver`): a step
+is written on the connection it was read on, in a transaction of its driver's, with no ORM
+session (:meth:`CallDesk._write`); only the locked rounds, ``amend`` and ``end_silent`` begin
+theirs through a session.
 
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
@@ -62,6 +63,7 @@ from ivr.dialog.follow_up import TEXTABLE_SLOT
 from ivr.dialog.state import CallState
 from ivr.followup.caller_numbers import textable_number
 from ivr.jobs.queue import add_jobs
+from ivr.metrics.instruments import count_call_end
 from ivr.outbox.queue import Delivery, delivery_for_call
 from ivr.recordings.ready import recording_ready
 from ivr.store import driver
@@ -219,19 +221,19 @@ class CallDesk:
     def _write(
         self, connection: Connection, call_sid: str, planned: _Planned, now: datetime
     ) -> Answer | None:
-        """Write a step planned on a row read with no lock. A step that changes the call's
-        state and queues jobs (most) is written on the connection, with no ORM session (its
-        bookkeeping cost more than the statements); one that files or ends the call, through
-        a session on the same connection."""
+        """Write a step planned on a row read with no lock, on the connection it was read on,
+        in a transaction of its driver's: no ORM session, whose bookkeeping cost a step more
+        than its statements. A step that files rolls the read's transaction back first and
+        writes in one of its own: on PostgreSQL the read's would not wait for the disk
+        (call_rows), and a report must be on it before the caller is told it is taken."""
         row, outcome = planned
-        if not (_files(outcome) or _ends_now(row, outcome)):
-            return self._commit(connection, connection, call_sid, planned, now, began=False)
-        # The session begins and commits a transaction of its own; the read's was the driver's
-        # (on PostgreSQL, one that would not wait for the disk: call_rows).
-        driver.rollback(connection)
-        with Session(bind=connection, expire_on_commit=False) as session:
-            # session.connection() begins the session's transaction, which its commit ends.
-            return self._commit(session, session.connection(), call_sid, planned, now, began=False)
+        # On PostgreSQL the unlocked read of a row said already not to wait for the disk.
+        waits = row.version is None or _files(outcome)
+        if _files(outcome):
+            driver.rollback(connection)
+        return self._commit(
+            connection, connection, call_sid, planned, now, began=False, waits=waits
+        )
 
     def _commit(
         self,
@@ -242,18 +244,19 @@ class CallDesk:
         now: datetime,
         *,
         began: bool,
+        waits: bool = True,
     ) -> Answer | None:
-        """Write a planned step in one transaction on ``connection``, committed or rolled back
-        through ``writer``: the connection, or a session on it that adds the report and the
-        call's end (``began``: begun by the locked read). None, with nothing written, when
-        another webhook of the call wrote first."""
+        """Write a planned step in one transaction on ``connection``: its state, its jobs, the
+        report it files and the call's end. Committed or rolled back through ``writer``: the
+        connection, or the session of a locked read (``began``: the read began the
+        transaction). ``waits``: the transaction has not been told yet whether to wait for
+        the disk at its commit. None, with nothing written, when another webhook of the call
+        wrote first."""
         if isinstance(planned, Answer):
             driver.finish(writer, keep=False)  # nothing to write: the read's lock given back
             return planned
         row, outcome = planned
-        filed = False
-        # On PostgreSQL an unlocked read of a row said already not to wait for the disk.
-        waits = isinstance(writer, Session) or row.version is None
+        ended: str | None = None
         try:
             if not began and self._sqlite:
                 driver.run_sql(connection, "BEGIN IMMEDIATE")
@@ -262,8 +265,15 @@ class CallDesk:
                 return None
             later = [job for job in outcome.jobs if not job.with_step]
             added = set(add_jobs(connection, later, call_sid=call_sid, now=now))
-            if isinstance(writer, Session):
-                filed = self._file_and_end(writer, call_sid, planned, now)
+            filed = any(
+                file_report(
+                    connection, job, now, row.caller_number, city=self._city, region=self._region
+                )
+                for job in outcome.jobs
+                if job.with_step
+            )
+            if _ends_now(row, outcome):
+                ended = end_call(connection, call_sid, outcome.state, now)
             if not filed and self._postgres and waits:
                 # A step that files nothing does not wait for the disk (module docstring).
                 driver.run_sql(connection, COMMIT_WITHOUT_WAITING)
@@ -275,25 +285,12 @@ class CallDesk:
         except BaseException:
             driver.finish(writer, keep=False)
             raise
+        if ended is not None:
+            count_call_end(ended, outcome.state, self._flow)
         service = _submitted_service(outcome.jobs) if filed else ""
         queued = tuple(job.name for job in later if job.key in added)
         state = outcome.state
         return Answer(outcome.actions, state.language, filed, queued=queued, service_code=service)
-
-    def _file_and_end(
-        self, session: Session, call_sid: str, planned: _Planned, now: datetime
-    ) -> bool:
-        """The report and the call's end a step asks for, in its transaction: whether a
-        report was filed."""
-        row, outcome = planned
-        filed = any(
-            file_report(session, job, now, row.caller_number, city=self._city, region=self._region)
-            for job in outcome.jobs
-            if job.with_step
-        )
-        if _ends_now(row, outcome):
-            end_call(session, call_sid, outcome.state, now, self._flow)
-        return filed
 
     def state(self, call_sid: str) -> CallState | None:
         """The call's state as it stands (read only, no lock); None for an unknown call."""
@@ -361,9 +358,11 @@ class CallDesk:
                 self._flow, CallState.from_dict(read.state), Event.hangup(at=now), self._context
             )
             ended = dataclasses.replace(outcome.state, end_reason=SWEPT)
-            write_state(session.connection(), call_sid, read, ended, now, self._flow)
+            connection = session.connection()
+            write_state(connection, call_sid, read, ended, now, self._flow)
             # The call's length as staff see it: up to its last word.
-            end_call(session, call_sid, ended, row.updated_at, self._flow)
+            status = end_call(connection, call_sid, ended, row.updated_at)
+        count_call_end(status, ended, self._flow)
         return True
 
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:

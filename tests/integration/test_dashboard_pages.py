@@ -219,7 +219,9 @@ def test_a_parked_report_is_sent_again_from_the_outbox_page(
             address_string="438 Washington Street, Boston, MA 02135",
             description="parked by a refusal",
         )
-        row = enqueue(session, report, now=utc_now())
+        queued = enqueue(session.connection(), report, now=utc_now())
+        row = session.get(OutboxRecord, queued.outbox_id)
+        assert row is not None
         row.status = PARKED
         row.attempts = 1
         row.last_error = "400: the city refused it"

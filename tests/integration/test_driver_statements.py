@@ -15,9 +15,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from flows.loader import flow_from_document
 from ivr.dialog.engine import start_call
-from ivr.store.call_tables import CallRecord
+from ivr.followup.texts import record_follow_up
+from ivr.outbox.queue import PENDING, Report, enqueue
+from ivr.store.call_tables import CallRecord, OutboxRecord, ReportRecord
 from ivr.store.db import make_engine, make_sessionmaker
-from ivr.store.driver import driver_statement
+from ivr.store.driver import DriverStatement, driver_statement, insert_of
+from ivr.store.text_tables import TextRecord
 from ivr.webhooks.call_rows import READ_STEP, StepRow, peek_step_row, write_state
 
 NOW = datetime(2026, 12, 4, 18, 30, 15, 123456, tzinfo=UTC)
@@ -69,6 +72,58 @@ def test_a_step_written_on_the_driver_reads_back_the_same_through_the_orm(engine
         assert (call.step, call.language, call.version) == (3, "es", 2)
         assert call.updated_at.replace(tzinfo=UTC) == later
         assert call.started_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_report_filed_on_the_driver_reads_back_the_same_through_the_orm(engine: Engine) -> None:
+    started(engine, "CA9")
+    report = Report(
+        service_code="pothole",
+        attributes={"depth": ["deep", "wide"]},
+        lat=42.3522,
+        long=-71.0552,
+        address_string="1 Main St",
+        description="a deep hole",
+        language="es",
+        call_sid="CA9",
+    )
+    slots = {"text_consent": "yes", "duplicate_choice": "me_too", "duplicate_of": "101"}
+    data = {"slots": slots, "language": "es"}
+    with engine.connect() as connection:
+        queued = enqueue(connection, report, now=NOW)
+        assert record_follow_up(connection, queued.report_id, data, caller_number=CALLER, now=NOW)
+        connection.connection.commit()
+
+    with make_sessionmaker(engine)() as session:
+        filed = session.get(ReportRecord, queued.report_id)
+        assert filed is not None
+        assert (filed.service_code, filed.attributes) == ("pothole", {"depth": ["deep", "wide"]})
+        assert (filed.lat, filed.long, filed.language, filed.call_sid) == (
+            42.3522,
+            -71.0552,
+            "es",
+            "CA9",
+        )
+        assert (filed.address_string, filed.description) == ("1 Main St", "a deep hole")
+        assert filed.created_at.replace(tzinfo=UTC) == NOW and filed.duplicate_of == "101"
+        row = session.get(OutboxRecord, queued.outbox_id)
+        assert row is not None
+        assert (row.report_id, row.key, row.status, row.attempts) == (
+            queued.report_id,
+            queued.key,
+            PENDING,
+            0,
+        )
+        assert not row.expected_pending and row.next_attempt_at.replace(tzinfo=UTC) == NOW
+        text = session.query(TextRecord).filter_by(report_id=queued.report_id).one()
+        assert (text.phone_number, text.language, text.status) == (CALLER, "es", "waiting")
+
+
+def test_an_insert_that_leaves_a_column_with_a_default_out_is_refused(engine: Engine) -> None:
+    """SQLAlchemy's execution would fill the default in; the driver's path has no part that
+    does, so such a statement is refused when it is compiled, not written with a NULL."""
+    table = OutboxRecord.__table__
+    with pytest.raises(ValueError, match="expected_pending"):
+        DriverStatement(insert_of(table, ("report_id", "key", "status")), engine.dialect)  # type: ignore[arg-type]
 
 
 def test_a_call_inserted_twice_is_sqlalchemys_integrity_error_without_the_callers_number(

@@ -153,8 +153,10 @@ def _seed(gateway: FuzzedGateway) -> None:
     assert _signed_post(gateway, client, path, recording).status_code == 204
     rt = gateway.runtime
     with rt.sessions() as session, session.begin():
-        row = enqueue(session, Report(service_code="001", call_sid=CALL_SID), now=utc_now())
-        outbox_id = row.id
+        row = enqueue(
+            session.connection(), Report(service_code="001", call_sid=CALL_SID), now=utc_now()
+        )
+        outbox_id = row.outbox_id
     gateway.ids = [CALL_SID, str(outbox_id), "0", "1", "001", "intake", rt.settings.flow]
 
 

@@ -172,7 +172,7 @@ def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
 def queued(sessions: sessionmaker[Session], items: list[str]) -> int:
     report = Report("dumping", {"items": items}, lat=PLACE[0], long=PLACE[1], description="x")
     with sessions() as session, session.begin():
-        return enqueue(session, report, now=datetime.now(UTC)).report_id
+        return enqueue(session.connection(), report, now=datetime.now(UTC)).report_id
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
 def _report(sessions: sessionmaker[Session], clock: Clock, code: str = "pothole") -> int:
     with sessions() as session, session.begin():
         row = enqueue(
-            session,
+            session.connection(),
             Report(
                 service_code=code,
                 attributes={"depth": ["deep"]},

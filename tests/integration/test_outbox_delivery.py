@@ -61,7 +61,7 @@ def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
 def _report(sessions: sessionmaker[Session], clock: Clock, code: str = "pothole") -> int:
     with sessions() as session, session.begin():
         report = Report(code, lat=42.3522, long=-71.0552, description="a deep hole")
-        return enqueue(session, report, now=clock()).report_id
+        return enqueue(session.connection(), report, now=clock()).report_id
 
 
 def _client(base: str) -> Open311Client:

@@ -66,12 +66,12 @@ def report(sessions: sessionmaker[Session], number: str, *, joining: str = "") -
         slots.update({CHOICE_SLOT: ME_TOO, DUPLICATE_SLOT: joining})
     with sessions() as session, session.begin():
         row = enqueue(
-            session,
+            session.connection(),
             Report(service_code="pothole", address_string=ADDRESS, description="a deep hole"),
             now=NOW,
         )
         data = {"slots": slots, "language": "en"}
-        record_follow_up(session, row.report_id, data, caller_number=number, now=NOW)
+        record_follow_up(session.connection(), row.report_id, data, caller_number=number, now=NOW)
         return row.report_id
 
 

@@ -68,7 +68,7 @@ def file_through_the_outbox(gateway: LiveEndpoint) -> tuple[str, str]:
         description=SAID,
     )
     with transaction(sessions) as session:
-        row = enqueue(session, report, now=datetime.now(UTC))
+        row = enqueue(session.connection(), report, now=datetime.now(UTC))
         report_id, key = row.report_id, row.key
     with httpx.Client(timeout=10) as http:
         client = Open311Client(http, gateway.base_url + "/open311/v2/")

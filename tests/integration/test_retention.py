@@ -73,7 +73,9 @@ def a_call_with_everything(sessions: sessionmaker[Session], sid: str, at: dateti
         )
         session.flush()
         report = Report("pothole", {}, 42.35, -71.06, "1 Main Street", "a deep pothole", "en", sid)
-        outbox = enqueue(session, report, now=at)
+        queued = enqueue(session.connection(), report, now=at)
+        outbox = session.get(OutboxRecord, queued.outbox_id)
+        assert outbox is not None
         outbox.status, outbox.service_request_id = "filed", f"req-{sid}"
         session.add(
             TextRecord(

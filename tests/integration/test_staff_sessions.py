@@ -67,7 +67,9 @@ def parked_row(door: Door) -> int:
             address_string="438 Washington Street, Boston, MA 02135",
             description="parked by a refusal",
         )
-        row = enqueue(session, report, now=utc_now())
+        queued = enqueue(session.connection(), report, now=utc_now())
+        row = session.get(OutboxRecord, queued.outbox_id)
+        assert row is not None
         row.status = PARKED
         row.last_error = "400: the city refused it"
         return row.id

@@ -166,7 +166,9 @@ def test_an_outbox_attempt_is_on_the_disk_before_its_post_reaches_the_city(
     routes = {("GET", "/services.json"): as_json(SERVICES), ("POST", "/requests.json"): post}
     city = City(routes=routes)
     with sessions() as session, session.begin():
-        enqueue(session, Report(service_code="pothole", lat=42.35, long=-71.05), now=NOW)
+        enqueue(
+            session.connection(), Report(service_code="pothole", lat=42.35, long=-71.05), now=NOW
+        )
     try:
         with serve_wsgi(city) as base:
             client = Open311Client(httpx.Client(timeout=5), base + "/")

@@ -51,9 +51,11 @@ class Texting:
         now = datetime.now(UTC)
         with self.sessions() as session, session.begin():
             report = Report(service_code="1", lat=42.35, long=-71.06, language=language)
-            row = enqueue(session, report, now=now)
+            row = enqueue(session.connection(), report, now=now)
             data = {"slots": {"text_consent": consent}, "language": language}
-            record_follow_up(session, row.report_id, data, caller_number=number, now=now)
+            record_follow_up(
+                session.connection(), row.report_id, data, caller_number=number, now=now
+            )
             return row.report_id
 
     def texts_round(self) -> None:

@@ -14,8 +14,10 @@ intake), which then fails itself.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, event
 
 
@@ -25,8 +27,11 @@ class RefusingStore:
         self.trigger = trigger.lower()
         self.refusing = False
         self.sqlite = engine.dialect.name == "sqlite"
-        event.listen(engine, "before_cursor_execute", self._before_statement)
+        # The trigger is watched at the driver's cursor, where every statement passes: the
+        # call steps run theirs there, not through SQLAlchemy's execution (ivr.store.driver).
+        event.listen(engine, "do_connect", self._connecting)
         event.listen(engine, "checkout", self._taken_from_pool)
+        self.engine.dispose()  # the pool's connections are made again, watched
 
     def refuse(self) -> None:
         """Refuse every write from the next connection taken from the pool on."""
@@ -36,13 +41,13 @@ class RefusingStore:
     def restore(self) -> None:
         """Writable again: the listeners go and the pool's read-only connections are closed."""
         self.refusing = False
-        event.remove(self.engine, "before_cursor_execute", self._before_statement)
+        self.trigger = ""
+        event.remove(self.engine, "do_connect", self._connecting)
         event.remove(self.engine, "checkout", self._taken_from_pool)
         self.engine.dispose()
 
-    def _before_statement(
-        self, _conn: Any, cursor: Any, statement: str, *_args: Any, **_kwargs: Any
-    ) -> None:
+    def before_statement(self, cursor: Any, statement: str) -> None:
+        """Called by a watched cursor before it runs ``statement``."""
         if self.refusing or not self.trigger:
             return
         if statement.lstrip().lower().startswith(self.trigger):
@@ -52,7 +57,15 @@ class RefusingStore:
             else:
                 cursor.execute("SET TRANSACTION READ ONLY")
 
+    def _connecting(self, _dialect: Any, _record: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        if self.sqlite:  # sqlite3's cursors are made by its connection's class
+            kwargs["factory"] = _WatchedSqlite
+
     def _taken_from_pool(self, dbapi_connection: Any, *_args: Any) -> None:
+        if self.sqlite:
+            dbapi_connection.store = self
+        else:
+            dbapi_connection.cursor_factory = _watched_psycopg_cursor(self)
         if not self.refusing:
             return
         if self.sqlite:
@@ -61,3 +74,27 @@ class RefusingStore:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SET SESSION default_transaction_read_only = on")
             dbapi_connection.commit()  # kept for the session's every transaction from now on
+
+
+class _WatchedSqlite(sqlite3.Connection):
+    store: RefusingStore | None = None
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _WatchedSqliteCursor)
+
+
+class _WatchedSqliteCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        store = getattr(self.connection, "store", None)
+        if store is not None:
+            store.before_statement(self, sql)
+        return super().execute(sql, parameters)
+
+
+def _watched_psycopg_cursor(store: RefusingStore) -> type[psycopg.Cursor[Any]]:
+    class Watched(psycopg.Cursor[Any]):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            store.before_statement(self, str(query))
+            return super().execute(query, params, **kwargs)
+
+    return Watched
