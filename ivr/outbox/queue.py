@@ -34,6 +34,14 @@ DUPLICATE_ID = "duplicate_id"
 ID_LOCK_SPACE = 311_0010
 REPORTS = cast(Table, ReportRecord.__table__)
 OUTBOX = cast(Table, OutboxRecord.__table__)
+# A delivery's columns in the order of Delivery's fields (delivery_of).
+DELIVERY_COLUMNS = tuple(
+    OUTBOX.c[name]
+    for name in (
+        *("id", "status", "attempts", "service_request_id", "token", "service_notice"),
+        *("last_error", "last_error_kind", "unknown_attempts", "expected_pending"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -168,14 +176,10 @@ def delivery_for_report(session: Session, report_id: int) -> Delivery | None:
     return None if row is None else _delivery(row)
 
 
-def delivery_for_call(session: Session, call_sid: str) -> Delivery | None:
-    query = (
-        select(OutboxRecord)
-        .join(ReportRecord, ReportRecord.id == OutboxRecord.report_id)
-        .where(ReportRecord.call_sid == call_sid)
-    )
-    row = session.scalar(query)
-    return None if row is None else _delivery(row)
+def delivery_of(values: Sequence[Any]) -> Delivery | None:
+    """A delivery from :data:`DELIVERY_COLUMNS`' values, as read with a report's row (an outer
+    join: all None when the call filed nothing)."""
+    return None if values[0] is None else Delivery(*values)
 
 
 def _delivery(row: OutboxRecord) -> Delivery:

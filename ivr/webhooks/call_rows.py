@@ -35,7 +35,7 @@ from flows.model import Flow
 from ivr.dialog.actions import Job
 from ivr.dialog.state import CallState
 from ivr.followup.texts import record_follow_up
-from ivr.outbox.queue import enqueue
+from ivr.outbox.queue import DELIVERY_COLUMNS, OUTBOX, REPORTS, Delivery, delivery_of, enqueue
 from ivr.store.call_tables import CallRecord, ReportRecord
 from ivr.store.driver import driver_statement, insert_of
 from ivr.webhooks.filing import report_from_job
@@ -76,6 +76,16 @@ STARTED_COLUMNS = (
 )
 INSERT_CALL = insert_of(CALLS, STARTED_COLUMNS)
 REPORT_OF_CALL = select(ReportRecord.id).where(ReportRecord.call_sid == bindparam("sid"))
+# A call at its end: its state (the closing words) and its report's delivery, if it filed one.
+READ_ENDING = (
+    select(CALLS.c.state, *DELIVERY_COLUMNS)
+    .select_from(
+        CALLS.outerjoin(REPORTS, REPORTS.c.call_sid == CALLS.c.call_sid).outerjoin(
+            OUTBOX, OUTBOX.c.report_id == REPORTS.c.id
+        )
+    )
+    .where(CALLS.c.call_sid == bindparam("sid"))
+)
 END_CALL = (
     update(CALLS)
     .where(CALLS.c.call_sid == bindparam("sid"))
@@ -209,6 +219,16 @@ def end_call(connection: Connection, call_sid: str, state: CallState, ended_at: 
     ended = {"sid": call_sid, "end_status": status, "ended_at": ended_at}
     driver_statement(END_CALL, connection.dialect).rowcount(connection, ended)
     return status
+
+
+def read_ending(
+    connection: Connection, call_sid: str
+) -> tuple[dict[str, Any], Delivery | None] | None:
+    """The call's state and its report's delivery (None: no report), in one statement on the
+    driver's cursor (a caller waiting for their reference number asks every second); None for
+    an unknown call."""
+    found = driver_statement(READ_ENDING, connection.dialect).first(connection, {"sid": call_sid})
+    return None if found is None else (found[0], delivery_of(found[1:]))
 
 
 def _has_report(connection: Connection, call_sid: str | None) -> bool:

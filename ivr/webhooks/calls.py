@@ -64,7 +64,7 @@ from ivr.dialog.state import CallState
 from ivr.followup.caller_numbers import textable_number
 from ivr.jobs.queue import add_jobs
 from ivr.metrics.instruments import count_call_end
-from ivr.outbox.queue import Delivery, delivery_for_call
+from ivr.outbox.queue import Delivery
 from ivr.recordings.ready import recording_ready
 from ivr.store import driver
 from ivr.store.call_tables import CallRecord
@@ -79,6 +79,7 @@ from ivr.webhooks.call_rows import (
     file_report,
     locked_columns,
     peek_step_row,
+    read_ending,
     read_step_row,
     write_state,
 )
@@ -315,13 +316,12 @@ class CallDesk:
 
     def ending(self, call_sid: str) -> Ending | None:
         """The call's closing words and where its report stands (read only, no lock)."""
-        with self._sessions() as session:
-            row = session.get(CallRecord, call_sid)
-            if row is None:
-                return None
-            state = CallState.from_dict(row.state)
-            delivery = delivery_for_call(session, call_sid)
-        return Ending(state.last_actions, state.language, delivery)
+        with self._engine.connect() as connection:
+            found = read_ending(connection, call_sid)
+        if found is None:
+            return None
+        state = CallState.from_dict(found[0])
+        return Ending(state.last_actions, state.language, found[1])
 
     def record_recording(self, call_sid: str, status: str, url: str, duration: str) -> bool:
         """Keep a recording's status callback on the call (its URL, for staff); a completed

@@ -19,6 +19,7 @@ from ivr.dialog.state import new_call
 from ivr.outbox.queue import FILED, PARKED, Report, enqueue
 from ivr.simulator import Press, Silence, Speak
 from ivr.store.call_tables import CallRecord, OutboxRecord
+from ivr.webhooks.call_rows import read_ending
 from tests.calls.phone import Gateway, prepared_store, running_gateway
 from tests.integration.test_dashboard import PASSWORD, csrf_of, log_in
 
@@ -128,9 +129,9 @@ def test_the_report_shows_its_delivery_once_the_city_has_it(
     gateway: Gateway, pothole_call: str
 ) -> None:
     with gateway.sessions() as session:
-        from ivr.outbox.queue import delivery_for_call
-
-        delivery = delivery_for_call(session, pothole_call)
+        ending = read_ending(session.connection(), pothole_call)
+    assert ending is not None
+    delivery = ending[1]
     assert delivery is not None
     wait_for_status(gateway, delivery.outbox_id, FILED)
     with staff(gateway, "agnes") as http:

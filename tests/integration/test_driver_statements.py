@@ -21,7 +21,7 @@ from ivr.store.call_tables import CallRecord, OutboxRecord, ReportRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.store.driver import DriverStatement, driver_statement, insert_of
 from ivr.store.text_tables import TextRecord
-from ivr.webhooks.call_rows import READ_STEP, StepRow, peek_step_row, write_state
+from ivr.webhooks.call_rows import READ_STEP, StepRow, peek_step_row, read_ending, write_state
 
 NOW = datetime(2026, 12, 4, 18, 30, 15, 123456, tzinfo=UTC)
 CALLER = "+16175550123"
@@ -116,6 +116,29 @@ def test_a_report_filed_on_the_driver_reads_back_the_same_through_the_orm(engine
         assert not row.expected_pending and row.next_attempt_at.replace(tzinfo=UTC) == NOW
         text = session.query(TextRecord).filter_by(report_id=queued.report_id).one()
         assert (text.phone_number, text.language, text.status) == (CALLER, "es", "waiting")
+
+
+def test_a_calls_ending_reads_its_state_and_its_reports_delivery(engine: Engine) -> None:
+    """What a caller waiting for their reference number is told from: the call's state, and
+    its report's delivery once it filed one."""
+    started(engine, "CA10")
+    with engine.connect() as connection:
+        found = read_ending(connection, "CA10")
+        assert found is not None and found[1] is None  # no report yet
+        assert found[0] == start_call(FLOW, "CA10").to_dict()
+        assert read_ending(connection, "CA-unknown") is None
+        queued = enqueue(connection, Report(service_code="pothole", call_sid="CA10"), now=NOW)
+        found = read_ending(connection, "CA10")
+        connection.connection.rollback()
+    assert found is not None and found[1] is not None
+    delivery = found[1]
+    assert (delivery.outbox_id, delivery.status, delivery.attempts) == (
+        queued.outbox_id,
+        PENDING,
+        0,
+    )
+    assert delivery.expected_pending is False and delivery.service_request_id is None
+    assert not delivery.settled
 
 
 def test_an_insert_that_leaves_a_column_with_a_default_out_is_refused(engine: Engine) -> None:
