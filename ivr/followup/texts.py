@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, bindparam, update
 
 from ivr.followup.caller_numbers import textable_number
 from ivr.followup.me_too import duplicate_of
-from ivr.store.call_tables import ReportRecord
+from ivr.outbox.queue import REPORTS
 from ivr.store.driver import driver_statement, insert_of
 from ivr.store.text_tables import TextRecord
 
@@ -25,11 +25,10 @@ WAITING, SENDING, SENT, FAILED = "waiting", "sending", "sent", "failed"
 CONSENT_SLOT = "text_consent"
 
 
-_REPORTS = cast(Table, ReportRecord.__table__)
 _JOINED = (
-    update(_REPORTS)
-    .where(_REPORTS.c.id == bindparam("report_id"))
-    .values(duplicate_of=bindparam("duplicate_of", type_=_REPORTS.c.duplicate_of.type))
+    update(REPORTS)
+    .where(REPORTS.c.id == bindparam("report_id"))
+    .values(duplicate_of=bindparam("duplicate_of", type_=REPORTS.c.duplicate_of.type))
 )
 _NEW_TEXT_COLUMNS = (
     *("report_id", "phone_number", "language", "status", "attempts", "next_attempt_at"),

@@ -183,18 +183,7 @@ def delivery_of(values: Sequence[Any]) -> Delivery | None:
 
 
 def _delivery(row: OutboxRecord) -> Delivery:
-    return Delivery(
-        outbox_id=row.id,
-        status=row.status,
-        attempts=row.attempts,
-        service_request_id=row.service_request_id,
-        token=row.token,
-        service_notice=row.service_notice,
-        last_error=row.last_error,
-        last_error_kind=row.last_error_kind,
-        unknown_attempts=row.unknown_attempts,
-        expected_pending=row.expected_pending,
-    )
+    return Delivery(*(getattr(row, column.key) for column in DELIVERY_COLUMNS))
 
 
 class RetryRefused(ValueError):

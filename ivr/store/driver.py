@@ -53,8 +53,10 @@ class DriverStatement:
         self._order: Sequence[str] | None = (
             tuple(compiled.positiontup or ()) if compiled.positional else None
         )
-        # Every parameter with its value fixed at compile time (``version + 1``'s one).
+        # Every parameter with its value fixed at compile time (``version + 1``'s one); the
+        # others must be given at each run, as SQLAlchemy's execution requires.
         self._fixed = dict(compiled.construct_params(_check=False) or {})
+        self._required = frozenset(name for name, bind in compiled.binds.items() if bind.required)
         binds = {name: compiled.binds[name] for name in self._fixed if name in compiled.binds}
         self._binds: dict[str, Callable[[Any], Any]] = {}
         for name, bind in binds.items():
@@ -67,7 +69,11 @@ class DriverStatement:
         )
 
     def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        """The driver's parameters for ``given`` (by the statement's bind names)."""
+        """The driver's parameters for ``given`` (by the statement's bind names); a value
+        left out is an error, not a NULL written."""
+        missing = self._required.difference(given)
+        if missing:
+            raise ValueError(f"a driver statement needs values for {sorted(missing)}")
         values = dict(self._fixed)
         values.update(given)
         for name, process in self._binds.items():

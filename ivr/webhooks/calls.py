@@ -228,10 +228,11 @@ class CallDesk:
         writes in one of its own: on PostgreSQL the read's would not wait for the disk
         (call_rows), and a report must be on it before the caller is told it is taken."""
         row, outcome = planned
-        # On PostgreSQL the unlocked read of a row said already not to wait for the disk.
-        waits = row.version is None or _files(outcome)
-        if _files(outcome):
+        files = _files(outcome)
+        if files:
             driver.rollback(connection)
+        # On PostgreSQL the unlocked read of a row said already not to wait for the disk.
+        waits = row.version is None or files
         return self._commit(
             connection, connection, call_sid, planned, now, began=False, waits=waits
         )

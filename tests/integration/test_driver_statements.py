@@ -149,6 +149,17 @@ def test_an_insert_that_leaves_a_column_with_a_default_out_is_refused(engine: En
         DriverStatement(insert_of(table, ("report_id", "key", "status")), engine.dialect)  # type: ignore[arg-type]
 
 
+def test_a_value_left_out_is_refused_not_written_as_null(engine: Engine) -> None:
+    """SQLAlchemy's execution refuses a bound parameter with no value; so does the driver's
+    path, before the statement reaches the database."""
+    started(engine, "CA11")
+    with engine.connect() as connection:
+        read = driver_statement(READ_STEP, connection.dialect)
+        with pytest.raises(ValueError, match="sid"):
+            read.first(connection, {})
+        assert read.first(connection, {"sid": "CA11"}) is not None
+
+
 def test_a_call_inserted_twice_is_sqlalchemys_integrity_error_without_the_callers_number(
     engine: Engine,
 ) -> None:
