@@ -123,33 +123,45 @@ class Job:
     with_step: bool = False
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, asked once per class: ``dataclasses.fields`` builds them
+    anew at each call, and a call's state is written and read back at every webhook."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def action_to_dict(action: Action) -> dict[str, Any]:
     raw: dict[str, Any] = {"kind": type(action).__name__.lower()}
-    for f in dataclasses.fields(action):
-        value = getattr(action, f.name)
-        if f.name == "prompts":
+    for name in field_names(type(action)):
+        value = getattr(action, name)
+        if name == "prompts":
             value = [action_to_dict(p) for p in value]
-        elif f.name == "values":
+        elif name == "values":
             value = [list(pair) for pair in value]
         elif isinstance(value, tuple):
             value = list(value)
-        raw[f.name] = value
+        raw[name] = value
     return raw
 
 
 def action_from_dict(raw: Mapping[str, Any]) -> Action:
     cls = _KINDS[raw["kind"]]
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in raw:
+    for name in field_names(cls):
+        if name not in raw:
             continue
-        value = raw[f.name]
-        if f.name == "prompts":
+        value = raw[name]
+        if name == "prompts":
             value = tuple(action_from_dict(p) for p in value)
-        elif f.name == "values":
+        elif name == "values":
             value = tuple((str(k), str(v)) for k, v in value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     action: Action = cls(**kwargs)
     return action

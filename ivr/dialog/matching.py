@@ -9,13 +9,14 @@ clearly better than the next: a caller who says "yes … no" is asked again rath
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 T = TypeVar("T")
 
@@ -38,10 +39,34 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", folded)
 
 
-def _same_word(said: str, wanted: str) -> bool:
-    if said == wanted or said.rstrip("s") == wanted.rstrip("s"):
-        return True
-    return min(len(said), len(wanted)) >= 5 and fuzz.ratio(said, wanted) >= FUZZY_RATIO
+class _Said:
+    """What the caller said, ready to be compared with many phrases' words: the words, their
+    forms without a plural "s", and the words long enough to be matched when misrecognised."""
+
+    __slots__ = ("exact", "long", "stems")
+
+    def __init__(self, said: Sequence[str]) -> None:
+        self.exact = frozenset(said)
+        self.stems = frozenset(w.rstrip("s") for w in said)
+        self.long = [w for w in said if len(w) >= 5]
+
+    def has(self, wanted: str) -> bool:
+        """Whether the caller said ``wanted``: the same word, the same but for a plural "s",
+        or (five letters or more on both sides) close enough."""
+        if wanted in self.exact or wanted.rstrip("s") in self.stems:
+            return True
+        if len(wanted) < 5 or not self.long:
+            return False
+        close = process.extractOne(wanted, self.long, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+        return close is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _meaningful(phrase: str) -> tuple[str, ...]:
+    """A phrase's words without the stop words (all of them when that leaves none), kept:
+    the phrases are the catalogue's and the city's, matched again at every caller's answer."""
+    wanted = words(phrase)
+    return tuple(w for w in wanted if w not in STOP_WORDS) or tuple(wanted)
 
 
 @dataclass(frozen=True)
@@ -50,20 +75,20 @@ class _Score:
     matched: int
 
 
-def phrase_score(said: Sequence[str], phrase: str) -> _Score:
-    wanted = words(phrase)
-    meaningful = [w for w in wanted if w not in STOP_WORDS] or wanted
+def phrase_score(said: _Said, phrase: str) -> _Score:
+    meaningful = _meaningful(phrase)
     if not meaningful:
         return _Score(0.0, 0)
-    found = sum(1 for w in meaningful if any(_same_word(s, w) for s in said))
+    found = sum(1 for w in meaningful if said.has(w))
     return _Score(found / len(meaningful), found)
 
 
 def best_choice(text: str, choices: Sequence[tuple[T, Sequence[str]]]) -> T | None:
     """The choice whose phrases the caller said, or None if none or several fit."""
-    said = words(text)
-    if not said:
+    heard = words(text)
+    if not heard:
         return None
+    said = _Said(heard)
     scored: list[tuple[_Score, int]] = []
     for index, (_, phrases) in enumerate(choices):
         scores = [phrase_score(said, p) for p in phrases]

@@ -9,10 +9,10 @@ personal data and stays out of ``repr``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.dialog.actions import Action, action_from_dict, action_to_dict
+from ivr.dialog.actions import Action, action_from_dict, action_to_dict, field_names
 from ivr.dialog.staff import StaffLink
 
 # The outcome of a location that could not be confirmed: the report is filed with the
@@ -49,13 +49,13 @@ class Location:
         return self.outcome == PLACE_UNCONFIRMED
 
     def to_dict(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {name: getattr(self, name) for name in field_names(Location)}
         raw["ask_about"] = list(self.ask_about)
         return raw
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Location:
-        known = {f.name for f in fields(cls)}
+        known = field_names(cls)
         values = {k: v for k, v in raw.items() if k in known}
         values["ask_about"] = tuple(values.get("ask_about", ()))
         return cls(**values)
@@ -74,7 +74,14 @@ class StepRecord:
     at: str | None = None  # ISO 8601, from the event
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            "step": self.step,
+            "state": self.state,
+            "event": self.event,
+            "result": self.result,
+            "next_state": self.next_state,
+            "at": self.at,
+        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> StepRecord:
@@ -119,6 +126,12 @@ class CallState:
     ended: bool = False
     end_reason: str = ""
     staff: StaffLink | None = None  # the call's link with staff, once it has one
+
+    @property
+    def awaited_jobs(self) -> tuple[str, ...]:
+        """The names of the jobs whose results the call waits on (``transcribe``,
+        ``find_duplicates``…): the last part of each key in ``pending``."""
+        return tuple(key.rsplit(":", 1)[-1] for key in self.pending.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {

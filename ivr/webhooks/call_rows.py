@@ -97,6 +97,13 @@ END_CALL = (
 )
 
 
+# The calls among some that still wait on a job: their pending slots only, not their whole
+# state (a late step's state is kilobytes of JSON, the pending slots a few bytes).
+PENDING_OF_CALLS = select(CALLS.c.call_sid, CALLS.c.state["pending"]).where(
+    CALLS.c.call_sid.in_(bindparam("sids", expanding=True))
+)
+
+
 class StepRow(NamedTuple):
     """What a step reads of the call's row; ``version`` None: the call has no row yet."""
 
@@ -120,6 +127,13 @@ def peek_step_row(connection: Connection, call_sid: str) -> StepRow | None:
     read = driver_statement(READ_STEP_NOT_WAITING if postgres else READ_STEP, connection.dialect)
     found = read.first(connection, {"sid": call_sid})
     return None if found is None else StepRow(*found[: len(STEP_COLUMNS)])
+
+
+def awaiting_calls(connection: Connection, call_sids: frozenset[str]) -> set[str]:
+    """Of ``call_sids``, the calls whose state has pending slots (a job's result awaited).
+    Read only, no lock; for the hold watcher (``ivr.webhooks.holding``), not a webhook."""
+    rows = connection.execute(PENDING_OF_CALLS, {"sids": sorted(call_sids)})
+    return {sid for sid, pending in rows if pending}
 
 
 def locked_columns(

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +75,7 @@ from ivr.webhooks.call_rows import (
     STEP_COLUMNS,
     SWEPT,
     StepRow,
+    awaiting_calls,
     end_call,
     file_report,
     locked_columns,
@@ -103,6 +104,7 @@ class Answer:
     known: bool = True  # False: no such call (an event for a call never started here)
     queued: tuple[str, ...] = ()  # the names of the jobs this step queued (to wake a worker)
     service_code: str = ""  # the service of the report filed (for the log)
+    awaiting: tuple[str, ...] = ()  # the jobs whose results the call now waits on (a hold's)
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ class CallDesk:
         state = CallState.from_dict(row.state)
         outcome = step(self._flow, state, event, context)
         if outcome.replayed:
-            return Answer(outcome.actions, state.language)
+            return Answer(outcome.actions, state.language, awaiting=state.awaited_jobs)
         return _Planned(row, outcome)
 
     def _write(
@@ -292,7 +294,14 @@ class CallDesk:
         service = _submitted_service(outcome.jobs) if filed else ""
         queued = tuple(job.name for job in later if job.key in added)
         state = outcome.state
-        return Answer(outcome.actions, state.language, filed, queued=queued, service_code=service)
+        return Answer(
+            outcome.actions,
+            state.language,
+            filed,
+            queued=queued,
+            service_code=service,
+            awaiting=state.awaited_jobs,
+        )
 
     def state(self, call_sid: str) -> CallState | None:
         """The call's state as it stands (read only, no lock); None for an unknown call."""
@@ -369,20 +378,8 @@ class CallDesk:
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
         """Of ``call_sids``, the calls that still wait on a job's result: one query for every
         webhook holding in this process (``ivr.webhooks.holding``). Read only, no lock."""
-        query = select(CallRecord.call_sid, CallRecord.state).where(
-            CallRecord.call_sid.in_(sorted(call_sids))
-        )
-        with self._sessions() as session:
-            rows = session.execute(query).all()
-        return {sid for sid, state in rows if state and state.get("pending")}
-
-    def awaited_jobs(self, call_sid: str) -> tuple[str, ...]:
-        """The names of the jobs whose results the call waits on (``transcribe``,
-        ``find_duplicates``…). Read only, no lock."""
-        with self._sessions() as session:
-            state = session.scalar(select(CallRecord.state).where(CallRecord.call_sid == call_sid))
-        pending = (state or {}).get("pending") or {}
-        return tuple(str(key).rsplit(":", 1)[-1] for key in pending.values())
+        with self._engine.connect() as connection:
+            return awaiting_calls(connection, call_sids)
 
     def _first_state(self, call_sid: str, caller: str | None) -> CallState:
         state = start_call(self._flow, call_sid)

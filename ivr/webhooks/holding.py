@@ -12,13 +12,16 @@ Waiting must cost nothing scarce:
   answered at once with "one moment" and the redirect, as after a hold that ran out.
 - **Database reads and CPU.** The holders do not each poll the call's row: one watcher thread
   of the process asks, every 50 ms, which of the held calls still wait (one query for all of
-  them) and wakes the holders whose result is in. Twenty callers waiting cost 20 queries a
-  second, not 400. The watcher runs only while someone holds.
+  them, which reads their pending slots, not their whole state) and wakes the holders whose
+  result is in. Twenty callers waiting cost 20 queries a second, not 400. The watcher asks
+  only while someone holds.
 - **Time.** A job of milliseconds (the duplicate search) is run by this process's own job
   threads, which say so when its result is in (:meth:`HoldSlots.look_now`): the watcher then
   looks at once instead of at its next tick, and so it does when a hold begins (the result may
   be in already). A held caller waits for the job, not for the watcher's 50 ms; the period is
-  left for what another process does (a transcript, from a recognition worker).
+  left for what another process does (a transcript, from a recognition worker). The watcher
+  stays for ``IDLE_SECONDS`` after the last hold, so a busy line does not start a thread for
+  each.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05  # how often the watcher looks at the held calls' rows
+IDLE_SECONDS = 10.0  # how long the watcher outlives the last hold (a storm holds every second)
 HOLDING_SHARE = 0.75  # of a process's web threads, the most that may hold at once
 
 StillWaiting = Callable[[frozenset[str]], set[str]]  # of these calls, those still waiting
@@ -83,14 +87,18 @@ class HoldSlots:
         self._look.set()
 
     def _watch(self) -> None:
+        held = True  # started by a hold
         while True:
-            self._look.wait(POLL_SECONDS)
+            looked = self._look.wait(POLL_SECONDS if held else IDLE_SECONDS)
             self._look.clear()
             with self._lock:
                 calls = frozenset(self._held)
-                if not calls:
-                    self._watcher = None
+                if not calls and not held and not looked:
+                    self._watcher = None  # no hold for IDLE_SECONDS: the next one starts one
                     return
+            held = bool(calls)
+            if not held:
+                continue
             try:
                 still = self._still_waiting(calls)
             except Exception:  # the store briefly unreachable: the holds run out, as they may

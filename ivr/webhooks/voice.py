@@ -110,13 +110,15 @@ def answer(sid: str, event: Event, caller: str | None = None, *, hold: bool = Tr
     waiting = _waiting_redirect(result.actions)
     if hold and waiting is not None:
         rt.wake_work("jobs", result.queued)  # now: this webhook may hold for the result
-        awaited, began = rt.desk.awaited_jobs(sid), time.perf_counter()
+        began = time.perf_counter()
         if _held_until_ready(sid):
             # The result came in while this webhook held: answer as the redirect would.
             response = answer(sid, Event.redirect(step=waiting.step, at=rt.clock()), hold=False)
         else:
             response = twiml(result.actions)
-        response.headers["Server-Timing"] = _hold_timing(awaited, time.perf_counter() - began)
+        response.headers["Server-Timing"] = _hold_timing(
+            result.awaiting, time.perf_counter() - began
+        )
         return response
     if result.filed and result.actions and isinstance(result.actions[-1], Hangup):
         response = twiml(filing.waiting(result.language, 1))

@@ -15,13 +15,21 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from flows.loader import flow_from_document
 from ivr.dialog.engine import start_call
+from ivr.dialog.state import CallState
 from ivr.followup.texts import record_follow_up
 from ivr.outbox.queue import PENDING, Report, enqueue
 from ivr.store.call_tables import CallRecord, OutboxRecord, ReportRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.store.driver import DriverStatement, driver_statement, insert_of
 from ivr.store.text_tables import TextRecord
-from ivr.webhooks.call_rows import READ_STEP, StepRow, peek_step_row, read_ending, write_state
+from ivr.webhooks.call_rows import (
+    READ_STEP,
+    StepRow,
+    awaiting_calls,
+    peek_step_row,
+    read_ending,
+    write_state,
+)
 
 NOW = datetime(2026, 12, 4, 18, 30, 15, 123456, tzinfo=UTC)
 CALLER = "+16175550123"
@@ -139,6 +147,23 @@ def test_a_calls_ending_reads_its_state_and_its_reports_delivery(engine: Engine)
     )
     assert delivery.expected_pending is False and delivery.service_request_id is None
     assert not delivery.settled
+
+
+def test_the_hold_watcher_is_told_which_calls_still_wait_on_a_job(engine: Engine) -> None:
+    """Read from the pending slots alone (a JSON path on either database)."""
+    for sid in ("CA20", "CA21", "CA22"):
+        started(engine, sid)
+    with engine.connect() as connection:
+        row = peek_step_row(connection, "CA21")
+        assert row is not None
+        state = CallState.from_dict(row.state)
+        waiting = dataclasses.replace(state, pending={"place": "CA21:4:transcribe"})
+        assert write_state(connection, "CA21", row, waiting, NOW, FLOW)
+        connection.connection.commit()
+    with engine.connect() as connection:
+        asked = frozenset({"CA20", "CA21", "CA22", "CA-unknown"})
+        assert awaiting_calls(connection, asked) == {"CA21"}
+        assert awaiting_calls(connection, frozenset({"CA20"})) == set()
 
 
 def test_an_insert_that_leaves_a_column_with_a_default_out_is_refused(engine: Engine) -> None:

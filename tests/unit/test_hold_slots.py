@@ -90,6 +90,28 @@ def test_a_job_of_this_process_wakes_its_holder_without_waiting_for_the_watcher(
     assert not holder.is_alive() and held == [True]
 
 
+def watchers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "voice311-hold-watcher"]
+
+
+def test_the_watcher_stays_for_the_next_hold_and_ends_when_no_one_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A busy line does not start a thread for each hold; a quiet one keeps none."""
+    monkeypatch.setattr(holding, "IDLE_SECONDS", 0.5)
+    before = set(watchers())
+    slots = HoldSlots(2, seconds=5, still_waiting=Calls())
+    assert slots.hold("CA1")
+    started = set(watchers()) - before
+    assert len(started) == 1
+    assert slots.hold("CA2")  # the next hold, after the first ended
+    assert set(watchers()) - before == started
+    (watcher,) = started
+    watcher.join(5)
+    assert not watcher.is_alive()
+    assert slots.hold("CA3")  # a hold after the watcher ended starts another
+
+
 def test_three_quarters_of_the_threads_may_hold() -> None:
     assert HoldSlots.for_threads(32, 1.5, Calls()).capacity == 24
     assert not HoldSlots.for_threads(1, 1.5, Calls()).hold("CA1")  # no slot: never holds
