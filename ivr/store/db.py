@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# How long a SQLite statement waits for another connection's write lock before it fails.
+SQLITE_BUSY_SECONDS = 30
 
 
 def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
@@ -50,7 +52,9 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
         kwargs.setdefault("pool_size", connections)
         kwargs.setdefault("max_overflow", max(4, connections // 4))
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        )
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -68,7 +68,7 @@ from ivr.outbox.queue import Delivery
 from ivr.recordings.ready import recording_ready
 from ivr.store import driver
 from ivr.store.call_tables import CallRecord
-from ivr.store.db import flush_commits
+from ivr.store.db import SQLITE_BUSY_SECONDS, flush_commits
 from ivr.webhooks.call_rows import (
     CALLS,
     COMMIT_WITHOUT_WAITING,
@@ -263,7 +263,7 @@ class CallDesk:
         ended: str | None = None
         try:
             if not began and self._sqlite:
-                driver.run_sql(connection, "BEGIN IMMEDIATE")
+                driver.begin_immediate(connection, SQLITE_BUSY_SECONDS)
             if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
                 driver.finish(writer, keep=False)
                 return None
