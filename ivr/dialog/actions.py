@@ -8,10 +8,11 @@ the ``step`` that the caller's answer will answer, so that a retried webhook can
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ivr.dialog.field_names import field_names
 
 
 @dataclass(frozen=True)
@@ -121,18 +122,6 @@ class Job:
     # Jobs are run highest priority first: WAITED_ON when a caller waits for the result now.
     priority: int = 0
     with_step: bool = False
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def field_names(cls: type) -> tuple[str, ...]:
-    """A dataclass's field names, asked once per class: ``dataclasses.fields`` builds them
-    anew at each call, and a call's state is written and read back at every webhook."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
 
 
 def action_to_dict(action: Action) -> dict[str, Any]:

@@ -10,8 +10,10 @@ flow collected (service, address, slots) is in the call's state beside this link
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
+
+from ivr.dialog.field_names import field_names
 
 TO_STAFF, WITH_STAFF, IN_FLOW = "to staff", "with staff", "in flow"
 
@@ -30,13 +32,13 @@ class StaffLink:
     origin_call: str = ""  # a code handoff: the agent's call with this caller, when known
 
     def to_dict(self) -> dict[str, Any]:
-        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw = {name: getattr(self, name) for name in field_names(StaffLink)}
         raw["return_at"] = list(self.return_at)
         return raw
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> StaffLink:
-        known = {f.name for f in fields(cls)}
+        known = field_names(cls)
         values = {k: v for k, v in raw.items() if k in known}
         values["return_at"] = tuple(str(s) for s in values.get("return_at", ()))
         return cls(**values)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.dialog.actions import Action, action_from_dict, action_to_dict, field_names
+from ivr.dialog.actions import Action, action_from_dict, action_to_dict
+from ivr.dialog.field_names import field_names
 from ivr.dialog.staff import StaffLink
 
 # The outcome of a location that could not be confirmed: the report is filed with the

@@ -36,7 +36,9 @@ from ivr.dialog.actions import Job
 from ivr.dialog.state import CallState
 from ivr.followup.texts import record_follow_up
 from ivr.outbox.queue import DELIVERY_COLUMNS, OUTBOX, REPORTS, Delivery, delivery_of, enqueue
+from ivr.store import driver
 from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.store.db import SQLITE_BUSY_SECONDS
 from ivr.store.driver import driver_statement, insert_of
 from ivr.webhooks.filing import report_from_job
 
@@ -155,7 +157,7 @@ def locked_columns(
     else:
         query = _locked_query(columns, not sqlite, skip_locked)
     if sqlite:
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        driver.begin_immediate(session.connection(), SQLITE_BUSY_SECONDS)
     return session.connection().execute(query, {"sid": call_sid}).first()
 
 
