@@ -29,6 +29,7 @@ class BehaviourSpec:
     required_inputs: tuple[str, ...]
     provides: tuple[str, ...] = ()
     description: str = ""
+    needs_attribute: bool = False  # the state must name the Open311 ``attribute`` it judges
 
 
 # What the street menus' behaviours fill: four streets' names and the "more streets" option's
@@ -158,6 +159,19 @@ BEHAVIOURS: Mapping[str, BehaviourSpec] = {
             "`choice` slot), with the `house_number`, looked up and read back as {address}. "
             "`done`: placed; `no_number`: no house number keyed yet (the flow asks it and "
             "comes back); `failed`: no such choice, or not found."
+        ),
+    ),
+    "require_attribute": BehaviourSpec(
+        name="require_attribute",
+        state_type=StateType.LOOKUP,
+        outcomes=("answered", "unanswered"),
+        inputs=(),
+        required_inputs=(),
+        needs_attribute=True,
+        description=(
+            "Whether the call holds at least one value of the Open311 attribute the state "
+            "names (`attribute`): `answered`, or `unanswered` (a required multivaluelist the "
+            "caller said no to throughout, which the city would refuse)."
         ),
     ),
     "keep_place_unconfirmed": BehaviourSpec(

@@ -106,6 +106,8 @@ def _check_shape(state: State, add: Any) -> None:
             for input_name in spec.required_inputs:
                 if input_name not in state.inputs:
                     add(name, f"inputs.{input_name}", f"'{spec.name}' needs this input")
+            if spec.needs_attribute and not state.attribute:
+                add(name, "attribute", f"'{spec.name}' needs the attribute it judges")
     elif state.behaviour is not None:
         add(name, "behaviour", f"a {kind} state takes no behaviour")
     if kind is StateType.RECORD and state.transcribe:

@@ -15,7 +15,9 @@ The questions, from each service definition's attributes in ``order``:
 
 - ``singlevaluelist``: a menu of its values (paged like any menu);
 - ``multivaluelist``: one yes/no question per value ("Is it …? Press 1 for yes, 2 for no"),
-  every yes adding that value — simple to answer by keypad or voice, whatever the list's size;
+  every yes adding that value and every no taking it back — simple to answer by keypad or
+  voice, whatever the list's size. A required one with no yes at all is asked once more
+  ("This report needs at least one of them"), then a person: the city would refuse it;
 - ``number``: digits, ended by pound;
 - ``string``, ``text``, ``datetime``: a spoken answer (the datetime as said, for the city to read);
 - an attribute with ``variable: false`` is information: it is read, not asked;
@@ -297,26 +299,7 @@ def _question(
         )
         return name
     if attribute.datatype == "multivaluelist" and attribute.values:
-        for number in range(len(attribute.values), 0, -1):
-            value = attribute.values[number - 1]
-            state_name = f"{name}_v{number}"
-            spoken = {"name": _spoken(value.name, value.key)}
-            prompt = (
-                {"key": "question.yes_no", "values": {**values, **spoken}}
-                if number == 1
-                else {"key": "question.yes_no_next", "values": spoken}
-            )
-            states[state_name] = {
-                "type": "confirm",
-                "prompt": prompt,
-                "attribute": code,
-                "value": value.key,
-                "attempts": 2,
-                "after_last_attempt": following,
-                "transitions": {"yes": following, "no": following},
-            }
-            following = state_name
-        return following
+        return _yes_no_chain(states, name, attribute, following, values)
     if attribute.datatype == "number":
         states[name] = {
             "type": "ask_digits",
@@ -337,3 +320,52 @@ def _question(
         states[name]["skip_key"] = "*"
         states[name]["transitions"]["skip"] = following
     return name
+
+
+def _yes_no_chain(
+    states: dict[str, dict[str, Any]],
+    name: str,
+    attribute: Attribute,
+    following: str,
+    values: Mapping[str, str],
+) -> str:
+    """A multivaluelist as one yes/no question per value (``name_v1`` …). A required one is
+    checked after its last value: with no yes at all (the city would refuse the report), the
+    caller hears that one is needed and the values once more, then goes to a person."""
+    after_last = following
+    if attribute.required:
+        first, check, again = f"{name}_v1", f"{name}_given", f"{name}_needed"
+        states[check] = {
+            "type": "lookup",
+            "behaviour": "require_attribute",
+            "attribute": attribute.code,
+            "transitions": {"answered": following, "unanswered": again},
+        }
+        states[again] = {
+            "type": "say",
+            "prompt": "question.needs_one",
+            "max_visits": 1,  # one more pass through the values, then a person
+            "after_max_visits": OPERATOR,
+            "transitions": {"done": first},
+        }
+        after_last = check
+    for number in range(len(attribute.values), 0, -1):
+        value = attribute.values[number - 1]
+        state_name = f"{name}_v{number}"
+        spoken = {"name": _spoken(value.name, value.key)}
+        prompt = (
+            {"key": "question.yes_no", "values": {**values, **spoken}}
+            if number == 1
+            else {"key": "question.yes_no_next", "values": spoken}
+        )
+        states[state_name] = {
+            "type": "confirm",
+            "prompt": prompt,
+            "attribute": attribute.code,
+            "value": value.key,
+            "attempts": 2,
+            "after_last_attempt": after_last,
+            "transitions": {"yes": after_last, "no": after_last},
+        }
+        after_last = state_name
+    return after_last

@@ -149,8 +149,11 @@ def _yes_no_choices(turn: Turn, state: State) -> list[tuple[str, list[str]]]:
 def _confirmed(turn: Turn, state: State, said: str | None) -> Answered:
     if said is None:
         return NO_MATCH
-    if said == "yes" and state.attribute and state.value is not None:
-        turn.add_attribute_value(state.attribute, state.value)
+    if state.attribute and state.value is not None:  # a multivaluelist's value, asked alone
+        if said == "yes":
+            turn.add_attribute_value(state.attribute, state.value)
+        else:  # a "no" on a second pass (the report started over) takes back an earlier yes
+            turn.remove_attribute_value(state.attribute, state.value)
     return _go(state, said)
 
 

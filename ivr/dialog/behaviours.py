@@ -50,6 +50,11 @@ def await_transcripts(turn: Turn, state: State) -> str:
     return "done"
 
 
+def require_attribute(turn: Turn, state: State) -> str:
+    """A required multivaluelist's answers: the city refuses a report without one."""
+    return "answered" if state.attribute and turn.attributes.get(state.attribute) else "unanswered"
+
+
 BEHAVIOURS: Mapping[str, Callable[[Turn, State], str]] = {
     "resolve_address": resolve_address,
     "request_status": request_status,
@@ -60,5 +65,6 @@ BEHAVIOURS: Mapping[str, Callable[[Turn, State], str]] = {
     "match_street_letters": match_street_letters,
     "more_street_choices": more_street_choices,
     "resolve_street_choice": resolve_street_choice,
+    "require_attribute": require_attribute,
     "keep_place_unconfirmed": keep_place_unconfirmed,
 }

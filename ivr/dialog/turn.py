@@ -96,6 +96,13 @@ class Turn:
         if value not in values:
             self.attributes[attribute] = (*values, value)
 
+    def remove_attribute_value(self, attribute: str, value: str) -> None:
+        values = tuple(v for v in self.attributes.get(attribute, ()) if v != value)
+        if values:
+            self.attributes[attribute] = values
+        else:
+            self.attributes.pop(attribute, None)
+
     def choose_service(self, code: str, name: str) -> None:
         if code != self.service_code:
             self.attributes = {}

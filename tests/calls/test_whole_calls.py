@@ -95,6 +95,26 @@ def test_a_pothole_with_its_attributes_is_filed_once_and_the_caller_hears_its_nu
     assert row.caller_number is None  # cleared once the call is over
 
 
+def test_a_dumping_report_with_no_item_at_first_is_asked_again_and_filed_with_its_item(
+    gateway: Gateway,
+) -> None:
+    """What was dumped is required: a caller who says no to every item hears the items once
+    more, and the city receives the one they then said yes to (not a report it would refuse)."""
+    no_to_every_item = [Press("2")] * 4  # furniture, a mattress, an appliance, bags
+    script = [Silence(), Speak("illegal dumping"), *no_to_every_item]
+    script += [Press("2"), Press("1"), Press("2"), Press("2")]  # the second pass: a mattress
+    script += [Press("*"), Speak("four thirty eight washington street"), Press("1")]
+    result = gateway.call([*script, *DESCRIBE_AND_SEND])
+
+    heard = result.transcript.heard()
+    again = "The city needs at least one of these to take your report. Here they are again."
+    assert heard.count(again) == 1
+    assert heard.count("What has been dumped? Is it furniture? Press 1 for yes, 2 for no.") == 2
+    number = reference_heard(heard)
+    assert published(gateway, number)["service_code"] == "15"
+    assert attributes_received(gateway, number) == {"items": ["mattress"]}
+
+
 def test_a_wrong_address_is_corrected_by_keypad_and_street_name(gateway: Gateway) -> None:
     script = [*PAVEMENT_DEFECT, Speak("four thirty eight washington street"), Press("2")]
     script += [Press("301#"), Speak("washington street"), Press("1"), *DESCRIBE_AND_SEND]

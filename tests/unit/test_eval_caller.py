@@ -48,3 +48,16 @@ def test_every_house_number_question_is_answered_with_the_callers_number(
     caller = EvalCaller(address, PROBLEMS[0], voice, "", seed=1)
     text = load_catalogues()["en"].prompts[prompt]
     assert caller(Turn(heard=(text,), verb="gather", keys=True)) == Press("438#")
+
+
+def test_a_caller_says_yes_to_the_thing_they_call_about(tmp_path: Path) -> None:
+    """Someone reporting a dumped mattress says yes to "a mattress" whatever their luck, so
+    the storm's callers never leave a required list empty by chance."""
+    address = Address("438", "Washington St", "02135", 42.35, -71.15)
+    dumping = next(p for p in PROBLEMS if p.thing == "mattress")
+    asked = "Is it a mattress? Press 1 for yes, 2 for no."
+    for seed in range(20):
+        caller = EvalCaller(
+            address, dumping, Voice("flite:slt", Condition("clean"), tmp_path), "", seed=seed
+        )
+        assert caller(Turn(heard=(asked,), verb="gather", keys=True)) == Press("1")

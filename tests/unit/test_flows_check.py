@@ -197,6 +197,18 @@ def test_behaviour_input_that_does_not_exist(bike_rack, catalogues) -> None:
     ]
 
 
+def test_a_behaviour_that_judges_an_attribute_must_name_it(bike_rack, catalogues) -> None:
+    bike_rack["states"]["find_location"] = {
+        "type": "lookup",
+        "behaviour": "require_attribute",
+        "transitions": {"answered": "confirm_location", "unanswered": "operator"},
+    }
+    assert problems(bike_rack, catalogues) == [
+        "broken.yaml, state 'find_location', field 'attribute': 'require_attribute' needs the "
+        "attribute it judges"
+    ]
+
+
 def test_an_event_the_state_never_produces(bike_rack, catalogues) -> None:
     bike_rack["states"]["ask_location"]["transitions"]["yes"] = "operator"
     assert problems(bike_rack, catalogues) == [

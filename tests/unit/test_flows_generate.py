@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -238,3 +239,73 @@ def test_generated_yaml_reads_back_as_the_same_flow(sf) -> None:
 def test_no_services_is_an_error() -> None:
     with pytest.raises(ValueError, match="no services"):
         generate_intake([], {})
+
+
+def _dumping() -> tuple[list[Service], dict[str, ServiceDefinition]]:
+    """Illegal dumping as the embedded city defines it: what was dumped is required."""
+    items = Attribute(
+        "items",
+        "multivaluelist",
+        "What has been dumped?",
+        True,
+        order=1,
+        values=(AttributeValue("furniture", "Furniture"), AttributeValue("mattress", "A mattress")),
+    )
+    services = [Service("15", "Illegal_Dumping"), Service("2", "Pavement_Defect")]
+    return services, {"15": ServiceDefinition("15", (items,))}
+
+
+def _dumping_call() -> Call:
+    flow = intake_flow(*_dumping())
+    assert check_flow(flow, load_catalogues()) == []
+    call = Call(flow, load_catalogues())
+    call.start()
+    call.silence()
+    assert call.press("1") == ["What has been dumped? Is it furniture? Press 1 for yes, 2 for no."]
+    return call
+
+
+def test_a_required_multivaluelist_with_no_yes_is_asked_once_more_then_a_person() -> None:
+    call = _dumping_call()
+    call.press("2")
+    heard = call.say("no")
+    assert heard == [
+        call.text("question.needs_one"),
+        "What has been dumped? Is it furniture? Press 1 for yes, 2 for no.",
+    ]
+    call.press("2")
+    heard = call.press("2")
+    assert heard[0] == call.text("common.transfer")
+    assert call.state.current == "operator" and "items" not in call.state.attributes
+
+
+def test_a_required_multivaluelist_answered_on_its_second_pass_goes_on() -> None:
+    call = _dumping_call()
+    call.press("2")
+    call.press("2")
+    call.press("2")
+    assert call.press("1") == [call.text("location.ask")]
+    assert call.state.attributes == {"items": ("mattress",)}
+
+
+def test_a_required_multivaluelist_never_understood_is_asked_once_more() -> None:
+    call = _dumping_call()
+    for _ in range(4):  # two attempts at each value, none understood
+        call.say("purple")
+    assert call.heard()[-2:] == [
+        call.text("question.needs_one"),
+        "What has been dumped? Is it furniture? Press 1 for yes, 2 for no.",
+    ]
+
+
+def test_a_no_takes_back_a_yes_of_an_earlier_pass() -> None:
+    """A caller who starts the report over and now says no to a value no longer reports it."""
+    call = _dumping_call()
+    call.press("1")  # furniture: yes
+    call.press("1")  # a mattress: yes
+    assert call.state.attributes == {"items": ("furniture", "mattress")}
+    first = call.state.visits  # the second pass, as after "to start over, press 2"
+    call.state = dataclasses.replace(call.state, current="service0_q1_items_v1", visits=first)
+    call.press("2")  # furniture: no
+    assert call.press("1") == [call.text("location.ask")]
+    assert call.state.attributes == {"items": ("mattress",)}
