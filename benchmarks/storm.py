@@ -35,7 +35,8 @@ The figures:
 - read-back: end of the caller's recorded speech (the ``<Record>`` silence timeout counted,
   as ``speech_calls_eval.Timer`` counts it) to the answer that reads the place back, p50/p95.
 - reports filed (of calls), and the outbox's rows by status once delivery settled (60 s at
-  most after the storm): ``filed`` reached the embedded endpoint.
+  most after the storm): ``filed`` reached the embedded endpoint; a ``parked`` row's reason
+  (the endpoint's refusal) is printed with its count.
 - the gateway's process tree over the storm: CPU seconds (user + system) and the peak of its
   summed resident memory, with the most processes and threads seen; the server settings
   (gunicorn workers, threads); requests per second (webhooks over the storm's wall time).
@@ -123,12 +124,15 @@ def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
         return list(pool.map(work, range(count)))
 
 
-def settle_outbox(database_url: str, call_sids: list[str]) -> tuple[int, dict[str, int]]:
-    """Reports of these calls, and their outbox rows by status once none is pending or being
-    sent (or ``SETTLE_SECONDS`` have passed)."""
+def settle_outbox(
+    database_url: str, call_sids: list[str]
+) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Reports of these calls, their outbox rows by status once none is pending or being sent
+    (or ``SETTLE_SECONDS`` have passed), and why the parked ones were parked (the city's
+    answer, as staff see it: the storm's callers are synthetic, so it holds no one's words)."""
     engine = make_engine(database_url)
-    query = (
-        select(OutboxRecord.status)
+    rows = (
+        select(OutboxRecord.status, OutboxRecord.last_error)
         .join(ReportRecord, OutboxRecord.report_id == ReportRecord.id)
         .where(ReportRecord.call_sid.in_(call_sids))
     )
@@ -136,7 +140,7 @@ def settle_outbox(database_url: str, call_sids: list[str]) -> tuple[int, dict[st
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
             with engine.connect() as connection:
-                statuses = Counter(connection.scalars(query))
+                outbox = list(connection.execute(rows))
                 reports = len(
                     list(
                         connection.scalars(
@@ -144,9 +148,11 @@ def settle_outbox(database_url: str, call_sids: list[str]) -> tuple[int, dict[st
                         )
                     )
                 )
+            statuses = Counter(status for status, _ in outbox)
             busy = statuses["pending"] + statuses["sending"]
             if not busy or time.monotonic() > deadline:
-                return reports, dict(statuses)
+                parked = Counter(error[:160] for status, error in outbox if status == "parked")
+                return reports, dict(statuses), dict(parked)
             time.sleep(1)
     finally:
         engine.dispose()
@@ -236,7 +242,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             storm_seconds = time.perf_counter() - storm_began
             usage = sampler.stop()
             sids = [o.call_sid for o in outcomes]
-            reports, outbox = settle_outbox(url, sids)
+            reports, outbox, parked = settle_outbox(url, sids)
             filed = filed_sids(url, sids)
         if args.keep_log:  # the access log's durations: the app's own time of each webhook
             shutil.copyfile(Path(folder) / "serve.log", args.keep_log)
@@ -276,6 +282,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "read_backs": sum(len(o.read_backs) for o in outcomes),
         "reports_filed": reports,
         "outbox": outbox,
+        "parked_because": parked,
         "gateway_cpu_seconds": round(usage.cpu_seconds, 1),
         "gateway_peak_rss_mib": round(usage.peak_rss_mib),
         "gateway_processes": usage.processes,
@@ -328,6 +335,8 @@ def print_figures(f: dict[str, Any]) -> None:
     print(f"floor / bare: {f['ratio_floor_to_bare']}")
     print(f"read-back after the end of speech ({f['read_backs']}): {_ms(f['read_back_ms'])} ms")
     print(f"reports filed {f['reports_filed']} of {f['calls']}; outbox {f['outbox']}")
+    for reason, count in f["parked_because"].items():
+        print(f"  parked {count}: {reason}")
     print(
         f"gateway tree: {f['gateway_cpu_seconds']} CPU s over {f['storm_seconds']} s, peak RSS "
         f"{f['gateway_peak_rss_mib']} MiB; {f['requests_per_second']} req/s "

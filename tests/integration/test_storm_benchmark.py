@@ -19,6 +19,7 @@ def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
 
     assert figures["reports_filed"] == 3
     assert figures["outbox"] == {"filed": 3}
+    assert figures["parked_because"] == {}
     assert figures["errors"] == 0
     assert figures["ended_by"] == {"gateway": 3}
     assert figures["bare_errors"] == 0
