@@ -3,7 +3,8 @@ side with a bare Flask app under the same server receiving the same webhooks at 
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/storm.py --calls 100
      [--database sqlite|postgres] [--postgres-url URL] [--audio-share 0.3] [--seed 1]
-     [--city boston] [--ramp 10] [--pace 1] [--json FILE] [--keep-log FILE]
+     [--city boston] [--ramp 10] [--pace 1] [--web-workers 1] [--json FILE]
+     [--keep-log FILE]
 
 The gateway is ``ivr serve --port P`` in a process of its own, on a fresh store (a temporary
 SQLite file, or a new database on the PostgreSQL server of ``--postgres-url``, default
@@ -216,6 +217,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         port = free_port()
         env = gateway_env(url, port, TOKEN, media.base_url.removeprefix("http://"))
+        if args.web_workers > 1:  # the replayed apps run under the same server options
+            env.update(IVR_WEB_WORKERS=str(args.web_workers), IVR_SECRET_KEY="storm-" * 6)
         if city.name != "boston":
             env["IVR_GAZETTEER_FILE"] = str(city.addresses)
         settings = Settings.from_env(env)
@@ -357,13 +360,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--city", choices=sorted(CITIES), default="boston")
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds the starts spread over")
     parser.add_argument("--pace", type=float, default=1.0, help="1: real time; 0: no waiting")
+    parser.add_argument(
+        "--web-workers", type=int, default=1,
+        help="web processes of ivr serve (IVR_WEB_WORKERS), and of the bare and floor apps",
+    )  # fmt: skip
     parser.add_argument("--json", default="", help="write the figures to this file")
     parser.add_argument("--keep-log", default="", help="copy the gateway's log to this file")
     args = parser.parse_args(argv)
     if args.database == "postgres" and not args.postgres_url:
         parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
-    if not 0 <= args.audio_share <= 1 or args.calls < 1 or args.pace < 0 or args.ramp < 0:
-        parser.error("--calls must be 1 or more, --audio-share 0 to 1, --pace and --ramp >= 0")
+    if not 0 <= args.audio_share <= 1 or min(args.calls, args.web_workers) < 1:
+        parser.error("--calls and --web-workers must be 1 or more, --audio-share 0 to 1")
+    if args.pace < 0 or args.ramp < 0:
+        parser.error("--pace and --ramp must be 0 or more")
     return args
 
 

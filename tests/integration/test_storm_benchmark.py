@@ -25,3 +25,16 @@ def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
     assert figures["bare_errors"] == 0
     assert figures["floor_errors"] == 0  # each replayed webhook's signature held, its row kept
     assert figures["server"]["worker_class"] == "gthread"
+
+
+def test_a_small_storm_on_two_web_processes_files_every_report(tmp_path: Path) -> None:
+    """``--web-workers 2``: two gunicorn workers on one SQLite file (and the bare and floor
+    apps under the same options), every call still filed once."""
+    written = tmp_path / "storm.json"
+    small = ["--calls", "4", "--audio-share", "0", "--pace", "0", "--ramp", "0"]
+    main([*small, "--web-workers", "2", "--json", str(written)])
+    figures = json.loads(written.read_text(encoding="utf-8"))
+
+    assert figures["server"]["workers"] == 2
+    assert (figures["reports_filed"], figures["outbox"]) == (4, {"filed": 4})
+    assert (figures["errors"], figures["bare_errors"], figures["floor_errors"]) == (0, 0, 0)
