@@ -17,7 +17,7 @@ The questions, from each service definition's attributes in ``order``:
 - ``multivaluelist``: one yes/no question per value ("Is it …? Press 1 for yes, 2 for no"),
   every yes adding that value and every no taking it back — simple to answer by keypad or
   voice, whatever the list's size. A required one with no yes at all is asked once more
-  ("This report needs at least one of them"), then a person: the city would refuse it;
+  ("The city needs at least one of these…"), then a person: the city would refuse it;
 - ``number``: digits, ended by pound;
 - ``string``, ``text``, ``datetime``: a spoken answer (the datetime as said, for the city to read);
 - an attribute with ``variable: false`` is information: it is read, not asked;
@@ -299,7 +299,7 @@ def _question(
         )
         return name
     if attribute.datatype == "multivaluelist" and attribute.values:
-        return _yes_no_chain(states, name, attribute, following, values)
+        return _yes_no_chain(states, name, attribute, following, question=values)
     if attribute.datatype == "number":
         states[name] = {
             "type": "ask_digits",
@@ -327,11 +327,13 @@ def _yes_no_chain(
     name: str,
     attribute: Attribute,
     following: str,
-    values: Mapping[str, str],
+    *,
+    question: Mapping[str, str],
 ) -> str:
-    """A multivaluelist as one yes/no question per value (``name_v1`` …). A required one is
-    checked after its last value: with no yes at all (the city would refuse the report), the
-    caller hears that one is needed and the values once more, then goes to a person."""
+    """A multivaluelist as one yes/no question per value (``name_v1`` …), the first saying
+    the ``question`` (its prompt's values). A required one is checked after its last value:
+    with no yes at all (the city would refuse the report), the caller hears that one is needed
+    and the values once more, then goes to a person."""
     after_last = following
     if attribute.required:
         first, check, again = f"{name}_v1", f"{name}_given", f"{name}_needed"
@@ -344,7 +346,7 @@ def _yes_no_chain(
         states[again] = {
             "type": "say",
             "prompt": "question.needs_one",
-            "max_visits": 1,  # one more pass through the values, then a person
+            "max_visits": 1,  # one more pass through the values a call, then a person
             "after_max_visits": OPERATOR,
             "transitions": {"done": first},
         }
@@ -354,7 +356,7 @@ def _yes_no_chain(
         state_name = f"{name}_v{number}"
         spoken = {"name": _spoken(value.name, value.key)}
         prompt = (
-            {"key": "question.yes_no", "values": {**values, **spoken}}
+            {"key": "question.yes_no", "values": {**question, **spoken}}
             if number == 1
             else {"key": "question.yes_no_next", "values": spoken}
         )
