@@ -32,7 +32,11 @@ The figures:
   redirects after it until the caller is asked something); the bare app's, over all its
   webhooks; and gateway/bare for each percentile; the floor app's, with gateway/floor and
   floor/bare (how much of the distance from the bare app any gateway must cover). The gateway's are
-  also given per URL path (p50/p99; the six slowest printed), to show where its tail is.
+  also given per URL path (p50/p99; the six slowest printed), to show where its tail is, and
+  inside the app, from its access log (``benchmarks/access_log.py``, joined by each response's
+  ``X-Request-Id``): the time each took in the app, the serving thread's CPU time, and the time
+  it was ready to run but waited for a core (``run_queue_ms``, Linux); and, over the slowest
+  1 % in the app, the mean of each part and of the rest (the GIL, a lock, the database).
 - read-back: end of the caller's recorded speech (the ``<Record>`` silence timeout counted,
   as ``speech_calls_eval.Timer`` counts it) to the answer that reads the place back, p50/p95.
 - reports filed (of calls), and the outbox's rows by status once delivery settled (60 s at
@@ -67,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
+from benchmarks.access_log import PARTS, access_lines, slowest_share
 from benchmarks.bare_server import free_port, serve_options, start_bare_server
 from benchmarks.speech_calls_eval import CITIES, sample_addresses
 from benchmarks.storm_calls import (
@@ -249,6 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             filed = filed_sids(url, sids)
         if args.keep_log:  # the access log's durations: the app's own time of each webhook
             shutil.copyfile(Path(folder) / "serve.log", args.keep_log)
+        app_lines = access_lines(Path(folder) / "serve.log")
         # The replays run on the store the gateway used (the floor app writes its own table).
         print(f"storm over in {storm_seconds:.0f} s; the bare app now", flush=True)
         bare_hooks, bare_seconds = replay(outcomes, "bare", env, args.pace)
@@ -260,6 +266,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ours = percentiles([w.seconds for w in steps], points)
     theirs = percentiles([w.seconds for w in bare_hooks], points)
     floor = percentiles([w.seconds for w in floor_hooks], points)
+    in_app = [app_lines[w.request_id] for w in steps if w.request_id in app_lines]
     return {
         "calls": len(calls),
         "audio_calls": sum(1 for c in calls if c.voice),
@@ -272,6 +279,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "webhooks": len(steps) + len(waits),
         "webhook_ms": ours,
         "webhook_ms_by_path": by_path(steps),
+        "in_app_webhooks": len(in_app),
+        "in_app_ms": {
+            part: percentiles([line[part] / 1000 for line in in_app if part in line], points)
+            for part in PARTS
+        },
+        "in_app_slowest_1_percent_ms": slowest_share(in_app, 0.01),
         "transcript_webhooks": len(waits),
         "transcript_webhook_ms": percentiles([w.seconds for w in waits], points),
         "bare_webhook_ms": theirs,
@@ -303,8 +316,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _ms(figures: dict[str, float | None]) -> str:
-    return ", ".join(f"{k} {'-' if v is None else f'{v:.0f}'}" for k, v in figures.items())
+def _ms(figures: dict[str, float | None], digits: int = 0) -> str:
+    return ", ".join(f"{k} {'-' if v is None else f'{v:.{digits}f}'}" for k, v in figures.items())
 
 
 def print_figures(f: dict[str, Any]) -> None:
@@ -327,6 +340,18 @@ def print_figures(f: dict[str, Any]) -> None:
     for path, figures in list(f["webhook_ms_by_path"].items())[:6]:
         count, p50, p99 = figures["count"], figures["p50"], figures["p99"]
         print(f"  {path} ({count:.0f}): p50 {p50:.0f}, p99 {p99:.0f}")
+    parts = f["in_app_ms"]
+    print(
+        f"  in the app ({f['in_app_webhooks']} in its access log): "
+        f"{_ms(parts['duration_ms'], 1)} ms; CPU {_ms(parts['cpu_ms'], 1)}; "
+        f"waiting for a core {_ms(parts['run_queue_ms'], 1)}"
+    )
+    tail = f["in_app_slowest_1_percent_ms"]
+    print(
+        "  its slowest 1 %, means: "
+        + ", ".join(f"{k} {v}" for k, v in tail.items() if k != "count")
+        + " ms"
+    )
     print(
         f"gateway webhooks waiting for a transcript ({f['transcript_webhooks']}): "
         f"{_ms(f['transcript_webhook_ms'])} ms"

@@ -155,6 +155,7 @@ class Webhook:
     # or a webhook the gateway held for a transcript (its Server-Timing header says so)
     body: bytes  # the form sent, replayed to the bare app
     path: str  # the URL's path
+    request_id: str = ""  # the app's X-Request-Id, which its access-log line carries
 
 
 class WebhookClock(httpx.BaseTransport):
@@ -177,23 +178,32 @@ class WebhookClock(httpx.BaseTransport):
             response = self._inner.handle_request(request)
             response.read()
         except httpx.HTTPError:
-            self._keep(gap, started, None, transcript, request)
+            self._keep(gap, started, None, transcript, request, "")
             raise
         # The gateway names what a held webhook waited for (``Server-Timing: hold;desc=…``):
         # the description's transcript awaited before filing counts as waiting for one.
         held_for = response.headers.get("Server-Timing", "")
         transcript = transcript or 'desc="transcript"' in held_for
-        self._keep(gap, started, response.status_code, transcript, request)
+        request_id = response.headers.get("X-Request-Id", "")
+        self._keep(gap, started, response.status_code, transcript, request, request_id)
         if not callback and any(verb in response.content for verb in ASKS):
             self._awaiting_transcript = False
         return response
 
     def _keep(
-        self, gap: float, started: float, status: int | None, transcript: bool, r: httpx.Request
+        self,
+        gap: float,
+        started: float,
+        status: int | None,
+        transcript: bool,
+        r: httpx.Request,
+        request_id: str,
     ) -> None:
         self._last = time.perf_counter()
         seconds = self._last - started
-        self.webhooks.append(Webhook(gap, seconds, status, transcript, r.content, r.url.path))
+        self.webhooks.append(
+            Webhook(gap, seconds, status, transcript, r.content, r.url.path, request_id)
+        )
 
     def close(self) -> None:
         """The shared transport stays open for the other calls."""

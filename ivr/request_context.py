@@ -6,8 +6,9 @@ client's ``X-Request-Id`` when it sent a sane one (a proxy's id, so that its log
 join), else a new one. The id is returned in the response's ``X-Request-Id``. When the body
 is closed, one line goes to the ``ivr.access`` logger: method, path (never the query string,
 which can carry a caller's number), status, duration, the CPU time the serving thread spent on
-it (``cpu_ms``: the rest of ``duration_ms`` is waiting, for the GIL, a lock, the database or
-the network) and bytes sent.
+it (``cpu_ms``), on Linux the time it was ready to run but waited for a core (``run_queue_ms``:
+the machine had more work than cores; the rest of ``duration_ms`` is waiting for the GIL, a
+lock, the database or the network) and bytes sent.
 
 :func:`install` puts it in front of a Flask app and adds a ``before_request`` hook that sets
 :data:`ivr.logs.call_sid` from a Twilio webhook's ``CallSid``, so every line a webhook logs
@@ -17,6 +18,7 @@ says which call it served.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -33,6 +35,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 access_log = logging.getLogger("ivr.access")
+# Linux's scheduler statistics of the calling thread: CPU time, time spent runnable on a run
+# queue waiting for a core, and time slices, in that order (Documentation/scheduler/sched-stats).
+SCHEDSTAT = "/proc/thread-self/schedstat"
+_HAS_SCHEDSTAT = os.path.exists(SCHEDSTAT)
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # asked by machines, all day
 
 HEADER = "X-Request-Id"
@@ -108,6 +114,21 @@ class RequestContext:
             line.write()
 
 
+def run_queue_ns() -> int | None:
+    """Nanoseconds the calling thread has spent ready to run but waiting for a core, since it
+    started; None where the kernel does not say (not Linux, or no scheduler statistics)."""
+    if not _HAS_SCHEDSTAT:
+        return None
+    try:  # os.open and os.read: half the cost of a file object, twice a request (about 6 µs)
+        stats = os.open(SCHEDSTAT, os.O_RDONLY)
+        try:
+            return int(os.read(stats, 128).split()[1])
+        finally:
+            os.close(stats)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class _AccessLine:
     """The facts of one request's access-log line, filled in as the response goes out."""
 
@@ -119,6 +140,7 @@ class _AccessLine:
         # gets no cpu_ms (that thread's clock says nothing about this request).
         self.thread = threading.get_ident()
         self.cpu_started = time.thread_time()
+        self.queued_started = run_queue_ns()
         self.status = 0
         self.bytes = 0
 
@@ -131,6 +153,9 @@ class _AccessLine:
         }
         if threading.get_ident() == self.thread:
             facts["cpu_ms"] = round((time.thread_time() - self.cpu_started) * 1000, 1)
+            queued = run_queue_ns()
+            if queued is not None and self.queued_started is not None:
+                facts["run_queue_ms"] = round((queued - self.queued_started) / 1e6, 1)
         facts["bytes"] = self.bytes
         return facts
 

@@ -25,6 +25,13 @@ def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
     assert figures["bare_errors"] == 0
     assert figures["floor_errors"] == 0  # each replayed webhook's signature held, its row kept
     assert figures["server"]["worker_class"] == "gthread"
+    # every webhook not waiting for a transcript found in the app's access log by its id,
+    # and each part of its time inside the app measured
+    steps = figures["webhooks"] - figures["transcript_webhooks"]
+    assert figures["in_app_webhooks"] == steps > 0
+    for part in ("duration_ms", "cpu_ms", "run_queue_ms"):
+        assert figures["in_app_ms"][part]["p50"] is not None
+    assert figures["in_app_ms"]["duration_ms"]["p99"] <= figures["webhook_ms"]["p99"]
 
 
 def test_a_small_storm_on_two_web_processes_files_every_report(tmp_path: Path) -> None:

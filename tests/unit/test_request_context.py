@@ -7,6 +7,9 @@ import functools
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +19,7 @@ from flask import Flask, Response, request
 from flask.testing import FlaskClient
 
 from ivr.logs import JsonFormatter
-from ivr.request_context import HEADER, install
+from ivr.request_context import HEADER, SCHEDSTAT, install
 
 CALL_SID = "CA" + "5c0ffee1" * 4
 log = logging.getLogger("tests.request_context")
@@ -127,6 +130,33 @@ def test_the_access_line_tells_the_threads_cpu_time_from_waiting(sink: io.String
     working, waiting = [line for line in _written(sink) if line["logger"] == "ivr.access"]
     assert working["duration_ms"] >= 50 and working["cpu_ms"] >= 45
     assert waiting["duration_ms"] >= 50 and waiting["cpu_ms"] < 25
+
+
+@pytest.mark.skipif(not os.path.exists(SCHEDSTAT), reason="the kernel keeps no run-queue time")
+def test_the_access_line_tells_waiting_for_a_core_from_the_rest(sink: io.StringIO) -> None:
+    """A request served while another process spins on the same single core waits on the run
+    queue for about as long as it works; served with the core to itself, hardly at all."""
+    client = _client()
+    core = {min(os.sched_getaffinity(0))}
+    was = os.sched_getaffinity(0)  # this thread's: the test client serves on it
+    os.sched_setaffinity(0, core)
+    try:
+        client.get("/work")
+        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            os.sched_setaffinity(spinner.pid, core)
+            time.sleep(0.2)  # the spinner running
+            client.get("/work")
+        finally:
+            spinner.kill()
+            spinner.wait()
+    finally:
+        os.sched_setaffinity(0, was)
+    alone, crowded = [line for line in _written(sink) if line["logger"] == "ivr.access"]
+    assert crowded["run_queue_ms"] >= 20 > alone["run_queue_ms"] * 2
+    assert crowded["cpu_ms"] >= 45
+    # the two clocks are the scheduler's, which may lag by up to a timer tick (4 ms at 250 Hz)
+    assert crowded["duration_ms"] >= crowded["cpu_ms"] + crowded["run_queue_ms"] - 5
 
 
 def test_an_answered_probe_is_logged_at_debug_and_a_failed_one_at_info(
