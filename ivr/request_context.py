@@ -93,7 +93,7 @@ class RequestContext:
         rid = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
         # A call SID set around this call (a job asking the embedded endpoint) stays set.
         request_id.set(rid)
-        line = _AccessLine(environ)
+        line = _AccessLine(environ, timed=self.access)
 
         def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
             line.status = _status_code(status)
@@ -132,7 +132,7 @@ def run_queue_ns() -> int | None:
 class _AccessLine:
     """The facts of one request's access-log line, filled in as the response goes out."""
 
-    def __init__(self, environ: WSGIEnvironment) -> None:
+    def __init__(self, environ: WSGIEnvironment, *, timed: bool = True) -> None:
         self.method = str(environ.get("REQUEST_METHOD", ""))
         self.path = (str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")))[:300]
         self.started = time.monotonic()
@@ -140,7 +140,8 @@ class _AccessLine:
         # gets no cpu_ms (that thread's clock says nothing about this request).
         self.thread = threading.get_ident()
         self.cpu_started = time.thread_time()
-        self.queued_started = run_queue_ns()
+        # read only for a line that will be written (the access log on): two reads of /proc
+        self.queued_started = run_queue_ns() if timed else None
         self.status = 0
         self.bytes = 0
 
