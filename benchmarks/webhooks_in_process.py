@@ -14,8 +14,13 @@ the lock, from the moment it was taken to the commit or rollback.
 sets ``sys.setswitchinterval`` (CPython's default, which ``ivr serve`` keeps, is 0.005: 1 ms
 was tried against a busy thread and made no difference, docs/serving.md).
 
+``--database postgres`` runs the calls on a new database of the PostgreSQL server of
+``--postgres-url`` (default ``IVR_TEST_POSTGRES_URL``; ``scripts/start-postgres`` prints one),
+dropped afterwards, instead of a new SQLite file.
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
      [--lock-hold] [--busy-thread] [--switch-interval 0.005]
+     [--database sqlite|postgres] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import os
 import pstats
 import sqlite3
 import sys
@@ -36,6 +42,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
+from benchmarks.storm_servers import fresh_store
 from benchmarks.webhook_load import POTHOLE, TOKEN
 from ivr.app import create_app
 from ivr.serve import prepare
@@ -126,11 +133,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lock-hold", action="store_true", help="time SQLite's write lock")
     parser.add_argument("--busy-thread", action="store_true", help="a thread taking the GIL")
     parser.add_argument("--switch-interval", type=float, default=sys.getswitchinterval())
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("IVR_TEST_POSTGRES_URL", ""))
     args = parser.parse_args(argv)
+    if args.database == "postgres" and not args.postgres_url:
+        parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
     sys.setswitchinterval(args.switch_interval)
     folder = Path(tempfile.mkdtemp(prefix="voice311-webhooks-"))
+    with fresh_store(args.database, folder, args.postgres_url) as url:
+        run(args, folder, url)
+
+
+def run(args: argparse.Namespace, folder: Path, database_url: str) -> None:
+    """The calls, on the store at ``database_url``; their figures printed."""
     settings = Settings(
-        database_url=f"sqlite:///{folder / 'voice311.db'}",
+        database_url=database_url,
         twilio_auth_token=TOKEN,
         models_dir=str(folder / "models"),
         public_base_url=BASE,
@@ -165,8 +182,9 @@ def main(argv: list[str] | None = None) -> None:
         work.stop()
     count = len(transport.seconds)
     print(
-        f"{args.calls} calls, {count} webhooks (switch interval {args.switch_interval * 1000:g} "
-        f"ms{', a busy thread' if args.busy_thread else ''}): {percentiles_ms(transport.seconds)}"
+        f"{args.calls} calls on {args.database}, {count} webhooks (switch interval "
+        f"{args.switch_interval * 1000:g} ms{', a busy thread' if args.busy_thread else ''}): "
+        f"{percentiles_ms(transport.seconds)}"
     )
     if holds is not None and holds.seconds:
         print(

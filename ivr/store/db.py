@@ -15,6 +15,7 @@ loses at most its last steps, never a report it was told was taken.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -34,6 +35,8 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite statement waits for another connection's write lock before it fails.
 SQLITE_BUSY_SECONDS = 30
+# A PostgreSQL connection idle in the pool this long is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
@@ -70,8 +73,39 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before it is handed out if it has been idle in the pool for
+    ``PING_AFTER_IDLE_SECONDS`` or more; one that fails the ping is replaced (the pool tries
+    again with a new connection, SQLAlchemy's "pessimistic" disconnect handling).
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip to the server for each
+    call step, job claim and outbox pass, a fifth of a step's on PostgreSQL (docs/serving.md).
+    Under load the connections go back and forth within milliseconds; a server restarted in
+    that time fails the statements in flight on it as it would have anyway, and the first one
+    on each dead connection (it is then invalidated and replaced)."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError("the connection was lost while idle") from error
+            raise
 
 
 def flush_commits(engine: Engine) -> None:

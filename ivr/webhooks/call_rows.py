@@ -14,11 +14,12 @@ does (its construction and its cache key, which SQLAlchemy keeps on a statement 
 run on the driver's cursor (:mod:`ivr.store.driver`: compiled once per dialect, the columns'
 own conversions), where SQLAlchemy's execution path took more than the database did.
 
-On PostgreSQL the unlocked read also says that the transaction it opens need not wait for the
-disk at its commit (``set_config('synchronous_commit', 'off', true)``, what ``SET LOCAL`` does,
-without a round trip of its own): a step written in that transaction files nothing (one that
-files rolls it back and writes in a transaction of its own, :class:`~ivr.webhooks.calls.
-CallDesk`).
+On PostgreSQL a step's write can say that its transaction need not wait for the disk at its
+commit (:func:`write_state`'s ``waits=False``): the ``UPDATE`` or ``INSERT`` returns
+``set_config('synchronous_commit', 'off', true)``, what ``SET LOCAL`` does, without a round
+trip of its own. Run alone in autocommit, as :class:`~ivr.webhooks.calls.CallDesk` writes a
+step that changes nothing but the call's state, the setting holds for that statement's own
+transaction, whose commit comes at its end.
 """
 
 from __future__ import annotations
@@ -53,12 +54,6 @@ HUNG_UP = frozenset({"caller hung up", SWEPT})
 CALLS = cast(Table, CallRecord.__table__)
 STEP_COLUMNS = (CALLS.c.state, CALLS.c.caller_number, CALLS.c.ended_at, CALLS.c.version)
 READ_STEP = select(*STEP_COLUMNS).where(CALLS.c.call_sid == bindparam("sid"))
-# PostgreSQL: a transaction that commits without waiting for the disk (the docstring): said
-# on its own, or by the step's read itself.
-COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO OFF"
-READ_STEP_NOT_WAITING = select(
-    *STEP_COLUMNS, func.set_config("synchronous_commit", "off", True)
-).where(CALLS.c.call_sid == bindparam("sid"))
 WRITE_STEP = (
     update(CALLS)
     .where(CALLS.c.call_sid == bindparam("sid"), CALLS.c.version == bindparam("read_version"))
@@ -70,6 +65,9 @@ WRITE_STEP = (
         version=CALLS.c.version + 1,
     )
 )
+# PostgreSQL: the commit of the transaction that runs it does not wait for the disk (above).
+NOT_WAITING = func.set_config("synchronous_commit", "off", True)
+WRITE_STEP_NOT_WAITING = WRITE_STEP.returning(NOT_WAITING)
 
 
 STARTED_COLUMNS = (
@@ -77,6 +75,7 @@ STARTED_COLUMNS = (
     *("state", "step", "language", "updated_at", "version"),
 )
 INSERT_CALL = insert_of(CALLS, STARTED_COLUMNS)
+INSERT_CALL_NOT_WAITING = INSERT_CALL.returning(NOT_WAITING)
 REPORT_OF_CALL = select(ReportRecord.id).where(ReportRecord.call_sid == bindparam("sid"))
 # A call at its end: its state (the closing words) and its report's delivery, if it filed one.
 READ_ENDING = (
@@ -123,12 +122,9 @@ def read_step_row(session: Session, call_sid: str) -> StepRow | None:
 
 
 def peek_step_row(connection: Connection, call_sid: str) -> StepRow | None:
-    """What a step reads of the call's row, with no lock; on PostgreSQL, the transaction it
-    opens commits without waiting for the disk (the module's docstring)."""
-    postgres = connection.dialect.name == "postgresql"
-    read = driver_statement(READ_STEP_NOT_WAITING if postgres else READ_STEP, connection.dialect)
-    found = read.first(connection, {"sid": call_sid})
-    return None if found is None else StepRow(*found[: len(STEP_COLUMNS)])
+    """What a step reads of the call's row, with no lock."""
+    found = driver_statement(READ_STEP, connection.dialect).first(connection, {"sid": call_sid})
+    return None if found is None else StepRow(*found)
 
 
 def awaiting_calls(connection: Connection, call_sids: frozenset[str]) -> set[str]:
@@ -175,18 +171,25 @@ def write_state(
     state: CallState,
     now: datetime,
     flow: Flow,
+    *,
+    waits: bool = True,
 ) -> bool:
     """Write the call's new state if its row is still the version ``row`` read (a new call's
     row is inserted); False, with nothing written, when another webhook of the call wrote
-    first. A new call that another webhook inserted first raises IntegrityError."""
+    first. A new call that another webhook inserted first raises IntegrityError. ``waits``
+    False: on PostgreSQL, the transaction's commit will not wait for the disk (the module's
+    docstring); SQLite's never do (ivr/store/db.py)."""
+    not_waiting = not waits and connection.dialect.name == "postgresql"
     if row.version is None:
         started: dict[str, Any] = {"call_sid": call_sid, "flow": flow.name}
         started.update(status=IN_PROGRESS, caller_number=row.caller_number, started_at=now)
         started.update(state=state.to_dict(), step=state.step, language=state.language)
         started.update(updated_at=now, version=1)
-        return bool(driver_statement(INSERT_CALL, connection.dialect).rowcount(connection, started))
+        insert = INSERT_CALL_NOT_WAITING if not_waiting else INSERT_CALL
+        return bool(driver_statement(insert, connection.dialect).rowcount(connection, started))
+    write = WRITE_STEP_NOT_WAITING if not_waiting else WRITE_STEP
     return bool(
-        driver_statement(WRITE_STEP, connection.dialect).rowcount(
+        driver_statement(write, connection.dialect).rowcount(
             connection,
             {
                 "sid": call_sid,

@@ -27,11 +27,17 @@ is written on the connection it was read on, in a transaction of its driver's, w
 session (:meth:`CallDesk._write`); only the locked rounds, ``amend`` and ``end_silent`` begin
 theirs through a session.
 
+On PostgreSQL the unlocked round runs in autocommit: the read opens no transaction, and a step
+that changes nothing but the call's state writes it in one statement, its own transaction
+(two round trips a step, the read and the write, where a transaction took four: psycopg's
+``BEGIN``, the read, the write, the ``COMMIT``). A step with more to write (its jobs, its
+report, the call's end, a new call's row) writes all of it in one transaction.
+
 Durability (ivr/store/db.py): a step that files a report is on the disk before the caller is
 told so (``flush_commits`` after the commit, for SQLite's ``synchronous=NORMAL``). A step that
-files nothing commits without waiting for the disk on PostgreSQL too (``SET LOCAL
-synchronous_commit TO OFF``): a power cut of the database's machine loses at most the last
-steps of the calls in progress, never a report they were told was taken.
+files nothing commits without waiting for the disk on PostgreSQL too (its write says so,
+:func:`~ivr.webhooks.call_rows.write_state`): a power cut of the database's machine loses at
+most the last steps of the calls in progress, never a report they were told was taken.
 
 A Twilio retry of a step already answered is replayed by the engine (same actions, no jobs,
 nothing written); the desk also never enqueues a second report for a call (``reports.call_sid``
@@ -71,7 +77,6 @@ from ivr.store.call_tables import CallRecord
 from ivr.store.db import SQLITE_BUSY_SECONDS, flush_commits
 from ivr.webhooks.call_rows import (
     CALLS,
-    COMMIT_WITHOUT_WAITING,
     STEP_COLUMNS,
     SWEPT,
     StepRow,
@@ -186,9 +191,11 @@ class CallDesk:
                 answer = self._commit(session, connection, call_sid, planned, now, began=True)
         else:
             with self._engine.connect() as connection:
-                # Read with no lock: on SQLite a plain SELECT opens no transaction; on
-                # PostgreSQL (read committed) the transaction it opens holds no lock and no
-                # snapshot once the SELECT is done. The write reuses the same connection.
+                # Read with no lock: on SQLite a plain SELECT opens no transaction, nor on
+                # PostgreSQL in autocommit (the module's docstring; the pool gives the
+                # connection back to its default when it is returned). The write reuses it.
+                if self._postgres:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
                 row = peek_step_row(connection, call_sid)
                 planned = self._plan(call_sid, event, caller, context, row)
                 if isinstance(planned, Answer):
@@ -226,18 +233,12 @@ class CallDesk:
     ) -> Answer | None:
         """Write a step planned on a row read with no lock, on the connection it was read on,
         in a transaction of its driver's: no ORM session, whose bookkeeping cost a step more
-        than its statements. A step that files rolls the read's transaction back first and
-        writes in one of its own: on PostgreSQL the read's would not wait for the disk
-        (call_rows), and a report must be on it before the caller is told it is taken."""
+        than its statements. On PostgreSQL the connection is in autocommit (the module's
+        docstring): a step with more to write than its state goes back to transactions."""
         row, outcome = planned
-        files = _files(outcome)
-        if files:
-            driver.rollback(connection)
-        # On PostgreSQL the unlocked read of a row said already not to wait for the disk.
-        waits = row.version is None or files
-        return self._commit(
-            connection, connection, call_sid, planned, now, began=False, waits=waits
-        )
+        if self._postgres and (row.version is None or outcome.jobs or _ends_now(row, outcome)):
+            connection.execution_options(isolation_level=connection.default_isolation_level)
+        return self._commit(connection, connection, call_sid, planned, now, began=False)
 
     def _commit(
         self,
@@ -248,14 +249,12 @@ class CallDesk:
         now: datetime,
         *,
         began: bool,
-        waits: bool = True,
     ) -> Answer | None:
         """Write a planned step in one transaction on ``connection``: its state, its jobs, the
         report it files and the call's end. Committed or rolled back through ``writer``: the
         connection, or the session of a locked read (``began``: the read began the
-        transaction). ``waits``: the transaction has not been told yet whether to wait for
-        the disk at its commit. None, with nothing written, when another webhook of the call
-        wrote first."""
+        transaction). Only a step that files waits for the disk at its commit. None, with
+        nothing written, when another webhook of the call wrote first."""
         if isinstance(planned, Answer):
             driver.finish(writer, keep=False)  # nothing to write: the read's lock given back
             return planned
@@ -264,7 +263,10 @@ class CallDesk:
         try:
             if not began and self._sqlite:
                 driver.begin_immediate(connection, SQLITE_BUSY_SECONDS)
-            if not write_state(connection, call_sid, row, outcome.state, now, self._flow):
+            state_written = write_state(
+                connection, call_sid, row, outcome.state, now, self._flow, waits=_files(outcome)
+            )
+            if not state_written:
                 driver.finish(writer, keep=False)
                 return None
             later = [job for job in outcome.jobs if not job.with_step]
@@ -278,9 +280,6 @@ class CallDesk:
             )
             if _ends_now(row, outcome):
                 ended = end_call(connection, call_sid, outcome.state, now)
-            if not filed and self._postgres and waits:
-                # A step that files nothing does not wait for the disk (module docstring).
-                driver.run_sql(connection, COMMIT_WITHOUT_WAITING)
             driver.finish(writer, keep=True)
         except IntegrityError:
             # Another webhook started the same call first, or queued the same job.

@@ -11,12 +11,10 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Request, Response
 
@@ -90,29 +88,42 @@ def test_sqlite_commits_wait_for_the_next_checkpoint_not_each_for_the_disk(
         engine.dispose()
 
 
-@pytest.fixture
-def commit_settings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """PostgreSQL's ``synchronous_commit`` as each commit of the driver found it: whether the
-    commit waited for the disk ("on") or not ("off"), however the transaction was begun
-    (through SQLAlchemy, or on the driver's cursor as a step's statements are)."""
-    found: list[str] = []
-    commit = psycopg.Connection.commit
+# PostgreSQL: every transaction that writes a call's row notes, as it commits, whether its
+# commit waits for the disk. A deferred constraint trigger runs just before the commit, in the
+# transaction, however it was begun (a session's, the driver's, or one statement in autocommit).
+NOTE_COMMIT_SETTING = """
+CREATE TABLE commit_settings_seen (id serial PRIMARY KEY, xid bigint, setting text);
+CREATE FUNCTION note_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO commit_settings_seen (xid, setting)
+  VALUES (txid_current(), current_setting('synchronous_commit'));
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER note_commit_setting AFTER INSERT OR UPDATE ON calls
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION note_commit_setting();
+"""
 
-    def recording_commit(connection: psycopg.Connection[Any]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            row = cursor.fetchone()
-        found.append(str(row[0]) if row else "")
-        commit(connection)
 
-    monkeypatch.setattr(psycopg.Connection, "commit", recording_commit)
-    return found
+def commit_settings(engine: Engine) -> list[str]:
+    """``synchronous_commit`` as each transaction that wrote a call found it at its commit:
+    "on", the commit waited for the disk; "off", it did not."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT xid, setting FROM commit_settings_seen ORDER BY id")
+        ).all()
+        connection.execute(text("DELETE FROM commit_settings_seen"))
+        connection.commit()
+    return list({xid: setting for xid, setting in rows}.values())
 
 
 def test_the_step_that_files_a_report_is_on_the_disk_before_the_caller_hears_it(
-    sessions: sessionmaker[Session], synced: list[str], commit_settings: list[str]
+    sessions: sessionmaker[Session], synced: list[str]
 ) -> None:
     engine = sessions.kw["bind"]
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(NOTE_COMMIT_SETTING)
     library = load_flow_library(Settings())
     flow = flow_from_document(FLOW, "test")
     desk = CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues), city="Boston")
@@ -120,8 +131,7 @@ def test_the_step_that_files_a_report_is_on_the_disk_before_the_caller_hears_it(
     desk.advance("CA1", Event.start())  # the call's row inserted: nothing filed
     desk.advance("CA1", Event.no_input(step=1))  # asked again, on the row as read: nothing filed
     assert synced == []
-    stepped = list(commit_settings)
-    commit_settings.clear()
+    stepped = commit_settings(engine) if postgres else []
     answer = desk.advance("CA1", Event.recording(RECORDING, 4.0, step=2))
 
     assert answer.filed
@@ -130,7 +140,7 @@ def test_the_step_that_files_a_report_is_on_the_disk_before_the_caller_hears_it(
     else:  # PostgreSQL: the filing step's commit waits for the disk, the questions' did not
         assert synced == []
         assert stepped == ["off", "off"]
-        assert commit_settings == ["on"]
+        assert commit_settings(engine) == ["on"]
 
 
 def test_a_request_filed_on_the_embedded_endpoint_is_on_the_disk_before_its_answer(

@@ -1,0 +1,156 @@
+"""How many times a call step waits for PostgreSQL, counted in libpq's own trace of the
+messages it sends, and the pool's ping of a connection that sat idle (ivr/store/db.py,
+ivr/webhooks/calls.py): a step that changes only the call's state is the read and the write,
+in autocommit; a step with more to write is one transaction; a connection back in the pool
+a moment ago is handed out without a ping, one idle longer is pinged, and replaced when the
+server has dropped it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import pq
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.loader import flow_from_document
+from ivr.dialog.context import DialogContext
+from ivr.dialog.events import Event
+from ivr.dialog.flow_library import load_flow_library
+from ivr.settings import Settings
+from ivr.store import db
+from ivr.store.db import make_engine, make_sessionmaker, upgrade
+from ivr.webhooks.calls import CallDesk
+from tests.support.databases import fresh_database
+
+pytestmark = pytest.mark.postgres
+
+FLOW = {
+    "name": "note",
+    "start": "ask_note",
+    "operator": "bye",
+    "languages": ["en"],
+    "states": {
+        "ask_note": {
+            "type": "record",
+            "prompt": "description.ask",
+            "store_as": "note",
+            "attempts": 3,
+            "after_last_attempt": "bye",
+            "transitions": {"done": "bye"},
+        },
+        "bye": {"type": "hangup", "prompt": "common.goodbye"},
+    },
+}
+
+
+class Trace:
+    """libpq's trace of every connection the pool hands out: the messages sent to the
+    server. A round trip ends with a simple ``Query`` or an extended query's ``Sync``."""
+
+    def __init__(self, engine: Engine, folder: Path) -> None:
+        self._file = (folder / "libpq-trace.txt").open("w+")
+        event.listen(engine, "checkout", self._checked_out)
+
+    def _checked_out(self, dbapi_connection: Any, *_: object) -> None:
+        pgconn = dbapi_connection.pgconn
+        pgconn.trace(self._file.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def sent(self) -> list[str]:
+        """What was sent since the last call, in order: "Sync", or a simple query's first word
+        ("BEGIN", "COMMIT")."""
+        self._file.flush()
+        self._file.seek(0)
+        lines = self._file.read().splitlines()
+        self._file.seek(0)
+        self._file.truncate()
+        sent = []
+        for line in lines:
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[0] == "F" and parts[2] in ("Query", "Sync"):
+                sent.append(parts[2] if parts[2] == "Sync" else parts[-1].strip(' "').split()[0])
+        return sent
+
+
+@pytest.fixture
+def postgres_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    with fresh_database("postgres", tmp_path) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            yield make_sessionmaker(engine)
+        finally:
+            engine.dispose()
+
+
+def desk_of(sessions: sessionmaker[Session]) -> CallDesk:
+    library = load_flow_library(Settings())
+    flow = flow_from_document(FLOW, "test")
+    return CallDesk(sessions, flow, DialogContext(catalogues=library.catalogues))
+
+
+def test_a_step_that_changes_only_the_state_is_two_round_trips(
+    postgres_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    engine: Engine = postgres_sessions.kw["bind"]
+    desk = desk_of(postgres_sessions)
+    desk.advance("CA1", Event.start())  # the pool's connection is made (and pinged, once)
+    trace = Trace(engine, tmp_path)
+
+    asked = desk.advance("CA1", Event.no_input(step=1))  # asked again: the state alone
+    sent = trace.sent()
+    ended = desk.advance("CA1", Event.no_input(step=2))  # asked again
+    desk.advance("CA1", Event.no_input(step=3))  # the last attempt: goodbye, the call ends
+    ending = trace.sent()
+
+    assert asked.known and ended.known
+    assert sent == ["Sync", "Sync"]  # the read, the write: no ping, no BEGIN, no COMMIT
+    assert ending[:2] == ["Sync", "Sync"]  # asked again: the same
+    # The step that ends the call: the read, then its state and the call's end written in
+    # one transaction (the state, whether a report was filed, the end).
+    assert ending[2:] == ["Sync", "BEGIN", "Sync", "Sync", "Sync", "COMMIT"]
+    with engine.connect() as connection:
+        status = connection.execute(text("SELECT status FROM calls WHERE call_sid = 'CA1'"))
+        assert status.scalar() == "ended"
+
+
+def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
+    postgres_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    engine: Engine = postgres_sessions.kw["bind"]
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    trace = Trace(engine, tmp_path)
+    with engine.connect():
+        pass
+    assert trace.sent() == []
+
+
+def test_a_connection_idle_longer_is_pinged_and_replaced_when_the_server_dropped_it(
+    postgres_sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine: Engine = postgres_sessions.kw["bind"]
+    desk = desk_of(postgres_sessions)
+    desk.advance("CA2", Event.start())
+    with engine.connect() as connection:
+        pids = {connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()}
+        connection.rollback()
+    admin = psycopg.connect(
+        engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+        autocommit=True,
+    )
+    with admin:  # the server drops the pool's connections (a restart, a firewall's timeout)
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection idle "long"
+
+    answer = desk.advance("CA2", Event.no_input(step=1))
+
+    assert answer.known and answer.actions  # asked again, on a new connection
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in pids
