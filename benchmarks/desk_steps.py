@@ -7,19 +7,27 @@ Prints ``CallDesk.advance``'s time per step, p50/p90/mean in milliseconds, the f
 left out (warming up). Compare two versions of the desk with it run after run;
 ``benchmarks/webhooks_in_process.py --lock-hold`` shows what other writers wait.
 
+``--database postgres`` steps the calls on a new database of the PostgreSQL server of
+``--postgres-url`` (default ``IVR_TEST_POSTGRES_URL``), dropped afterwards. Beside the wall
+time, the step's own CPU time (``time.thread_time``) is printed: what is left is waiting, on
+PostgreSQL for its round trips.
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/desk_steps.py [--calls 300]
+     [--database sqlite|postgres] [--postgres-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.storm_servers import fresh_store
 from ivr.dialog.events import Event
 from ivr.runtime import Runtime
 from ivr.serve import prepare
@@ -32,11 +40,21 @@ REDIRECTS = 8
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("IVR_TEST_POSTGRES_URL", ""))
     args = parser.parse_args(argv)
+    if args.database == "postgres" and not args.postgres_url:
+        parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
     logging.disable(logging.WARNING)  # the sample-gazetteer warning
     folder = Path(tempfile.mkdtemp(prefix="voice311-desk-"))
+    with fresh_store(args.database, folder, args.postgres_url) as url:
+        run(args.calls, folder, url)
+
+
+def run(calls: int, folder: Path, database_url: str) -> None:
+    """Step ``calls`` calls on the store at ``database_url``; print the figures."""
     settings = Settings(
-        database_url=f"sqlite:///{folder / 'voice311.db'}",
+        database_url=database_url,
         twilio_auth_token="x" * 32,
         models_dir=str(folder / "models"),
         public_base_url="http://gateway.test",
@@ -46,17 +64,21 @@ def main(argv: list[str] | None = None) -> None:
     prepare(settings)
     desk = Runtime(settings).desk
     seconds: list[float] = []
-    for n in range(args.calls):
-        sid = f"CA{n:032x}"
-        began = time.perf_counter()
-        desk.advance(sid, Event.start(at=datetime.now(UTC)))
+    cpu: list[float] = []
+
+    def timed_step(sid: str, event: Event) -> None:
+        began, began_cpu = time.perf_counter(), time.thread_time()
+        desk.advance(sid, event)
         seconds.append(time.perf_counter() - began)
+        cpu.append(time.thread_time() - began_cpu)
+
+    for n in range(calls):
+        sid = f"CA{n:032x}"
+        timed_step(sid, Event.start(at=datetime.now(UTC)))
         for _ in range(REDIRECTS):
             state = desk.state(sid)
             assert state is not None
-            began = time.perf_counter()
-            desk.advance(sid, Event.redirect(step=state.step, at=datetime.now(UTC)))
-            seconds.append(time.perf_counter() - began)
+            timed_step(sid, Event.redirect(step=state.step, at=datetime.now(UTC)))
     timed = sorted(seconds[WARM_UP_STEPS:])
     if not timed:
         raise SystemExit(f"--calls must give more than {WARM_UP_STEPS} steps")
@@ -64,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{count} steps: p50 {timed[count // 2] * 1000:.3f} ms, "
         f"p90 {timed[int(count * 0.9)] * 1000:.3f} ms, mean {statistics.mean(timed) * 1000:.3f} ms"
+        f"; CPU mean {statistics.mean(cpu[WARM_UP_STEPS:]) * 1000:.3f} ms"
     )
 
 
