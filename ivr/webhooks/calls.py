@@ -20,12 +20,12 @@ webhook's latency under load is made of (docs/serving.md). A new call's row is i
 first step; two first webhooks of one call racing, the second's insert fails and it steps on
 the row the first wrote. No process memory holds call state, so any worker can answer any
 webhook. The statements that read and write the row, file the report and end the call are
-:mod:`ivr.webhooks.call_rows`, with the jobs a step queues (:func:`ivr.jobs.queue.add_jobs`)
-and the report it files (:func:`ivr.outbox.queue.enqueue`, :func:`ivr.followup.texts.
-record_follow_up`). Every one runs on the driver's cursor (:mod:`ivr.store.driver`): a step
-is written on the connection it was read on, in a transaction of its driver's, with no ORM
-session (:meth:`CallDesk._write`); only the locked rounds, ``amend`` and ``end_silent`` begin
-theirs through a session.
+:mod:`ivr.webhooks.call_rows`, with the jobs a step queues (:func:`ivr.jobs.queue.add_jobs`) and
+the report it files (:func:`ivr.outbox.queue.enqueue`, :func:`ivr.followup.texts.
+record_follow_up`). Every one runs on the driver's cursor (:mod:`ivr.store.driver`): a step is
+written on the connection it was read on, in a transaction of its driver's, with no ORM session
+(:meth:`CallDesk._write`); only the locked rounds, ``amend`` and ``end_silent`` begin theirs
+through a session. What the desk answers is :mod:`ivr.webhooks.desk_answers`.
 
 On PostgreSQL the unlocked round runs in autocommit: the read opens no transaction, and a step
 that changes nothing but the call's state writes it in one statement, its own transaction
@@ -51,26 +51,22 @@ import logging
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.model import Flow
 from ivr.addresses.remembered import RememberedLookups
-from ivr.dialog.actions import Action, Job
 from ivr.dialog.context import DialogContext
-from ivr.dialog.engine import Outcome, start_call, step
+from ivr.dialog.engine import start_call, step
 from ivr.dialog.events import Event, EventKind
 from ivr.dialog.follow_up import TEXTABLE_SLOT
 from ivr.dialog.state import CallState
 from ivr.followup.caller_numbers import textable_number
 from ivr.jobs.queue import add_jobs
 from ivr.metrics.instruments import count_call_end
-from ivr.outbox.queue import Delivery
 from ivr.recordings.ready import recording_ready
 from ivr.store import driver
 from ivr.store.call_tables import CallRecord
@@ -89,6 +85,14 @@ from ivr.webhooks.call_rows import (
     read_step_row,
     write_state,
 )
+from ivr.webhooks.desk_answers import (
+    Answer,
+    Ending,
+    Planned,
+    ends_now,
+    files_report,
+    submitted_service,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,29 +100,6 @@ log = logging.getLogger(__name__)
 # it: each retry means another webhook changed the call's state meanwhile, which is rare.
 STEP_ROUNDS, LOCKED_ROUNDS = 3, 2
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What one webhook answers: the actions to render, the call's language, and whether a
-    report was enqueued by this step (the caller then waits for its reference number)."""
-
-    actions: tuple[Action, ...]
-    language: str
-    filed: bool = False
-    known: bool = True  # False: no such call (an event for a call never started here)
-    queued: tuple[str, ...] = ()  # the names of the jobs this step queued (to wake a worker)
-    service_code: str = ""  # the service of the report filed (for the log)
-    awaiting: tuple[str, ...] = ()  # the jobs whose results the call now waits on (a hold's)
-
-
-@dataclass(frozen=True)
-class Ending:
-    """Where a call stands at its end: its closing words and the report's delivery."""
-
-    last_actions: tuple[Action, ...]
-    language: str
-    delivery: Delivery | None
 
 
 class CallDesk:
@@ -194,9 +175,7 @@ class CallDesk:
                 # Read with no lock: on SQLite a plain SELECT opens no transaction, nor on
                 # PostgreSQL in autocommit (the module's docstring; the pool gives the
                 # connection back to its default when it is returned). The write reuses it.
-                if self._postgres:
-                    connection.execution_options(isolation_level="AUTOCOMMIT")
-                row = peek_step_row(connection, call_sid)
+                row = self._read(connection, call_sid)
                 planned = self._plan(call_sid, event, caller, context, row)
                 if isinstance(planned, Answer):
                     return planned  # nothing to write
@@ -207,6 +186,24 @@ class CallDesk:
             log.info("report enqueued", extra={"service_code": answer.service_code})
         return answer
 
+    def _read(self, connection: Connection, call_sid: str) -> StepRow | None:
+        """The call's row, read with no lock, on PostgreSQL in autocommit (the module's
+        docstring). A connection the server dropped while it sat in the pool (a restart, less
+        than ``PING_AFTER_IDLE_SECONDS`` after its last use: ivr/store/db.py) fails this first
+        statement with nothing done; the read is made once more, on a new connection."""
+        try:
+            return self._peek(connection, call_sid)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        log.warning("a pooled connection to the store was lost: the step reads on a new one")
+        return self._peek(connection, call_sid)
+
+    def _peek(self, connection: Connection, call_sid: str) -> StepRow | None:
+        if self._postgres:  # each statement its own transaction, until a write needs one
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return peek_step_row(connection, call_sid)
+
     def _plan(
         self,
         call_sid: str,
@@ -214,7 +211,7 @@ class CallDesk:
         caller: str | None,
         context: DialogContext,
         row: StepRow | None,
-    ) -> _Planned | Answer:
+    ) -> Planned | Answer:
         """The engine's step of the call as read; an Answer when there is nothing to write (no
         such call, or a retry of a step already answered)."""
         if row is None:
@@ -226,17 +223,17 @@ class CallDesk:
         outcome = step(self._flow, state, event, context)
         if outcome.replayed:
             return Answer(outcome.actions, state.language, awaiting=state.awaited_jobs)
-        return _Planned(row, outcome)
+        return Planned(row, outcome)
 
     def _write(
-        self, connection: Connection, call_sid: str, planned: _Planned, now: datetime
+        self, connection: Connection, call_sid: str, planned: Planned, now: datetime
     ) -> Answer | None:
         """Write a step planned on a row read with no lock, on the connection it was read on,
         in a transaction of its driver's: no ORM session, whose bookkeeping cost a step more
         than its statements. On PostgreSQL the connection is in autocommit (the module's
         docstring): a step with more to write than its state goes back to transactions."""
         row, outcome = planned
-        if self._postgres and (row.version is None or outcome.jobs or _ends_now(row, outcome)):
+        if self._postgres and (row.version is None or outcome.jobs or ends_now(row, outcome)):
             connection.execution_options(isolation_level=connection.default_isolation_level)
         return self._commit(connection, connection, call_sid, planned, now, began=False)
 
@@ -245,7 +242,7 @@ class CallDesk:
         writer: Session | Connection,
         connection: Connection,
         call_sid: str,
-        planned: _Planned | Answer,
+        planned: Planned | Answer,
         now: datetime,
         *,
         began: bool,
@@ -264,7 +261,13 @@ class CallDesk:
             if not began and self._sqlite:
                 driver.begin_immediate(connection, SQLITE_BUSY_SECONDS)
             state_written = write_state(
-                connection, call_sid, row, outcome.state, now, self._flow, waits=_files(outcome)
+                connection,
+                call_sid,
+                row,
+                outcome.state,
+                now,
+                self._flow,
+                waits=files_report(outcome),
             )
             if not state_written:
                 driver.finish(writer, keep=False)
@@ -278,7 +281,7 @@ class CallDesk:
                 for job in outcome.jobs
                 if job.with_step
             )
-            if _ends_now(row, outcome):
+            if ends_now(row, outcome):
                 ended = end_call(connection, call_sid, outcome.state, now)
             driver.finish(writer, keep=True)
         except IntegrityError:
@@ -290,7 +293,7 @@ class CallDesk:
             raise
         if ended is not None:
             count_call_end(ended, outcome.state, self._flow)
-        service = _submitted_service(outcome.jobs) if filed else ""
+        service = submitted_service(outcome.jobs) if filed else ""
         queued = tuple(job.name for job in later if job.key in added)
         state = outcome.state
         return Answer(
@@ -385,25 +388,3 @@ class CallDesk:
         if self._context.texts and textable_number(caller):
             state = dataclasses.replace(state, slots={TEXTABLE_SLOT: "yes"})
         return state
-
-
-def _files(outcome: Outcome) -> bool:  # the step files the call's report
-    return any(job.with_step for job in outcome.jobs)
-
-
-def _ends_now(row: StepRow, outcome: Outcome) -> bool:  # the step ends a call not ended yet
-    return outcome.state.ended and row.ended_at is None
-
-
-def _submitted_service(jobs: tuple[Job, ...]) -> str:
-    """The service code of the step's ``submit`` job (for the log)."""
-    return next(
-        (str(job.data.get("service_code") or "") for job in jobs if job.name == "submit"), ""
-    )
-
-
-class _Planned(NamedTuple):
-    """A step computed on the call's row as read, to be written."""
-
-    row: StepRow
-    outcome: Outcome

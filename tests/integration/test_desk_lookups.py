@@ -26,7 +26,8 @@ from ivr.dialog.flow_library import load_flow_library
 from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import make_engine, make_sessionmaker
-from ivr.webhooks.calls import Answer, CallDesk
+from ivr.webhooks.calls import CallDesk
+from ivr.webhooks.desk_answers import Answer
 from tests.unit.call_driver import spoken
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -131,26 +131,56 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
     assert trace.sent() == []
 
 
-def test_a_connection_idle_longer_is_pinged_and_replaced_when_the_server_dropped_it(
-    postgres_sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine: Engine = postgres_sessions.kw["bind"]
-    desk = desk_of(postgres_sessions)
-    desk.advance("CA2", Event.start())
+def drop_the_pools_connections(engine: Engine) -> set[int]:
+    """The server ends the backend of the pool's connection (a restart, a firewall's
+    timeout); its process id."""
     with engine.connect() as connection:
-        pids = {connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()}
+        pids = {int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() or 0)}
         connection.rollback()
     admin = psycopg.connect(
         engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
         autocommit=True,
     )
-    with admin:  # the server drops the pool's connections (a restart, a firewall's timeout)
+    with admin:
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return pids
+
+
+def backend_now(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() or 0)
+
+
+def test_a_connection_idle_longer_is_pinged_and_replaced_when_the_server_dropped_it(
+    postgres_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine: Engine = postgres_sessions.kw["bind"]
+    desk = desk_of(postgres_sessions)
+    desk.advance("CA2", Event.start())
+    dropped = drop_the_pools_connections(engine)
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection idle "long"
 
     answer = desk.advance("CA2", Event.no_input(step=1))
 
     assert answer.known and answer.actions  # asked again, on a new connection
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in pids
+    assert backend_now(engine) not in dropped
+
+
+def test_a_step_on_a_connection_dropped_a_moment_ago_reads_again_on_a_new_one(
+    postgres_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not pinged (back in the pool less than the idle time ago), the connection fails the
+    step's first statement, its read, with nothing done: the step reads again."""
+    engine: Engine = postgres_sessions.kw["bind"]
+    desk = desk_of(postgres_sessions)
+    desk.advance("CA3", Event.start())
+    dropped = drop_the_pools_connections(engine)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)  # no connection pinged
+
+    answer = desk.advance("CA3", Event.no_input(step=1))
+
+    assert answer.known and answer.actions
+    state = desk.state("CA3")
+    assert state is not None and state.step == 2  # the step was written, once
+    assert backend_now(engine) not in dropped
