@@ -49,8 +49,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, update
@@ -328,7 +328,7 @@ class CallDesk:
 
     def ending(self, call_sid: str) -> Ending | None:
         """The call's closing words and where its report stands (read only, no lock)."""
-        with self._engine.connect() as connection:
+        with self._reading() as connection:
             found = read_ending(connection, call_sid)
         if found is None:
             return None
@@ -380,8 +380,17 @@ class CallDesk:
     def still_awaiting(self, call_sids: frozenset[str]) -> set[str]:
         """Of ``call_sids``, the calls that still wait on a job's result: one query for every
         webhook holding in this process (``ivr.webhooks.holding``). Read only, no lock."""
-        with self._engine.connect() as connection:
+        with self._reading() as connection:
             return awaiting_calls(connection, call_sids)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection for a read alone: on PostgreSQL in autocommit, so that the read is one
+        round trip (no ``BEGIN`` before it, no ``ROLLBACK`` when the pool takes it back)."""
+        with self._engine.connect() as connection:
+            if self._postgres:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
 
     def _first_state(self, call_sid: str, caller: str | None) -> CallState:
         state = start_call(self._flow, call_sid)

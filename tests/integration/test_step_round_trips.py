@@ -3,7 +3,7 @@ messages it sends, and the pool's ping of a connection that sat idle (ivr/store/
 ivr/webhooks/calls.py): a step that changes only the call's state is the read and the write,
 in autocommit; a step with more to write is one transaction; a connection back in the pool
 a moment ago is handed out without a ping, one idle longer is pinged, and replaced when the
-server has dropped it."""
+server has dropped it; a read alone is one round trip."""
 
 from __future__ import annotations
 
@@ -117,6 +117,27 @@ def test_a_step_that_changes_only_the_state_is_two_round_trips(
     with engine.connect() as connection:
         status = connection.execute(text("SELECT status FROM calls WHERE call_sid = 'CA1'"))
         assert status.scalar() == "ended"
+
+
+def test_a_read_alone_is_one_round_trip(
+    postgres_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The reads a caller's webhook waits on: the reference number's (asked every second
+    while the report is filed) and a hold's (whether the call still waits on a job)."""
+    engine: Engine = postgres_sessions.kw["bind"]
+    desk = desk_of(postgres_sessions)
+    desk.advance("CA4", Event.start())
+    trace = Trace(engine, tmp_path)
+
+    ending = desk.ending("CA4")
+    read_ending = trace.sent()
+    awaiting = desk.still_awaiting(frozenset({"CA4"}))
+    read_awaiting = trace.sent()
+
+    assert ending is not None and ending.delivery is None  # no report filed
+    assert awaiting == set()
+    assert read_ending == ["Sync"]  # no BEGIN before it, no ROLLBACK after
+    assert read_awaiting == ["Sync"]
 
 
 def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
