@@ -25,27 +25,11 @@ from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.webhooks.calls import CallDesk
+from tests.support.note_flow import note_flow
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLICY = LeasePolicy(Backoff(1, 4), lease_seconds=30, max_attempts=3)
-FLOW = {
-    "name": "note",
-    "start": "ask_note",
-    "operator": "bye",
-    "languages": ["en"],
-    "states": {
-        "ask_note": {
-            "type": "record",
-            "prompt": "description.ask",
-            "store_as": "note",
-            "transcribe": True,
-            "attempts": 1,
-            "after_last_attempt": "bye",
-            "transitions": {"done": "bye"},
-        },
-        "bye": {"type": "hangup", "prompt": "common.goodbye"},
-    },
-}
+FLOW = note_flow(attempts=1, transcribe=True)
 
 
 class Clock:

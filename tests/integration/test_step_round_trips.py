@@ -26,26 +26,11 @@ from ivr.store import db
 from ivr.store.db import make_engine, make_sessionmaker, upgrade
 from ivr.webhooks.calls import CallDesk
 from tests.support.databases import fresh_database
+from tests.support.note_flow import note_flow
 
 pytestmark = pytest.mark.postgres
 
-FLOW = {
-    "name": "note",
-    "start": "ask_note",
-    "operator": "bye",
-    "languages": ["en"],
-    "states": {
-        "ask_note": {
-            "type": "record",
-            "prompt": "description.ask",
-            "store_as": "note",
-            "attempts": 3,
-            "after_last_attempt": "bye",
-            "transitions": {"done": "bye"},
-        },
-        "bye": {"type": "hangup", "prompt": "common.goodbye"},
-    },
-}
+FLOW = note_flow(attempts=3)
 
 
 class Trace:

@@ -31,28 +31,12 @@ from ivr.webhooks.calls import CallDesk
 from tests.integration.open311_city import City, as_json
 from tests.support.embedded_endpoint import POTHOLE_FORM, live_endpoints
 from tests.support.live_server import serve_wsgi
+from tests.support.note_flow import note_flow
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 SERVICES = [{"service_code": "pothole", "service_name": "Pothole", "type": "realtime"}]
 RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
-FLOW = {
-    "name": "note",
-    "start": "ask_note",
-    "operator": "bye",
-    "languages": ["en"],
-    "states": {
-        "ask_note": {
-            "type": "record",
-            "prompt": "description.ask",
-            "store_as": "note",
-            "attempts": 2,
-            "after_last_attempt": "bye",
-            "transitions": {"done": "file"},
-        },
-        "file": {"type": "submit", "service_code": "0", "transitions": {"done": "bye"}},
-        "bye": {"type": "hangup", "prompt": "common.goodbye"},
-    },
-}
+FLOW = note_flow(attempts=2, files=True)
 
 
 @pytest.fixture
