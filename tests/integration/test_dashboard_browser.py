@@ -5,7 +5,8 @@ The caller presses 0 and holds with a person; the agent, logged in on the live c
 sees the call appear by itself, opens it, and sends the caller into the address step. Twilio's
 REST call update (the local stand-in) reaches the simulated call, the caller says an address
 and confirms it, and the call page shows the confirmed address as it comes back. The test
-saves docs/screenshots/dashboard-calls.png and dashboard-call.png on the way.
+saves docs/screenshots/dashboard-calls.png and dashboard-call.png on the way (with
+IVR_UPDATE_SCREENSHOTS set: tests/support/browser.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """An admin opens the intake flow's diagram in Debian's chromium (headless, Playwright): the
 drawing, thousands of pixels wide, opens fitted to the width of the page; the zoom buttons,
 Ctrl + wheel and dragging move around in it; "Fit width" brings the whole width back. Saves
-docs/screenshots/flow-diagram.png."""
+docs/screenshots/flow-diagram.png (with IVR_UPDATE_SCREENSHOTS set: tests/support/browser.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """An anonymous visitor watches the public map in Debian's chromium: a request filed while the
 page is open appears on the map and in the list without a reload, and a status change updates
 it. The tiles cannot load (no internet here, and the test refuses them): the map still works.
-Saves docs/screenshots/public-map.png."""
+Saves docs/screenshots/public-map.png (with IVR_UPDATE_SCREENSHOTS set:
+tests/support/browser.py)."""
 
 from __future__ import annotations
 

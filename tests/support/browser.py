@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,8 @@ FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Set (to anything) to save the pages into docs/screenshots, for the README and the docs.
+UPDATE_SCREENSHOTS = "IVR_UPDATE_SCREENSHOTS"
 
 
 def chromium_path() -> str:
@@ -53,8 +56,14 @@ def headless_chromium() -> Iterator[Browser]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save the page as ``docs/screenshots/<name>.png`` (the README shows these)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Save the page as ``<name>.png``: into ``docs/screenshots`` (the README shows these) when
+    ``IVR_UPDATE_SCREENSHOTS`` is set, else into a temporary folder, so that a test run leaves
+    the working tree as it found it (a new rendering differs by a few bytes every time)."""
+    if os.environ.get(UPDATE_SCREENSHOTS):
+        folder = SCREENSHOTS
+    else:
+        folder = Path(tempfile.gettempdir()) / "voice311-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
