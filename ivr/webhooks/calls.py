@@ -173,8 +173,7 @@ class CallDesk:
         else:
             with self._engine.connect() as connection:
                 # Read with no lock: on SQLite a plain SELECT opens no transaction, nor on
-                # PostgreSQL in autocommit (the module's docstring; the pool gives the
-                # connection back to its default when it is returned). The write reuses it.
+                # PostgreSQL in autocommit (the module's docstring). The write reuses it.
                 row = self._read(connection, call_sid)
                 planned = self._plan(call_sid, event, caller, context, row)
                 if isinstance(planned, Answer):
@@ -200,9 +199,12 @@ class CallDesk:
         return self._peek(connection, call_sid)
 
     def _peek(self, connection: Connection, call_sid: str) -> StepRow | None:
-        if self._postgres:  # each statement its own transaction, until a write needs one
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit(connection)
         return peek_step_row(connection, call_sid)
+
+    def _autocommit(self, connection: Connection) -> None:
+        if self._postgres:  # each statement its own transaction; the pool resets it on return
+            connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def _plan(
         self,
@@ -388,8 +390,7 @@ class CallDesk:
         """A connection for a read alone: on PostgreSQL in autocommit, so that the read is one
         round trip (no ``BEGIN`` before it, no ``ROLLBACK`` when the pool takes it back)."""
         with self._engine.connect() as connection:
-            if self._postgres:
-                connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit(connection)
             yield connection
 
     def _first_state(self, call_sid: str, caller: str | None) -> CallState:
