@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ivr.dashboard.context import StaffState
     from ivr.dialog.events import Event
     from ivr.dialog.flow_library import FlowLibrary
+    from ivr.followup.handlers import CityReader
     from ivr.handoff.book import HandoffBook
     from ivr.handoff.desk import HandoffDesk
     from ivr.jobs.runner import Handler, JobKinds
@@ -184,6 +185,17 @@ class Runtime:
             http = make_in_process_client(self.settings, self._serve_in_process)
         return Open311Client.from_settings(self.settings, http)
 
+    @functools.cached_property
+    def city_reads(self) -> CityReader:
+        """What the follow-up jobs read of the city: the city's endpoint through :attr:`city`;
+        with none set, the embedded endpoint's store, read directly (``EmbeddedReads``: the
+        same answers as its HTTP ones, without a request through the app)."""
+        if self._city_http is not None or self.settings.open311_endpoint:
+            return self.city
+        from ivr.open311.embedded_reads import EmbeddedReads
+
+        return EmbeddedReads(self.sessions, self.clock)
+
     def mount(self, app: WSGIApplication) -> None:
         """The WSGI app serving this runtime (``create_app`` mounts the one it makes): the
         embedded endpoint's in-process client hands its requests to it."""
@@ -237,7 +249,7 @@ class Runtime:
         from ivr.recordings.transcription import not_transcribed, transcriber_for
 
         handlers: dict[str, Handler] = dict(
-            follow_up_handlers(self.settings, self.city, self.sessions, self.catalogues)
+            follow_up_handlers(self.settings, self.city_reads, self.sessions, self.catalogues)
         )
         if self.settings.recognizer == "twilio":
             handlers["transcribe"] = not_transcribed

@@ -48,7 +48,7 @@ from ivr.open311.exchange import (
     make_in_process_client,
     send,
 )
-from ivr.open311.form import Pairs, request_form, w3c_datetime
+from ivr.open311.form import Pairs, request_form, search_filters
 from ivr.open311.models import (
     Discovery,
     NewRequest,
@@ -305,20 +305,10 @@ class Open311Client:
         end: datetime | None = None,
         status: str = "",
     ) -> tuple[ServiceRequest, ...]:
-        """GET ``requests`` with the spec's filters; dates must carry a timezone and go out in
-        whole seconds (the window widened to the seconds around it)."""
-        params: Pairs = []
-        if ids:
-            params.append(("service_request_id", ",".join(ids)))
-        if service_code:
-            params.append(("service_code", service_code))
-        for name, moment in (("start_date", start), ("end_date", end)):
-            if moment is not None:
-                if moment.tzinfo is None:
-                    raise InvalidRequest(f"{name} needs a timezone")
-                params.append((name, w3c_datetime(moment, round_up=name == "end_date")))
-        if status:
-            params.append(("status", status))
+        """GET ``requests`` with the spec's filters (``search_filters``)."""
+        params = search_filters(
+            ids=ids, service_code=service_code, start=start, end=end, status=status
+        )
         answer = self._call("GET", self._url("requests"), what="GET requests", params=params)
         return self._parse(wire.parse_requests, answer, "GET requests")
 

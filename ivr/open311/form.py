@@ -24,6 +24,7 @@ of a second.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -88,6 +89,31 @@ def request_form(
     if api_key:
         pairs.append(("api_key", api_key))
     return pairs
+
+
+def search_filters(
+    *,
+    ids: Sequence[str] = (),
+    service_code: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: str = "",
+) -> Pairs:
+    """The query string of a ``GET requests`` with the spec's filters; dates must carry a
+    timezone and go out in whole seconds (the window widened to the seconds around it)."""
+    params: Pairs = []
+    if ids:
+        params.append(("service_request_id", ",".join(ids)))
+    if service_code:
+        params.append(("service_code", service_code))
+    for name, moment in (("start_date", start), ("end_date", end)):
+        if moment is not None:
+            if moment.tzinfo is None:
+                raise InvalidRequest(f"{name} needs a timezone")
+            params.append((name, w3c_datetime(moment, round_up=name == "end_date")))
+    if status:
+        params.append(("status", status))
+    return params
 
 
 def encode(pairs: Pairs) -> bytes:
