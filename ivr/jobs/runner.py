@@ -18,13 +18,14 @@ request's status), so a caller's question to the city never waits behind a decod
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.clock import Clock, utc_now
@@ -71,7 +72,10 @@ def claim_job(
     kinds: JobKinds = EVERY_JOB,
 ) -> JobRequest | None:
     """Claim a due job of ``kinds`` (pending, or running with an expired lease): of the
-    highest priority, the one due first."""
+    highest priority, the one due first. Most looks find none (a loop looks again after each
+    job, and every few tenths of a second when idle): those end at :func:`any_job_due`."""
+    if not any_job_due(sessions, now=now, kinds=kinds):
+        return None
     query = (
         select(JobRecord)
         .where(JobRecord.status.in_((PENDING, RUNNING)))
@@ -99,6 +103,34 @@ def claim_job(
 
     claimed = claim_rows(sessions, query, choose, most=1)
     return claimed[0] if claimed else None
+
+
+def any_job_due(
+    sessions: sessionmaker[Session], *, now: datetime, kinds: JobKinds = EVERY_JOB
+) -> bool:
+    """Whether a job of ``kinds`` is due: one indexed read with no transaction (on PostgreSQL
+    in autocommit, one round trip), instead of the claim's session, transaction and locking
+    read (about 350 us of CPU on SQLite, three round trips on PostgreSQL) when none is."""
+    with sessions.kw["bind"].connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        found = connection.execute(_due_query(kinds), {"now": now}).first()
+    return found is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _due_query(kinds: JobKinds) -> Select[Any]:
+    query = (
+        select(JobRecord.id)
+        .where(JobRecord.status.in_((PENDING, RUNNING)))
+        .where(JobRecord.next_attempt_at <= bindparam("now"))
+        .limit(1)
+    )
+    if kinds.only is not None:
+        query = query.where(JobRecord.name.in_(sorted(kinds.only)))
+    if kinds.besides:
+        query = query.where(JobRecord.name.not_in(sorted(kinds.besides)))
+    return query
 
 
 def run_job(

@@ -18,7 +18,7 @@ from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
 from ivr.dialog.state import CallState
 from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, add_jobs, jobs_of_call
-from ivr.jobs.runner import JobKinds, RetryLater, claim_job, run_due_jobs
+from ivr.jobs.runner import JobKinds, RetryLater, any_job_due, claim_job, run_due_jobs
 from ivr.leases import Backoff, LeasePolicy
 from ivr.runtime import RECOGNITION_JOBS
 from ivr.settings import Settings
@@ -201,3 +201,24 @@ def test_a_place_to_read_back_is_transcribed_before_an_earlier_description(
     second = claim_job(sessions, now=later)
     assert first is not None and second is not None
     assert (first.key, second.key) == ("CA7-address", "CA6-description")
+
+
+def test_a_look_for_due_jobs_sees_what_the_claim_would_take(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    """``any_job_due``, the loops' look before a claim, says yes exactly when a claim by
+    the same loop would take a job: by kind, not yet due, leased, lease run out, finished."""
+    _record(desk, "CA6")  # a recording to transcribe, due now
+    web, recognition = JobKinds(besides=RECOGNITION_JOBS), JobKinds(only=RECOGNITION_JOBS)
+    assert not any_job_due(sessions, now=NOW, kinds=web)  # the web loop takes no recording
+    assert claim_job(sessions, now=NOW, policy=POLICY, kinds=web) is None
+    assert not any_job_due(sessions, now=NOW - timedelta(seconds=1), kinds=recognition)
+    assert any_job_due(sessions, now=NOW, kinds=recognition)
+    taken = claim_job(sessions, now=NOW, policy=POLICY, kinds=recognition)
+    assert taken is not None
+    assert not any_job_due(sessions, now=NOW, kinds=recognition)  # leased
+    expired = NOW + timedelta(seconds=POLICY.lease_seconds + 1)
+    assert any_job_due(sessions, now=expired, kinds=recognition)  # its worker died
+    handlers = {"transcribe": lambda job: {"text": "a fallen tree on the path"}}
+    assert run_due_jobs(sessions, handlers, desk.report_job, clock=lambda: expired) == 1
+    assert not any_job_due(sessions, now=expired + timedelta(days=1))  # done

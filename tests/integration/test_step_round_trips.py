@@ -3,7 +3,8 @@ messages it sends, and the pool's ping of a connection that sat idle (ivr/store/
 ivr/webhooks/calls.py): a step that changes only the call's state is the read and the write,
 in autocommit; a step with more to write is one transaction; a connection back in the pool
 a moment ago is handed out without a ping, one idle longer is pinged, and replaced when the
-server has dropped it; a read alone is one round trip."""
+server has dropped it; a read alone is one round trip, and so is a job loop's look that finds
+nothing due (ivr/jobs/runner.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,13 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.loader import flow_from_document
+from ivr.clock import utc_now
+from ivr.dialog.actions import Job
 from ivr.dialog.context import DialogContext
 from ivr.dialog.events import Event
 from ivr.dialog.flow_library import load_flow_library
+from ivr.jobs.queue import add_jobs
+from ivr.jobs.runner import claim_job
 from ivr.settings import Settings
 from ivr.store import db
 from ivr.store.db import make_engine, make_sessionmaker, upgrade
@@ -123,6 +128,29 @@ def test_a_read_alone_is_one_round_trip(
     assert awaiting == set()
     assert read_ending == ["Sync"]  # no BEGIN before it, no ROLLBACK after
     assert read_awaiting == ["Sync"]
+
+
+def test_a_job_loop_that_finds_nothing_due_makes_one_round_trip(
+    postgres_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The job loops look after every job and every few tenths of a second when idle (the
+    recognition workers ten times a second each): a look that finds nothing is one read,
+    not the claim's BEGIN, locking read and COMMIT."""
+    engine: Engine = postgres_sessions.kw["bind"]
+    claim_job(postgres_sessions, now=utc_now())  # the pool's first connection, pinged once
+    trace = Trace(engine, tmp_path)
+
+    assert claim_job(postgres_sessions, now=utc_now()) is None
+    looked = trace.sent()
+    with engine.begin() as connection:
+        add_jobs(connection, [Job("find_duplicates", "dup", 1)], call_sid="CA5", now=utc_now())
+    trace.sent()
+    claimed = claim_job(postgres_sessions, now=utc_now())
+    took = trace.sent()
+
+    assert looked == ["Sync"]
+    assert claimed is not None and claimed.name == "find_duplicates"
+    assert took[0] == "Sync" and "BEGIN" in took and took[-1] == "COMMIT"
 
 
 def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
