@@ -6,7 +6,8 @@ city endpoint that is down); the job is then tried again with a short back-off, 
 attempts are used up. When a job succeeds, or finally fails, the result is reported to its call
 as ``Event.job_result`` through ``report``, so a caller waiting on it ("one moment…") never
 waits forever: a failed job reports ``{"failed": True}`` and the flow takes its fallback
-(the keypad, a person).
+(the keypad, a person). The result reaches the call before the job is marked done: at least
+once, and a result the call no longer waits for changes nothing.
 
 A job is claimed with a lease through :func:`ivr.leases.claim_rows` (as the outbox is): a
 worker that dies holding it leaves it to be claimed again when the lease runs out. The loops
@@ -174,9 +175,13 @@ def _run_job(
         log.exception("job failed", extra={"job": job.name, "job_id": job.id})
         status, error = FAILED, f"{type(failure).__name__}"
         result = {"failed": True, "reason": "error"}
-    _finish(sessions, job, status, error, result, clock())
+    # The call first: a caller may be held for this result, and marking the job done is
+    # bookkeeping. A process that dies between the two leaves the job leased; it runs again
+    # when the lease runs out, and its second result is ignored by a call no longer waiting
+    # for it (ivr.dialog.engine), so the result reaches the call at least once.
     if job.call_sid:
         report(job.call_sid, Event.job_result(job.key, result, at=clock()))
+    _finish(sessions, job, status, error, result, clock())
     log.info("job finished", extra={"job": job.name, "job_id": job.id, "status": status})
     return status
 

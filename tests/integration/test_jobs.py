@@ -222,3 +222,32 @@ def test_a_look_for_due_jobs_sees_what_the_claim_would_take(
     handlers = {"transcribe": lambda job: {"text": "a fallen tree on the path"}}
     assert run_due_jobs(sessions, handlers, desk.report_job, clock=lambda: expired) == 1
     assert not any_job_due(sessions, now=expired + timedelta(days=1))  # done
+
+
+def test_a_result_the_call_did_not_take_is_not_lost(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    """The result goes to the call before the job is marked done: when the call's store
+    refuses it, the job stays leased and runs again once the lease runs out, and the second
+    result of a job whose first did reach the call changes nothing."""
+    _record(desk, "CA7")
+    transcripts = iter(["a fallen tree on the path", "a second run's words"])
+    handlers = {"transcribe": lambda job: {"text": next(transcripts)}}
+
+    def refused(call_sid: str, event: Event) -> None:
+        raise OSError("the store refused the write")
+
+    with pytest.raises(OSError):
+        run_due_jobs(sessions, handlers, refused, clock=Clock(), policy=POLICY)
+    assert _state(sessions, "CA7").pending  # still waiting: the result did not reach it
+    with sessions() as session:
+        assert [job.status for job in jobs_of_call(session, "CA7")] != [DONE]
+    expired = NOW + timedelta(seconds=POLICY.lease_seconds + 1)
+    assert run_due_jobs(sessions, handlers, desk.report_job, clock=lambda: expired) == 1
+    state = _state(sessions, "CA7")
+    assert not state.pending and state.slots["note"] == "a second run's words"
+    with sessions() as session:
+        (job,) = jobs_of_call(session, "CA7")
+    assert job.status == DONE
+    desk.report_job("CA7", Event.job_result(job.key, {"text": "a third run's"}, at=expired))
+    assert _state(sessions, "CA7").slots["note"] == "a second run's words"
