@@ -5,6 +5,12 @@ latency of the app's answers, p50/p90/p99 in milliseconds. Without gunicorn and 
 way, it shows what the gateway's own code costs (state handling, lookups, TwiML), and is
 steady enough to compare two versions of it run after run (``--profile``: where the time goes).
 
+``--callers storm`` places the storm's callers instead (``storm_calls.py``: a problem of the
+evaluation at a real Boston address, the place keyed, menus answered by key or by Twilio
+speech; no audio, so nothing is decoded), the mix of steps whose tail the storm measures. After
+the percentiles, the slowest 2 % of the webhooks are listed by what they answered (their path
+and the first words they said): which steps make the tail.
+
 ``--lock-hold`` also prints how long each transaction begun with ``BEGIN IMMEDIATE`` (the call
 desk's writes: SQLite's one write lock, which every writer of every process queues for) held
 the lock, from the moment it was taken to the commit or rollback.
@@ -19,6 +25,7 @@ was tried against a busy thread and made no difference, docs/serving.md).
 dropped afterwards, instead of a new SQLite file.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
+     [--callers pothole|storm]
      [--lock-hold] [--busy-thread] [--switch-interval 0.005]
      [--database sqlite|postgres] [--postgres-url URL]
 """
@@ -28,13 +35,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import functools
 import os
 import pstats
+import re
 import sqlite3
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +53,8 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
+from benchmarks.speech_calls_eval import CITIES, sample_addresses
+from benchmarks.storm_calls import Target, place_storm_call, plan
 from benchmarks.storm_servers import fresh_store
 from benchmarks.webhook_load import POTHOLE, TOKEN
 from ivr.app import create_app
@@ -50,17 +63,24 @@ from ivr.settings import Settings
 from ivr.simulator import CallOptions, MediaServer, place_call
 
 BASE = "http://gateway.test"
+FIRST_SAY = re.compile(rb"<Say[^>]*>([^<]{0,20})")
+STEP_NUMBER = re.compile(r"/step/\d+/")
 
 
 class TimedWsgi(httpx.WSGITransport):
-    """The app's answer time of every request."""
+    """The app's answer time of every request, and what each answered: its path and the
+    first words of its first ``<Say>``."""
 
     seconds: list[float]
+    answers: list[str]
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         began = time.perf_counter()
         response = super().handle_request(request)
         self.seconds.append(time.perf_counter() - began)
+        said = FIRST_SAY.search(response.read())
+        path = STEP_NUMBER.sub("/step/N/", request.url.path)
+        self.answers.append(f"{path} {said.group(1).decode()!r}" if said else path)
         return response
 
 
@@ -129,6 +149,10 @@ def percentiles_ms(seconds: list[float]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=80)
+    parser.add_argument(
+        "--callers", choices=("pothole", "storm"), default="pothole",
+        help="the pothole script each time, or the storm's callers without audio",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
     parser.add_argument("--lock-hold", action="store_true", help="time SQLite's write lock")
     parser.add_argument("--busy-thread", action="store_true", help="a thread taking the GIL")
@@ -139,53 +163,57 @@ def main(argv: list[str] | None = None) -> None:
     if args.database == "postgres" and not args.postgres_url:
         parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
     sys.setswitchinterval(args.switch_interval)
-    folder = Path(tempfile.mkdtemp(prefix="voice311-webhooks-"))
-    with fresh_store(args.database, folder, args.postgres_url) as url:
-        run(args, folder, url)
+    with (
+        tempfile.TemporaryDirectory(prefix="voice311-webhooks-") as name,
+        fresh_store(args.database, Path(name), args.postgres_url) as url,
+    ):
+        run(args, Path(name), url)
 
 
 def run(args: argparse.Namespace, folder: Path, database_url: str) -> None:
     """The calls, on the store at ``database_url``; their figures printed."""
-    settings = Settings(
-        database_url=database_url,
-        twilio_auth_token=TOKEN,
-        models_dir=str(folder / "models"),
-        public_base_url=BASE,
-        recognizer="twilio",  # the script speaks through Twilio's speech: nothing to decode
-        log_level="WARNING",
-    )
-    prepare(settings)
-    app = create_app(settings)
-    work = app.extensions["voice311"].work
-    work.start()
-    transport = TimedWsgi(app=app)
-    transport.seconds = []
-    options = CallOptions(
-        voice_url=f"{BASE}/twilio/voice",
-        auth_token=TOKEN,
-        status_callback=f"{BASE}/twilio/voice/status",
-        pause_pace=0.0,
-    )
-    profile = cProfile.Profile()
-    try:
-        with httpx.Client(transport=transport, base_url=BASE) as http, MediaServer() as media:
-            place_call(http, options, POTHOLE, media=media)  # warm up: the index loads
+    storm = args.callers == "storm"
+    with MediaServer(auth_token=TOKEN) if storm else MediaServer() as media:
+        settings = Settings(
+            database_url=database_url,
+            twilio_auth_token=TOKEN,
+            models_dir=str(folder / "models"),
+            public_base_url=BASE,
+            # The pothole script speaks through Twilio's speech: nothing to decode. The storm's
+            # callers without audio key their places; the gateway's own recogniser is set up
+            # as in the storm, and never decodes here.
+            recognizer=Settings().recognizer if storm else "twilio",
+            recording_hosts=media.base_url.removeprefix("http://"),
+            log_level="WARNING",
+        )
+        prepare(settings)
+        app = create_app(settings)
+        work = app.extensions["voice311"].work
+        work.start()
+        transport = TimedWsgi(app=app)
+        transport.seconds, transport.answers = [], []
+        calls = _callers(args, transport, media, folder)
+        profile = cProfile.Profile()
+        try:
+            calls[0]()  # warm up: the index loads
             transport.seconds.clear()
+            transport.answers.clear()
             holds = LockHolds() if args.lock_hold else None
             if args.profile:
                 profile.enable()
             with BusyThread() if args.busy_thread else contextlib.nullcontext():
-                for _ in range(args.calls):
-                    place_call(http, options, POTHOLE, media=media)
+                for call in calls[1:]:
+                    call()
             profile.disable()
-    finally:
-        work.stop()
+        finally:
+            work.stop()
     count = len(transport.seconds)
     print(
-        f"{args.calls} calls on {args.database}, {count} webhooks (switch interval "
-        f"{args.switch_interval * 1000:g} ms{', a busy thread' if args.busy_thread else ''}): "
-        f"{percentiles_ms(transport.seconds)}"
+        f"{args.calls} {args.callers} calls on {args.database}, {count} webhooks (switch "
+        f"interval {args.switch_interval * 1000:g} ms"
+        f"{', a busy thread' if args.busy_thread else ''}): {percentiles_ms(transport.seconds)}"
     )
+    print_slowest(transport, share=0.02)
     if holds is not None and holds.seconds:
         print(
             f"SQLite's write lock held, {len(holds.seconds)} transactions begun with BEGIN "
@@ -193,6 +221,39 @@ def run(args: argparse.Namespace, folder: Path, database_url: str) -> None:
         )
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+def _callers(
+    args: argparse.Namespace, transport: TimedWsgi, media: MediaServer, folder: Path
+) -> list[Callable[[], object]]:
+    """A warm-up call and ``args.calls`` calls, each placed when called."""
+    if args.callers == "storm":
+        addresses = sample_addresses(CITIES["boston"], args.calls + 1, 1)
+        target = Target(BASE, TOKEN)
+        return [
+            functools.partial(place_storm_call, call, target, media, folder, transport, 0.0, 0.0)
+            for call in plan(addresses, 0.0, 0.0, 1)
+        ]
+    http = httpx.Client(transport=transport, base_url=BASE)
+    options = CallOptions(
+        voice_url=f"{BASE}/twilio/voice",
+        auth_token=TOKEN,
+        status_callback=f"{BASE}/twilio/voice/status",
+        pause_pace=0.0,
+    )
+    place = functools.partial(place_call, http, options, POTHOLE, media=media)
+    return [place] * (args.calls + 1)
+
+
+def print_slowest(transport: TimedWsgi, share: float) -> None:
+    """What the slowest ``share`` of the webhooks answered (the first words they said)."""
+    ranked = sorted(zip(transport.seconds, transport.answers, strict=True), reverse=True)
+    slowest = ranked[: max(1, round(len(ranked) * share))]
+    said = Counter(answer for _, answer in slowest)
+    print(f"the slowest {share:.0%} ({len(slowest)} webhooks), by what they answered:")
+    for answer, count in said.most_common():
+        times = [seconds * 1000 for seconds, a in slowest if a == answer]
+        print(f"  {count:3d}  {min(times):.1f}–{max(times):.1f} ms  {answer}")
 
 
 if __name__ == "__main__":
