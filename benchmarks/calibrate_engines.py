@@ -33,6 +33,7 @@ from ivr.recordings.readings import choose_reading, engine_reading
 from ivr.recordings.transcription import Transcriber
 from ivr.runtime import Runtime
 from ivr.settings import Settings
+from ivr.stopping import remove_when_this_process_exits
 from ivr.store.db import upgrade
 from tests.support.speech_audio import spoken_wav
 
@@ -50,6 +51,7 @@ def metres(lat: float, lon: float, to_lat: float, to_lon: float) -> float:
 
 def transcriber_of(city: str, whisper_model: str) -> Transcriber:
     folder = tempfile.mkdtemp(prefix="calibrate-")
+    remove_when_this_process_exits(Path(folder))
     url = f"sqlite:///{folder}/voice311.db"
     upgrade(url)
     env = {"IVR_DATABASE_URL": url}

@@ -46,9 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.database == "postgres" and not args.postgres_url:
         parser.error("--database postgres needs --postgres-url (scripts/start-postgres prints one)")
     logging.disable(logging.WARNING)  # the sample-gazetteer warning
-    folder = Path(tempfile.mkdtemp(prefix="voice311-desk-"))
-    with fresh_store(args.database, folder, args.postgres_url) as url:
-        run(args.calls, folder, url)
+    with (
+        tempfile.TemporaryDirectory(prefix="voice311-desk-") as name,
+        fresh_store(args.database, Path(name), args.postgres_url) as url,
+    ):
+        run(args.calls, Path(name), url)
 
 
 def run(calls: int, folder: Path, database_url: str) -> None:

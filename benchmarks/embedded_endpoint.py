@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from ivr.app import create_app
 from ivr.settings import Settings
+from ivr.stopping import remove_when_this_process_exits
 from ivr.store.db import upgrade
 
 FORM = {
@@ -45,6 +46,7 @@ def timed(label: str, count: int, action: object) -> None:
 
 def main(posts: int, url: str) -> None:
     folder = Path(tempfile.mkdtemp(prefix="voice311-bench-"))
+    remove_when_this_process_exits(folder)
     url = url or f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -31,6 +31,7 @@ from benchmarks.bare_server import free_port, start_bare_server, wait_ready
 from ivr.serve import prepare
 from ivr.settings import Settings
 from ivr.simulator import CallOptions, MediaServer, Press, Silence, Speak, place_call
+from ivr.stopping import remove_when_this_process_exits
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 POTHOLE: list[Any] = [
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="voice311-load-"))
+    remove_when_this_process_exits(folder)
     ivr = Path(sys.executable).with_name("ivr")
     port, bare_port = free_port(), free_port()
     env = {

@@ -74,13 +74,18 @@ def served(
     workdir: Path, port: int, env: Mapping[str, str], args: Sequence[str] = ()
 ) -> Iterator[ServedGateway]:
     """`ivr serve` on ``port``, once `/healthz` answers; SIGKILL to its whole process group at
-    the end (whatever the test did before)."""
+    the end (whatever the test did before). Its temporary files (the metrics shared by its
+    processes, its workers' warm-up notes) go under ``workdir`` unless ``env`` names a
+    ``TMPDIR``: a process killed outright removes none of them, and pytest removes
+    ``workdir`` with its other old temporary folders, so no test run leaves them in /tmp."""
     output = workdir / f"serve-{port}.log"
+    temporary = workdir / f"serve-{port}-tmp"
+    temporary.mkdir(exist_ok=True)
     with output.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "ivr", "serve", *args],
             cwd=workdir,
-            env=dict(env),
+            env={"TMPDIR": str(temporary), **env},
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
