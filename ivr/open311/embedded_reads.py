@@ -20,6 +20,7 @@ for the GIL (docs/serving.md, "The duplicate check reads the store").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -33,6 +34,8 @@ from ivr.open311.request_query import RequestQuery, read_query
 from ivr.open311.request_store import published_requests
 from ivr.open311.server_input import FormFields, Refusal
 from ivr.store.db import transaction
+
+log = logging.getLogger(__name__)
 
 STORE_FAILED = 500  # what the endpoint answers when its store fails (its handler of any error)
 
@@ -78,7 +81,10 @@ class EmbeddedReads:
         try:
             with transaction(self._sessions) as session:
                 return tuple(published_requests(session, query))
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
+            # As the endpoint logs an error it answers with a 500: the cause is the gateway's
+            # own store, which the job's line ("the city failed") would not say.
+            log.exception("the embedded Open311 endpoint's store failed a read", exc_info=error)
             raise error_for_status(STORE_FAILED, (), what) from None
 
 

@@ -121,7 +121,7 @@ def test_a_query_the_endpoint_refuses_raises_what_the_client_raises(runtime: Run
 
 
 def test_a_failing_store_is_the_endpoint_s_server_error_and_the_check_says_failed(
-    runtime: Runtime,
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
     file(runtime.city, "21", 42.3601, "1 City Hall Square")
     with runtime.engine.begin() as connection:
@@ -131,6 +131,8 @@ def test_a_failing_store_is_the_endpoint_s_server_error_and_the_check_says_faile
     with pytest.raises(Open311ServerError) as read:
         runtime.city_reads.requests(service_code="21")
     assert read.value.status_code == over_http.value.status_code == 500
+    said = [r.getMessage() for r in caplog.records if r.name == "ivr.open311.embedded_reads"]
+    assert said == ["the embedded Open311 endpoint's store failed a read"]  # its own cause
     check = DuplicateFinder(
         runtime.city_reads,
         runtime.catalogues,
