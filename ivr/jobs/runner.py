@@ -34,6 +34,7 @@ from ivr.dialog.events import Event
 from ivr.jobs.queue import DONE, FAILED, PENDING, RUNNING, JobRequest
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
 from ivr.logs import about_call
+from ivr.store.db import statements_on_their_own
 from ivr.store.job_tables import JobRecord
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,7 @@ def any_job_due(
     in autocommit, one round trip), instead of the claim's session, transaction and locking
     read (about 350 us of CPU on SQLite, three round trips on PostgreSQL) when none is."""
     with sessions.kw["bind"].connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+        statements_on_their_own(connection)
         found = connection.execute(_due_query(kinds), {"now": now}).first()
     return found is not None
 

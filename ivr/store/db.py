@@ -27,7 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
-from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy import Connection, create_engine, event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -130,6 +130,15 @@ def flush_commits(engine: Engine) -> None:
         os.fsync(log_file)
     finally:
         os.close(log_file)
+
+
+def statements_on_their_own(connection: Connection) -> None:
+    """On PostgreSQL, each statement on ``connection`` is its own transaction (autocommit): a
+    read is one round trip, with no ``BEGIN`` before it nor ``ROLLBACK`` after. The pool puts
+    the connection back to the default isolation when it is returned. On SQLite nothing
+    changes: pysqlite opens no transaction for a plain ``SELECT``."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

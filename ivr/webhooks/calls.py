@@ -70,7 +70,7 @@ from ivr.metrics.instruments import count_call_end
 from ivr.recordings.ready import recording_ready
 from ivr.store import driver
 from ivr.store.call_tables import CallRecord
-from ivr.store.db import SQLITE_BUSY_SECONDS, flush_commits
+from ivr.store.db import SQLITE_BUSY_SECONDS, flush_commits, statements_on_their_own
 from ivr.webhooks.call_rows import (
     CALLS,
     STEP_COLUMNS,
@@ -199,12 +199,8 @@ class CallDesk:
         return self._peek(connection, call_sid)
 
     def _peek(self, connection: Connection, call_sid: str) -> StepRow | None:
-        self._autocommit(connection)
+        statements_on_their_own(connection)
         return peek_step_row(connection, call_sid)
-
-    def _autocommit(self, connection: Connection) -> None:
-        if self._postgres:  # each statement its own transaction; the pool resets it on return
-            connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def _plan(
         self,
@@ -390,7 +386,7 @@ class CallDesk:
         """A connection for a read alone: on PostgreSQL in autocommit, so that the read is one
         round trip (no ``BEGIN`` before it, no ``ROLLBACK`` when the pool takes it back)."""
         with self._engine.connect() as connection:
-            self._autocommit(connection)
+            statements_on_their_own(connection)
             yield connection
 
     def _first_state(self, call_sid: str, caller: str | None) -> CallState:
