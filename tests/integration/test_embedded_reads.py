@@ -6,9 +6,10 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -65,6 +66,21 @@ def seen(found: tuple[ServiceRequest, ...]) -> list[tuple[object, ...]]:
         )
         for r in found
     ]
+
+
+def duplicate_check(runtime: Runtime) -> Mapping[str, Any]:
+    """The duplicate check's answer for a pothole at City Hall, within 100 m, reading
+    through ``runtime.city_reads`` as the job handler does."""
+    check = DuplicateFinder(
+        runtime.city_reads,
+        runtime.catalogues,
+        radius_metres=100,
+        days=30,
+        clock=lambda: datetime.now(UTC),
+    )
+    spot = {"service_code": "21", "lat": CITY_HALL[0], "lon": CITY_HALL[1], "language": "en"}
+    job = JobRequest(1, "dup", "find_duplicates", "CA" + "0" * 32, spot)
+    return check(job)
 
 
 def test_the_jobs_read_the_store_only_when_the_city_is_the_embedded_endpoint(
@@ -133,44 +149,14 @@ def test_a_failing_store_is_the_endpoint_s_server_error_and_the_check_says_faile
     assert read.value.status_code == over_http.value.status_code == 500
     said = [r.getMessage() for r in caplog.records if r.name == "ivr.open311.embedded_reads"]
     assert said == ["the embedded Open311 endpoint's store failed a read"]  # its own cause
-    check = DuplicateFinder(
-        runtime.city_reads,
-        runtime.catalogues,
-        radius_metres=100,
-        days=30,
-        clock=lambda: datetime.now(UTC),
-    )
-    job = JobRequest(
-        id=1,
-        key="dup",
-        name="find_duplicates",
-        call_sid="CA" + "0" * 32,
-        data={"service_code": "21", "lat": CITY_HALL[0], "lon": CITY_HALL[1]},
-        attempts=1,
-    )
-    assert check(job)["text"] == "failed"  # the report is filed as usual; the caller goes on
+    assert duplicate_check(runtime)["text"] == "failed"  # the report is filed as usual
 
 
 def test_the_duplicate_check_finds_the_nearest_open_report_in_the_store(runtime: Runtime) -> None:
     near = file(runtime.city, "21", 42.36015, "1 City Hall Square")
     file(runtime.city, "21", 42.3700, "300 Far Street")  # a kilometre away
     file(runtime.city, "22", 42.36011, "1 City Hall Square")  # another service
-    check = DuplicateFinder(
-        runtime.city_reads,
-        runtime.catalogues,
-        radius_metres=100,
-        days=30,
-        clock=lambda: datetime.now(UTC),
-    )
-    job = JobRequest(
-        id=1,
-        key="dup",
-        name="find_duplicates",
-        call_sid="CA" + "0" * 32,
-        data={"service_code": "21", "lat": CITY_HALL[0], "lon": CITY_HALL[1], "language": "en"},
-        attempts=1,
-    )
-    found = check(job)
+    found = duplicate_check(runtime)
     assert found["text"] == "found"
     assert found["slots"]["duplicate_of"] == near
     assert found["slots"]["duplicate_address"] == "1 City Hall Square"
