@@ -90,12 +90,6 @@ def test_an_address_said_over_brown_noise_is_still_heard(gateway: Gateway, tmp_p
     assert metres(place(request), BOSTON_438_WASHINGTON) < 50
 
 
-@pytest.mark.xfail(
-    reason="on this AMD EPYC (AVX2) CI machine Whisper base mishears the espeak Spanish house "
-    "number (431 for 438 in the engine's own test of these words) and the call gets no "
-    "read-back; it passed on the earlier machine. A recognition miss, reported in the note",
-    strict=False,
-)
 def test_a_spanish_caller_is_heard_in_spanish_and_the_city_gets_the_place(
     gateway: Gateway, tmp_path: Path
 ) -> None:
