@@ -1,9 +1,10 @@
 """Webhook cost without a server or a network: whole pothole intake calls (the script of
 ``webhook_load.py``) sent to the app in this process through ``httpx.WSGITransport``, the app's
 own work loop filing the reports meanwhile, as ``ivr serve``'s web process does. Prints the
-latency of the app's answers, p50/p90/p99 in milliseconds. Without gunicorn and sockets in the
-way, it shows what the gateway's own code costs (state handling, lookups, TwiML), and is
-steady enough to compare two versions of it run after run (``--profile``: where the time goes).
+latency of the app's answers and the CPU time each took, p50/p90/p99 in milliseconds. Without
+gunicorn and sockets in the way, it shows what the gateway's own code costs (state handling,
+lookups, TwiML), and is steady enough to compare two versions of it run after run
+(``--profile``: where the time goes).
 
 ``--callers storm`` places the storm's callers instead (``storm_calls.py``: a problem of the
 evaluation at a real Boston address, the place keyed, menus answered by key or by Twilio
@@ -20,13 +21,20 @@ the lock, from the moment it was taken to the commit or rollback.
 sets ``sys.setswitchinterval`` (CPython's default, which ``ivr serve`` keeps, is 0.005: 1 ms
 was tried against a busy thread and made no difference, docs/serving.md).
 
+``--gap S`` sleeps S seconds before each webhook, as a storm paced like real calls leaves the
+web process idle between webhooks (about 5 a second at 100 callers). On this virtual machine
+any Python run after such a gap takes more CPU time than the same run back to back (the
+host's core has done other work meanwhile): the benchmark also prints the CPU time of one
+fixed piece of Python run both ways, to tell the machine's part from the gateway's
+(docs/serving.md, "A paced webhook runs on a cold core").
+
 ``--database postgres`` runs the calls on a new database of the PostgreSQL server of
 ``--postgres-url`` (default ``IVR_TEST_POSTGRES_URL``; ``scripts/start-postgres`` prints one),
 dropped afterwards, instead of a new SQLite file.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/webhooks_in_process.py [--calls 80] [--profile]
      [--callers pothole|storm]
-     [--lock-hold] [--busy-thread] [--switch-interval 0.005]
+     [--lock-hold] [--busy-thread] [--switch-interval 0.005] [--gap 0.2]
      [--database sqlite|postgres] [--postgres-url URL]
 """
 
@@ -36,10 +44,12 @@ import argparse
 import contextlib
 import cProfile
 import functools
+import json
 import os
 import pstats
 import re
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -68,16 +78,22 @@ STEP_NUMBER = re.compile(r"/step/\d+/")
 
 
 class TimedWsgi(httpx.WSGITransport):
-    """The app's answer time of every request, and what each answered: its path and the
-    first words of its first ``<Say>``."""
+    """The app's answer time of every request, the CPU time it took (the app runs on the
+    calling thread), and what each answered: its path and the first words of its first
+    ``<Say>``. Each request is sent after ``gap`` seconds of this thread sleeping."""
 
     seconds: list[float]
+    cpu_seconds: list[float]
     answers: list[str]
+    gap: float = 0.0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        began = time.perf_counter()
+        if self.gap > 0:
+            time.sleep(self.gap)
+        began, cpu_began = time.perf_counter(), time.thread_time()
         response = super().handle_request(request)
         self.seconds.append(time.perf_counter() - began)
+        self.cpu_seconds.append(time.thread_time() - cpu_began)
         said = FIRST_SAY.search(response.read())
         path = STEP_NUMBER.sub("/step/N/", request.url.path)
         self.answers.append(f"{path} {said.group(1).decode()!r}" if said else path)
@@ -137,6 +153,28 @@ class BusyThread:
             self._stop.wait(self._period - self._burst)
 
 
+def yardstick_ms(gap: float, runs: int = 40) -> tuple[float, float]:
+    """The median CPU time of one fixed piece of Python (a JSON round trip of 300 small
+    records) run after ``gap`` seconds of sleep, and run again at once, back to back: how
+    much slower this machine runs the same work when it has been idle, whatever the work.
+    Each pair is measured together, so the machine's hour is the same for both."""
+    records = {str(i): {"values": [i, str(i)], "more": {"twice": i * 2}} for i in range(300)}
+
+    def once() -> float:
+        began = time.thread_time()
+        json.loads(json.dumps(records))
+        return time.thread_time() - began
+
+    idle, warm = [], []
+    for _ in range(runs):
+        time.sleep(gap)
+        idle.append(once())
+        for _ in range(3):
+            once()
+        warm.append(once())
+    return statistics.median(warm) * 1000, statistics.median(idle) * 1000
+
+
 def percentiles_ms(seconds: list[float]) -> str:
     ordered = sorted(seconds)
 
@@ -157,6 +195,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lock-hold", action="store_true", help="time SQLite's write lock")
     parser.add_argument("--busy-thread", action="store_true", help="a thread taking the GIL")
     parser.add_argument("--switch-interval", type=float, default=sys.getswitchinterval())
+    parser.add_argument(
+        "--gap", type=float, default=0.0,
+        help="seconds idle before each webhook, as a paced storm leaves the web process",
+    )  # fmt: skip
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("IVR_TEST_POSTGRES_URL", ""))
     args = parser.parse_args(argv)
@@ -191,13 +233,15 @@ def run(args: argparse.Namespace, folder: Path, database_url: str) -> None:
         work = app.extensions["voice311"].work
         work.start()
         transport = TimedWsgi(app=app)
-        transport.seconds, transport.answers = [], []
+        transport.seconds, transport.cpu_seconds, transport.answers = [], [], []
         calls = _callers(args, transport, media, folder)
         profile = cProfile.Profile()
         try:
             calls[0]()  # warm up: the index loads
             transport.seconds.clear()
+            transport.cpu_seconds.clear()
             transport.answers.clear()
+            transport.gap = args.gap
             holds = LockHolds() if args.lock_hold else None
             if args.profile:
                 profile.enable()
@@ -211,8 +255,16 @@ def run(args: argparse.Namespace, folder: Path, database_url: str) -> None:
     print(
         f"{args.calls} {args.callers} calls on {args.database}, {count} webhooks (switch "
         f"interval {args.switch_interval * 1000:g} ms"
-        f"{', a busy thread' if args.busy_thread else ''}): {percentiles_ms(transport.seconds)}"
+        f"{', a busy thread' if args.busy_thread else ''}"
+        f"{f', {args.gap * 1000:g} ms idle before each' if args.gap else ''}): "
+        f"{percentiles_ms(transport.seconds)}; CPU {percentiles_ms(transport.cpu_seconds)}"
     )
+    if args.gap:
+        warm, idle = yardstick_ms(args.gap)
+        print(
+            f"the machine's yardstick (the same Python each time): {warm:.3f} ms run back to "
+            f"back, {idle:.3f} ms after {args.gap * 1000:g} ms idle ({idle / warm:.2f}×)"
+        )
     print_slowest(transport, share=0.02)
     if holds is not None and holds.seconds:
         print(
