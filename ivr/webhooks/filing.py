@@ -57,6 +57,11 @@ PLACE_UNCONFIRMED_MARK = (
 )
 DESCRIPTION_LIMIT = 4000
 ADDRESS_LIMIT = 1000  # the embedded endpoint's limit on address_string
+# The embedded endpoint's limit on one answer to an attribute that is not free text (its
+# VALUE_LIMIT): a spoken answer can be as long as a webhook field (4,096 characters), and a
+# report the gateway made too long would be refused and parked after the caller was told it
+# was taken. Longer answers are cut, as the description is.
+ANSWER_LIMIT = 1000
 # A place not confirmed, and the caller said and keyed nothing for it: the city still needs a
 # location to accept the report, and staff have the call.
 NO_PLACE_WORDS = "(no place given on the call)"
@@ -67,7 +72,7 @@ def report_from_job(data: Mapping[str, Any], *, city: str = "", region: str = ""
     location = data.get("location") or {}
     slots = data.get("slots") or {}
     attributes = {
-        str(code): tuple(str(v) for v in values)
+        str(code): tuple(str(v)[:ANSWER_LIMIT] for v in values)
         for code, values in (data.get("attributes") or {}).items()
     }
     return Report(

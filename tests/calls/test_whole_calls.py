@@ -15,6 +15,7 @@ import pytest
 
 from ivr.simulator import AnswerDial, HangUp, Press, Silence, Speak
 from ivr.simulator.script import Step
+from ivr.webhooks.filing import ANSWER_LIMIT
 from tests.calls.phone import Gateway, attributes_received, prepared_store, running_gateway
 
 BOSTON_438_WASHINGTON = (42.3483280, -71.1574380)  # 438 Washington Street, 02135
@@ -93,6 +94,23 @@ def test_a_pothole_with_its_attributes_is_filed_once_and_the_caller_hears_its_nu
     row = gateway.call_row(result.call_sid)
     assert row is not None and row.status == "completed"
     assert row.caller_number is None  # cleared once the call is over
+
+
+def test_an_answer_longer_than_the_city_takes_is_cut_and_the_report_filed(
+    gateway: Gateway,
+) -> None:
+    """A caller who goes on and on at a free question (2,479 characters, well within what a
+    webhook may carry) still has the report filed: the city gets the answer cut to its
+    limit, not a report it refuses after the caller heard it was taken."""
+    rambling = "the right lane by the bus stop " * 80
+    script = [*PAVEMENT_DEFECT[:-1], Speak(rambling.strip())]
+    script += [Speak("four thirty eight washington street"), Press("1"), *DESCRIBE_AND_SEND]
+    result = gateway.call(script)
+
+    number = reference_heard(result.transcript.heard())
+    lane = attributes_received(gateway, number)["lane"]
+    assert lane == [rambling.strip()[:ANSWER_LIMIT]]
+    assert len(lane[0]) == ANSWER_LIMIT == 1000
 
 
 def test_a_dumping_report_with_no_item_at_first_is_asked_again_and_filed_with_its_item(
