@@ -21,7 +21,8 @@ from ivr.open311.render import has_forbidden_characters
 MAX_FIELDS = 300  # pairs in one form body or query string
 MAX_NAME = 200  # characters in a field's name
 _ATTRIBUTE_FIELD = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+# ASCII digits only: "４２" (fullwidth) is not the plain decimal number the docs promise.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?", re.ASCII)
 
 
 class Refusal(Exception):

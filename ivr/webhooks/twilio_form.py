@@ -13,12 +13,14 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from werkzeug.datastructures import MultiDict
+
 from ivr.dialog.events import Event
 
 MAX_VALUE = 4096  # longer than any parameter Twilio sends (a long speech result included)
 MAX_FIELDS = 200
 _SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_STEP = re.compile(r"\d{1,6}")
+_STEP = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "１" is no step Twilio was given
 _DIGITS = re.compile(r"[0-9*#]{0,64}")
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 STEP_EVENTS = frozenset({"gather", "no_input", "recording", "dial", "redirect"})
@@ -29,10 +31,12 @@ class FormError(ValueError):
 
 
 def checked(form: Mapping[str, str]) -> Mapping[str, str]:
-    """The form, once every value is of a sane length."""
-    if len(form) > MAX_FIELDS:
+    """The form, once every value is of a sane length: each value of a repeated parameter
+    too (Flask's forms are multi-dicts, whose ``items()`` gives only the first of each)."""
+    pairs = list(form.items(multi=True) if isinstance(form, MultiDict) else form.items())
+    if len(pairs) > MAX_FIELDS:
         raise FormError("too many parameters")
-    for name, value in form.items():
+    for name, value in pairs:
         if len(name) > 100 or len(value) > MAX_VALUE:
             raise FormError(f"{name[:40]}: too long")
     return form

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr.simulator import Press, Silence, Speak
 from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
@@ -79,6 +80,7 @@ def test_a_retried_webhook_files_nothing_twice(gateway: Gateway) -> None:
             "Confidence",
         ),
         ("/twilio/voice/step/1/teleport", {"CallSid": CALL_SID}, "event"),
+        ("/twilio/voice/step/%EF%BC%91/gather", {"CallSid": CALL_SID, "Digits": "1"}, "step"),
         ("/twilio/voice/step/1/dial", {"CallSid": CALL_SID}, "DialCallStatus"),
     ],
 )
@@ -90,6 +92,33 @@ def test_a_malformed_form_is_a_short_400(
     assert response.headers["Content-Type"].startswith("text/plain")
     assert field in response.text
     assert "Traceback" not in response.text and len(response.text) < 200
+
+
+def test_a_repeated_parameter_is_held_to_the_same_length(gateway: Gateway) -> None:
+    form = [("CallSid", "CA" + "6" * 32), ("From", "+16175550123"), ("From", "9" * 5000)]
+    url = gateway.base_url + "/twilio/voice"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, MultiDict(form))
+    data = {"CallSid": form[0][1], "From": [form[1][1], form[2][1]]}
+    response = gateway.http.post(url, data=data, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 400
+    assert "From" in response.text and "too long" in response.text
+    assert gateway.call_row("CA" + "6" * 32) is None
+
+
+def test_the_filing_url_of_a_call_that_filed_nothing_never_says_received(
+    gateway: Gateway,
+) -> None:
+    """Twilio is sent to the filing URL only by the step that filed a report; a request there
+    for a call without one (forged, or a stale URL) hears the call's last words again."""
+    sid = "CA" + "5" * 32
+    welcome = signed_post(gateway, "/twilio/voice", {"CallSid": sid, "From": "+16175550123"})
+    assert welcome.status_code == 200
+    for poll in ("2", "4", "999999"):
+        response = signed_post(gateway, f"/twilio/voice/filing/{poll}", {"CallSid": sid})
+        assert response.status_code == 200
+        assert "received" not in response.text and "reach the city" not in response.text
+        assert response.text == welcome.text
+    assert gateway.reports_of(sid) == []
 
 
 def test_unknown_parameters_are_accepted_and_ignored(gateway: Gateway) -> None:

@@ -62,6 +62,8 @@ BAD_FORMS = [
     (form(long="-181"), "long must be a number from -180 to 180"),
     (form(lat="4_2"), "lat must be a number"),
     (form(lat="0x2a"), "lat must be a number"),
+    (form(lat="\uff14\uff12"), "lat must be a number"),  # "４２": fullwidth digits
+    (form(**{"attribute[width]": "\u0663"}), "attribute[width] must be a number"),  # Arabic 3
     (form(**{"attribute[kind]": None}), "attribute[kind] is required"),
     (form(**{"attribute[kind]": "bottomless"}), "attribute[kind] must be one of the keys"),
     (form(**{"attribute[items][]": "gold"}), "attribute[items] must be one of the keys"),
