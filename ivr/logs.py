@@ -36,6 +36,10 @@ PERSONAL_FIELDS = frozenset(
 # (but a URL-encoded "+", "%2B", may be) or right after it (nor a colon after: a time).
 _PHONE = re.compile(r"(?:(?<![0-9A-Za-z])|(?<=%2[Bb]))\+?\(?\d[\d\-\s().]{7,}\d(?![0-9A-Za-z:])")
 _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# httpx logs every request's URL at INFO: a caller's recording (its URL names it), a remote
+# geocoder's query (the address the caller said, in its query string). The gateway logs what
+# it asked for itself, without them; httpx's own lines are kept for its warnings.
+QUIET_LOGGERS = {"httpx": "WARNING", "httpcore": "WARNING"}
 
 # What the line being written is about: the request being handled, the call it belongs to.
 request_id: ContextVar[str | None] = ContextVar("voice311_request_id", default=None)
@@ -105,6 +109,8 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
 
 
@@ -128,5 +134,6 @@ def dict_config(level: str = "INFO") -> dict[str, Any]:
             "gunicorn.error": {"level": level.upper(), "handlers": [], "propagate": True},
             # The app writes the access log (ivr.request_context); gunicorn's is dropped.
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            **{name: {"level": quiet} for name, quiet in QUIET_LOGGERS.items()},
         },
     }

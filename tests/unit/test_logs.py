@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import random
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from ivr.logs import JsonFormatter, about_call, mask_phone_numbers, request_id
+from ivr.logs import (
+    JsonFormatter,
+    about_call,
+    configure,
+    dict_config,
+    mask_phone_numbers,
+    request_id,
+)
 
 
 def _format(message: str, *args: object, **extra: object) -> dict[str, object]:
@@ -90,3 +100,39 @@ def test_a_line_says_which_request_and_call_it_was_written_for() -> None:
     assert after["request_id"] == "req-7"
     assert "call_sid" not in after
     assert "request_id" not in _format("outside any request")
+
+
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """The logging set up as it was before the test (the gateway's setup changes the root's
+    handlers and level, and some loggers' levels, for the whole process)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    named = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "ivr.test")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, was in named.items():
+        logging.getLogger(name).setLevel(was)
+    logging.captureWarnings(False)
+
+
+@pytest.mark.parametrize("configured", ["configure", "dict_config"])
+@pytest.mark.usefixtures("logging_restored")
+def test_no_line_names_a_url_the_gateway_fetched(
+    configured: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """httpx writes each request's URL at INFO: a recording's, a geocoder's query with the
+    caller's address in it. Neither reaches the log, set up either way the gateway sets it."""
+    if configured == "configure":
+        configure("INFO")
+    else:
+        logging.config.dictConfig(dict_config("INFO"))
+    asked = "https://geocoder.example/search?q=438+Washington+Street&format=json"
+    with httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200))) as client:
+        client.get(asked)
+        client.get("https://api.twilio.example/Accounts/AC1/Recordings/RE1234.wav")
+    logging.getLogger("ivr.test").info("written after")
+    written = capsys.readouterr().err
+    assert "written after" in written
+    assert "Washington" not in written and "RE1234" not in written
