@@ -524,7 +524,7 @@ def _convert(name: str, raw: str, type_name: Any) -> Any:
             lowered = raw.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
                 return True
-            if lowered in ("0", "false", "no", "off", ""):
+            if lowered in ("0", "false", "no", "off"):
                 return False
             raise ValueError(raw)
     except ValueError:

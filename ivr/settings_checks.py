@@ -81,25 +81,29 @@ HTTP_URLS = (
     "geocoder_url",
 )
 
+# Every number has a ceiling too: a lease, back-off or session of 10^12 seconds is no choice
+# anyone makes, and past the calendar's end (year 9999) it fails at run time, not here.
+MINUTE, HOUR, DAY = 60, 3600, 86400
 RANGES: dict[str, Bound] = {
     "port": Bound(1, 65535),
-    "twilio_timeout": ABOVE_ZERO,
-    "open311_timeout": ABOVE_ZERO,
-    "open311_services_ttl": ZERO_OR_MORE,
+    "twilio_timeout": Bound(0, 10 * MINUTE, above=True),
+    "open311_timeout": Bound(0, 10 * MINUTE, above=True),
+    "open311_services_ttl": Bound(0, 30 * DAY),
     "web_workers": Bound(1, 64),
     "web_threads": Bound(2, 512),
-    "outbox_retry_base": ABOVE_ZERO,
-    "outbox_retry_cap": ABOVE_ZERO,
-    "outbox_token_checks": ZERO_OR_MORE,
-    "geocoder_timeout": ABOVE_ZERO,
-    "handoff_code_minutes": ABOVE_ZERO,
+    "outbox_lease": Bound(0, DAY, above=True),
+    "outbox_retry_base": Bound(0, DAY, above=True),
+    "outbox_retry_cap": Bound(0, 7 * DAY, above=True),
+    "outbox_token_checks": Bound(0, 10_000),
+    "geocoder_timeout": Bound(0, 10 * MINUTE, above=True),
+    "handoff_code_minutes": Bound(0, 7 * DAY // MINUTE, above=True),
     "filing_wait": Bound(0, 60),
-    "staff_session_minutes": ABOVE_ZERO,
-    "staff_session_hours": ABOVE_ZERO,
-    "feed_max_streams": ZERO_OR_MORE,
-    "feed_poll_seconds": ABOVE_ZERO,
-    "feed_settle_seconds": ZERO_OR_MORE,
-    "duplicate_radius_metres": ZERO_OR_MORE,
+    "staff_session_minutes": Bound(0, 7 * DAY // MINUTE, above=True),
+    "staff_session_hours": Bound(0, 366 * DAY // HOUR, above=True),
+    "feed_max_streams": Bound(0, 512),
+    "feed_poll_seconds": Bound(0, HOUR, above=True),
+    "feed_settle_seconds": Bound(0, HOUR),
+    "duplicate_radius_metres": Bound(0, 100_000),
     "duplicate_days": Bound(1, 90),
     "transcript_hold": Bound(0, 10),
     "min_address_confidence": Bound(0, 1),
@@ -168,6 +172,13 @@ def _choices(values: Values) -> Iterator[str]:
     level = values["log_level"]
     if str(level).upper() not in LOG_LEVELS:
         yield f"{env_name('log_level')} must be {_one_of(LOG_LEVELS)} (it is {level!r})"
+    host = str(values["host"])
+    if not host.strip() or any(c.isspace() or c in "/@" for c in host):  # "::" is IPv6
+        # gunicorn reads an empty host as every interface: a gateway left open by accident.
+        yield (
+            f"{env_name('host')} must be the address to listen on, such as 127.0.0.1, or "
+            f"0.0.0.0 for every interface (it is {host!r})"
+        )
 
 
 def _urls(values: Values) -> Iterator[str]:
@@ -252,6 +263,11 @@ def _database(values: Values) -> Iterator[str]:
         yield (
             f"{name} asks for the {driver} driver, which voice311 does not ship: "
             f"use {backend}+{DATABASES[backend][0]}://"
+        )
+    elif backend == "sqlite" and url.database in (None, "", ":memory:"):
+        yield (
+            f"{name} names an in-memory SQLite database, which every process would have its "
+            "own of and which keeps nothing: name a file, sqlite:///voice311.db"
         )
 
 
