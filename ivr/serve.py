@@ -105,6 +105,7 @@ def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
             check_dataset_choice(settings)
         except GazetteerError as error:
             raise CannotServe(str(error)) from None
+    check_services(settings)
     rt = Runtime(settings, work_role="recognition" if recognition else "all")
     if not recognition:
         create_app(runtime=rt)
@@ -112,20 +113,43 @@ def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
 
 
 def prepare(settings: Settings) -> None:
-    """Migrate the store and prepare the gazetteer (:mod:`ivr.addresses.gazetteer_start`: the
-    city's file loaded, or the sample where no city is configured; the datasets geocoding uses
-    chosen). :class:`CannotServe` when the gazetteer cannot be prepared."""
+    """Check the service list (:func:`check_services`), migrate the store and prepare the
+    gazetteer (:mod:`ivr.addresses.gazetteer_start`: the city's file loaded, or the sample
+    where no city is configured; the datasets geocoding uses chosen). :class:`CannotServe`
+    when the service list cannot be used or the gazetteer cannot be prepared."""
+    check_services(settings)  # first: nothing is created for a gateway that cannot start
     upgrade(settings.database_url)
     from ivr.addresses.address_files import AddressFileError
-    from ivr.addresses.gazetteer import GazetteerError
+    from ivr.addresses.gazetteer import GazetteerError, NeighbourhoodsFileError
     from ivr.addresses.gazetteer_start import prepare_gazetteer
 
     try:
         prepare_gazetteer(settings)
     except GazetteerError as error:
         raise CannotServe(str(error)) from None
+    except NeighbourhoodsFileError as error:
+        name = env_name("gazetteer_neighbourhoods_file")
+        raise CannotServe(f"the city's neighbourhoods ({name}): {error}") from None
     except AddressFileError as error:
-        raise CannotServe(f"the city's address points (IVR_GAZETTEER_FILE): {error}") from None
+        name = env_name("gazetteer_file")
+        raise CannotServe(f"the city's address points ({name}): {error}") from None
+
+
+def check_services(settings: Settings) -> None:
+    """The services file (``IVR_SERVICES_FILE``, or the sample) is read and its intake flow
+    made now, before a server process starts: a file that is not a service list is one line
+    on the operator's terminal (:class:`CannotServe`), not a worker that fails to boot."""
+    from flows.model import FlowError
+    from ivr.dialog.flow_library import intake_from_services
+    from ivr.open311.catalogue import ServiceCatalogueError, load_service_catalogue
+
+    try:
+        intake_from_services(
+            load_service_catalogue(settings.services_path), recognizer=settings.recognizer
+        )
+    except (ServiceCatalogueError, FlowError) as error:
+        name = env_name("services_file")
+        raise CannotServe(f"the city's service list ({name}): {error}") from None
 
 
 def check_secret_key(settings: Settings, workers: int) -> None:

@@ -173,6 +173,10 @@ def import_file(
         )
 
 
+class NeighbourhoodsFileError(AddressFileError):
+    """The neighbourhoods file (``IVR_GAZETTEER_NEIGHBOURHOODS_FILE``) cannot be used."""
+
+
 def neighbourhoods_of(settings: Settings) -> dict[str, str]:
     """The postal-code → neighbourhood mapping the settings name."""
     path = settings.gazetteer_neighbourhoods_path
@@ -180,7 +184,9 @@ def neighbourhoods_of(settings: Settings) -> dict[str, str]:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             return load_neighbourhoods(stream)
     except OSError as error:
-        raise AddressFileError(f"{path}: cannot be opened ({error.strerror})") from None
+        raise NeighbourhoodsFileError(f"{path}: cannot be opened ({error.strerror})") from None
+    except AddressFileError as error:
+        raise NeighbourhoodsFileError(f"{path}: {error}") from None
 
 
 def rebuild_streets(connection: Connection) -> None:

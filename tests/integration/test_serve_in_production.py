@@ -192,3 +192,38 @@ def test_several_web_processes_without_a_secret_key_refuse_to_start(
     assert "IVR_SECRET_KEY must be set to run" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "voice311.db").exists(), "nothing is started or created"
+
+
+def _serve_refused(folder: Path, settings: dict[str, str]) -> str:
+    """What `ivr serve` printed when it refused to start (exit 2, no traceback)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | settings
+    result = subprocess.run(
+        [sys.executable, "-m", "ivr", "serve", "--port", str(free_port())],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr + result.stdout
+    return result.stderr
+
+
+def test_a_services_file_that_is_no_service_list_is_one_line_and_nothing_is_created(
+    tmp_path: Path,
+) -> None:
+    services = tmp_path / "services.json"
+    services.write_text('{"services": [', encoding="utf-8")
+    said = _serve_refused(tmp_path, {"IVR_SERVICES_FILE": str(services)})
+    assert "the city's service list (IVR_SERVICES_FILE)" in said
+    assert "not valid JSON" in said
+    assert not (tmp_path / "voice311.db").exists()
+
+
+def test_a_bad_neighbourhoods_file_is_named_as_itself(tmp_path: Path) -> None:
+    neighbourhoods = tmp_path / "neighbourhoods.csv"
+    neighbourhoods.write_text("zip;name\n02135;Brighton\n", encoding="utf-8")
+    said = _serve_refused(tmp_path, {"IVR_GAZETTEER_NEIGHBOURHOODS_FILE": str(neighbourhoods)})
+    assert "(IVR_GAZETTEER_NEIGHBOURHOODS_FILE)" in said
+    assert "IVR_GAZETTEER_FILE)" not in said
