@@ -20,7 +20,9 @@ def main() -> None:
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=None, help="Overrides IVR_WEB_WORKERS."
 )
-@click.option("--threads", type=int, default=None, help="Overrides IVR_WEB_THREADS.")
+@click.option(
+    "--threads", type=click.IntRange(2, 512), default=None, help="Overrides IVR_WEB_THREADS."
+)
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the gateway under gunicorn, on its embedded defaults unless settings say otherwise."""
     from ivr.logs import configure as configure_logging
