@@ -48,7 +48,9 @@ def give_code(call_sid: str) -> BaseResponse:
     except HandoffError as error:
         flash(f"No code was made: {error}", "error")
     else:
-        flash(f"Handoff code: {code} ({_label(desk, target)})", "code")
+        number = current_runtime().settings.handoff_number  # what the agent tells the caller
+        dial = f"; the caller dials {number} and keys it" if number else ""
+        flash(f"Handoff code: {code} ({_label(desk, target)}){dial}", "code")
     return redirect(url_for("staff.calls.show", call_sid=call_sid))
 
 

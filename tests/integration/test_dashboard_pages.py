@@ -36,13 +36,14 @@ POTHOLE_AT_438 = [
     Press("1"),  # send it
 ]
 CALLER = "+16175550123"
+HANDOFF_NUMBER = "+16175550311"
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     folder: Path = tmp_path_factory.mktemp("dashboard")
     url = prepared_store(f"sqlite:///{folder / 'voice311.db'}")
-    with running_gateway(url) as live:
+    with running_gateway(url, handoff_number=HANDOFF_NUMBER) as live:
         add_user(live.sessions, "agnes", PASSWORD, "agent", now=utc_now())
         add_user(live.sessions, "ada", PASSWORD, "admin", now=utc_now())
         yield live
@@ -202,6 +203,7 @@ def test_the_handoff_controls_answer_on_the_agents_screen(gateway: Gateway) -> N
         )
         code = re.search(r"Handoff code: (\d+) \(The description", coded.text)
         assert code and len(code.group(1)) == 6
+        assert f"; the caller dials {HANDOFF_NUMBER} and keys it" in coded.text  # the setting
         unknown = http.post(
             f"/staff/calls/{call_sid}/send", data={"csrf_token": token, "target_state": "nope"}
         )
