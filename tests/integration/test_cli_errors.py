@@ -132,3 +132,14 @@ def test_an_unexpected_error_is_a_sentence_too(monkeypatch: pytest.MonkeyPatch) 
         "voice311: the command stopped on an unexpected OverflowError: "
         "Python int too large to convert to SQLite INTEGER\n"
     )
+
+
+@pytest.mark.parametrize("threads", ["0", "1", "-5", "513"])
+def test_serve_threads_out_of_range_is_refused_before_anything_starts(
+    threads: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["serve", "--threads", threads])
+    assert result.exit_code == 2
+    assert "--threads" in result.output and "2<=x<=512" in result.output
+    assert not (tmp_path / "voice311.db").exists()
