@@ -111,11 +111,16 @@ def import_points(
                     connection.execute(insert(_POINTS), batch)
                     batch = []
         except UnicodeDecodeError as error:
-            raise AddressFileError(
-                f"the file is not UTF-8 text (row {tally.rows + 1}): nothing was imported"
-            ) from error
+            raise AddressFileError(f"the file is not UTF-8 text (row {tally.rows + 1})") from error
         except OSError as error:
             raise AddressFileError(f"the file could not be read: {error}") from error
+        if not tally.points:
+            # A city with no addresses would place no caller; a replaced dataset stays as it was.
+            reasons = ", ".join(f"{n} {why}" for why, n in tally.bad.most_common())
+            raise AddressFileError(
+                f"no address point could be read from its {tally.rows} rows"
+                + (f" ({reasons})" if reasons else "")
+            )
         if batch:
             connection.execute(insert(_POINTS), batch)
         rebuild_streets(connection)

@@ -4,6 +4,7 @@ bad rows counted by reason, all-or-nothing imports, replacing a dataset, and the
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,6 +147,24 @@ def test_an_unknown_header_is_refused_and_nothing_is_loaded(engine: Engine, tmp_
     with pytest.raises(AddressFileError, match="header not recognised"):
         import_file(engine, path)
     assert gazetteer_stats(engine).points == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        ([], "no address point could be read from its 0 rows"),
+        (BOSTON_ROWS[5:8], "from its 3 rows (1 missing coordinates, 1 coordinates not numbers"),
+    ],
+)
+def test_a_file_with_no_usable_point_is_refused_and_replaces_nothing(
+    engine: Engine, tmp_path: Path, rows: list[str], said: str
+) -> None:
+    import_file(engine, write(tmp_path / "city.csv", BOSTON_HEADER, BOSTON_ROWS[:5]))
+    before = points(engine)
+    empty = write(tmp_path / "city-next.csv", BOSTON_HEADER, rows)
+    with pytest.raises(AddressFileError, match=re.escape(said)):
+        import_file(engine, empty, dataset="city", replace=True)
+    assert points(engine) == before
 
 
 def test_a_failing_import_loses_nothing_already_loaded(engine: Engine, tmp_path: Path) -> None:
