@@ -31,6 +31,8 @@ def read_document(path: Path) -> Any:
     """The document in ``path`` as written, its ``include`` list not yet expanded."""
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise FlowError([Problem(path.name, "", "", "cannot read flow: not UTF-8 text")]) from None
     except (OSError, yaml.YAMLError) as error:
         raise FlowError([Problem(path.name, "", "", f"cannot read flow: {error}")]) from None
 

@@ -161,6 +161,8 @@ def load_script(path: Path) -> Script:
     """Read a YAML script; audio paths are relative to the script's folder."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ScriptError(f"{path}: cannot read the script: not UTF-8 text") from None
     except (OSError, yaml.YAMLError) as error:
         raise ScriptError(f"{path}: cannot read the script: {error}") from None
     return parse_script(data, base=path.parent)

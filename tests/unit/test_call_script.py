@@ -102,3 +102,10 @@ def test_what_the_caller_says_stays_out_of_reprs() -> None:
     step = Speak("my address is 12 elm street")
     assert "elm" not in repr(step)
     assert "elm" not in repr(parse_script({"steps": [{"say": "12 elm street"}]}))
+
+
+def test_a_script_that_is_not_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "call.yaml"
+    path.write_bytes(b"steps:\n  - press: \xf0\x28\x8c\x28\n")
+    with pytest.raises(ScriptError, match=r"call\.yaml: cannot read the script: not UTF-8 text"):
+        load_script(path)

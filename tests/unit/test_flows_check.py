@@ -295,6 +295,15 @@ def test_cli_check_reports_unreadable_yaml(tmp_path: Path) -> None:
     assert "bad.yaml: cannot read flow" in result.stderr
 
 
+def test_cli_check_names_a_file_that_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "photo.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xf0\x9f\x00\xff")
+    result = CliRunner().invoke(main, ["flows", "check", str(path)])
+    assert result.exit_code == 1
+    assert "photo.yaml: cannot read flow: not UTF-8 text" in result.stderr
+    assert "unexpected" not in result.output + result.stderr
+
+
 def test_cli_graph_of_the_generated_intake() -> None:
     result = CliRunner().invoke(main, ["flows", "graph", "intake"])
     assert result.exit_code == 0
