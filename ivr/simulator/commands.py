@@ -44,16 +44,16 @@ FAILED_ENDINGS = ("error", "step-limit", "script")
     show_default=True,
     help="Real seconds waited per second of <Pause>; 0 never waits.",
 )
-@click.option("--max-requests", type=int, default=100, show_default=True)
+@click.option("--max-requests", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @click.option(
     "--keep-media",
-    type=float,
+    type=click.FloatRange(0, 3600),
     default=0.0,
     help="Seconds to keep serving recordings after the call ends.",
 )
 @click.option(
     "--media-port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=8312,
     show_default=True,
     help="Port on 127.0.0.1 where recordings are served, as Twilio's media host would; list "
