@@ -125,7 +125,9 @@ def test_the_public_reads_the_callers_words_without_the_key_line_or_phone_number
         atom,
         page,
     ]
-    for published in everything:
+    # The endpoint's own address is in its links, and a random port may hold "617" or "0199".
+    netloc = httpx.URL(gateway.base_url).netloc.decode()
+    for published in (text.replace(netloc, "<gateway>") for text in everything):
         assert key not in published
         for text in NOT_PUBLIC:
             assert text not in published, (text, published)
