@@ -34,6 +34,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -118,6 +119,7 @@ def prepare(settings: Settings) -> None:
     where no city is configured; the datasets geocoding uses chosen). :class:`CannotServe`
     when the service list cannot be used or the gazetteer cannot be prepared."""
     check_services(settings)  # first: nothing is created for a gateway that cannot start
+    check_whisper_models(settings)
     upgrade(settings.database_url)
     from ivr.addresses.address_files import AddressFileError
     from ivr.addresses.gazetteer import GazetteerError, NeighbourhoodsFileError
@@ -133,6 +135,24 @@ def prepare(settings: Settings) -> None:
     except AddressFileError as error:
         name = env_name("gazetteer_file")
         raise CannotServe(f"the city's address points ({name}): {error}") from None
+
+
+def check_whisper_models(settings: Settings) -> None:
+    """With Whisper, its models are packaged names or directories (:class:`CannotServe`
+    otherwise): a path that is neither would be found out only at the first recording, heard
+    then by the fallback model. Not a settings check: ``ivr models download`` runs with the
+    setting already naming the directory it is about to make."""
+    from speech.whisper_models import PACKAGED
+
+    if settings.recognizer != "whisper":
+        return
+    for name in ("whisper_model", "whisper_multilingual_model"):
+        model = str(getattr(settings, name))
+        if model and model not in PACKAGED and not Path(model).is_dir():
+            raise CannotServe(
+                f"{env_name(name)} must be {', '.join(PACKAGED)} or the directory of a "
+                f"downloaded model (`ivr models download`); {model!r} is no directory"
+            )
 
 
 def check_services(settings: Settings) -> None:

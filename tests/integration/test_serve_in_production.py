@@ -227,3 +227,11 @@ def test_a_bad_neighbourhoods_file_is_named_as_itself(tmp_path: Path) -> None:
     said = _serve_refused(tmp_path, {"IVR_GAZETTEER_NEIGHBOURHOODS_FILE": str(neighbourhoods)})
     assert "(IVR_GAZETTEER_NEIGHBOURHOODS_FILE)" in said
     assert "IVR_GAZETTEER_FILE)" not in said
+
+
+def test_a_whisper_model_that_is_no_model_is_one_line_and_nothing_is_created(
+    tmp_path: Path,
+) -> None:
+    said = _serve_refused(tmp_path, {"IVR_WHISPER_MODEL": str(tmp_path / "faster-whisper-tiny")})
+    assert "IVR_WHISPER_MODEL must be tiny.en, base or the directory of a downloaded model" in said
+    assert not (tmp_path / "voice311.db").exists()
