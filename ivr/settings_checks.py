@@ -172,6 +172,9 @@ def _choices(values: Values) -> Iterator[str]:
     level = values["log_level"]
     if str(level).upper() not in LOG_LEVELS:
         yield f"{env_name('log_level')} must be {_one_of(LOG_LEVELS)} (it is {level!r})"
+
+
+def _host(values: Values) -> Iterator[str]:
     host = str(values["host"])
     if not host.strip() or any(c.isspace() or c in "/@" for c in host):  # "::" is IPv6
         # gunicorn reads an empty host as every interface: a gateway left open by accident.
@@ -322,6 +325,7 @@ def _city_time(values: Values) -> Iterator[str]:
 
 CHECKS: tuple[Callable[[Values], Iterator[str]], ...] = (
     _choices,
+    _host,
     _urls,
     _ranges,
     _files,

@@ -26,6 +26,8 @@ from ivr.dialog.actions import Action, Hangup, Pause, Redirect, Say
 from ivr.dialog.state import PLACE_UNCONFIRMED
 from ivr.followup.expectations import ExpectationWords, told_at_filing
 from ivr.followup.me_too import described, duplicate_of
+from ivr.open311.models import DESCRIPTION_LIMIT
+from ivr.open311.submission import LIMITS, VALUE_LIMIT
 from ivr.outbox.queue import FILED, Delivery, Report
 from ivr.recordings.marks import AUTOMATIC
 from ivr.settings import Settings
@@ -55,13 +57,11 @@ PLACE_UNCONFIRMED_MARK = (
     "[Place not confirmed: the location is the caller's own words, as recognised on the call; "
     "the call's recording is kept by the 311 gateway for staff to place it.]"
 )
-DESCRIPTION_LIMIT = 4000
-ADDRESS_LIMIT = 1000  # the embedded endpoint's limit on address_string
-# The embedded endpoint's limit on one answer to an attribute that is not free text (its
-# VALUE_LIMIT): a spoken answer can be as long as a webhook field (4,096 characters), and a
-# report the gateway made too long would be refused and parked after the caller was told it
-# was taken. Longer answers are cut, as the description is.
-ANSWER_LIMIT = 1000
+# The embedded endpoint's limits (ivr.open311.submission), which the report made from a call
+# keeps to: a spoken answer can be as long as a webhook field (4,096 characters), and a report
+# made too long would be refused and parked after the caller was told it was taken.
+ADDRESS_LIMIT = LIMITS["address_string"]
+ANSWER_LIMIT = VALUE_LIMIT  # one answer to an attribute that is not free text
 # A place not confirmed, and the caller said and keyed nothing for it: the city still needs a
 # location to accept the report, and staff have the call.
 NO_PLACE_WORDS = "(no place given on the call)"

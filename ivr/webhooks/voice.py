@@ -80,8 +80,7 @@ def filing_wait(raw_poll: str) -> Response:
         # No report of this call: Twilio is sent here only by the step that filed one, so this
         # is a forged or misdirected request. Never "received": the call's last words again.
         return twiml(ending.last_actions or (Hangup(),))
-    settled = delivery is not None and delivery.settled
-    if settled or poll >= rt.settings.filing_wait:
+    if delivery.settled or poll >= rt.settings.filing_wait:
         told = filing.expectations_said(rt, delivery, ending.language)
         return twiml(filing.closing(ending.last_actions, ending.language, delivery, told))
     return twiml(filing.waiting(ending.language, poll + 1))
