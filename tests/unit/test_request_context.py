@@ -155,8 +155,9 @@ def test_the_access_line_tells_waiting_for_a_core_from_the_rest(sink: io.StringI
     alone, crowded = [line for line in _written(sink) if line["logger"] == "ivr.access"]
     assert crowded["run_queue_ms"] >= 20 > alone["run_queue_ms"] * 2
     assert crowded["cpu_ms"] >= 45
-    # the two clocks are the scheduler's, which may lag by up to a timer tick (4 ms at 250 Hz)
-    assert crowded["duration_ms"] >= crowded["cpu_ms"] + crowded["run_queue_ms"] - 5
+    # the two clocks are the scheduler's, each of which may lag by up to a timer tick (4 ms at
+    # 250 Hz): a tick each (a CI run saw 101.4 ms against 50.7 + 55.9)
+    assert crowded["duration_ms"] >= crowded["cpu_ms"] + crowded["run_queue_ms"] - 10
 
 
 def test_an_answered_probe_is_logged_at_debug_and_a_failed_one_at_info(
