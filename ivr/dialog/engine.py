@@ -58,6 +58,9 @@ def step(flow: Flow, state: CallState, event: Event, context: DialogContext) -> 
         turn.end("caller hung up")
         turn.result = "hung up"
         return Outcome(turn.finish(event, counts_as_step=False), ())
+    if state.ended and not _ends_the_call(state.last_actions):
+        # The caller hung up: a late or forged step gets nothing, not the last menu again.
+        return Outcome(state, ())
     if _is_replay(state, event):
         return Outcome(state, state.last_actions, replayed=True)
     if state.ended:
@@ -66,6 +69,12 @@ def step(flow: Flow, state: CallState, event: Event, context: DialogContext) -> 
     turn.at = event.at.isoformat() if event.at else ""
     _dispatch(turn, event)
     return Outcome(turn.finish(event), tuple(turn.actions), tuple(turn.jobs))
+
+
+def _ends_the_call(actions: tuple[Action, ...]) -> bool:
+    """Whether these actions were the call's last words (a goodbye and a hang-up), which a
+    Twilio retry of that step is given again."""
+    return bool(actions) and isinstance(actions[-1], Hangup)
 
 
 def _is_replay(state: CallState, event: Event) -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.dialog.actions import Gather, Hangup, Redirect, Say
 from ivr.dialog.events import Event
-from ivr.dialog.staff import TO_STAFF, WITH_STAFF, StaffLink
+from ivr.dialog.staff import TO_STAFF, WITH_STAFF
 from ivr.dialog.state import CallState
 from ivr.handoff.whisper import whisper_text
 from ivr.runtime import current_runtime
@@ -151,10 +151,14 @@ def _ask_code(attempt: int, apology: str = "") -> Response:
 
 
 def _taken_by(person: str, at: datetime) -> Callable[[CallState], CallState]:
-    """The call's state once a person has taken it."""
+    """The call's state once a person has taken it. Only a call on its way to staff is taken:
+    a whisper or dequeue URL for a call that has ended, or that no person was asked for (a late
+    retry, or forged with a good signature), changes nothing."""
 
     def change(state: CallState) -> CallState:
-        link = state.staff or StaffLink()
+        link = state.staff
+        if state.ended or link is None or link.status != TO_STAFF:
+            return state
         taken = replace(link, status=WITH_STAFF, since=at.isoformat(), agent_call=person)
         return replace(state, staff=taken)
 

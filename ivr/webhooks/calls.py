@@ -310,12 +310,17 @@ class CallDesk:
             return CallState.from_dict(row.state) if row is not None else None
 
     def amend(self, call_sid: str, change: Callable[[CallState], CallState]) -> bool:
-        """Change the call's state outside a step (staff took the call), under the row lock."""
+        """Change the call's state outside a step (staff took the call), under the row lock.
+        False, with nothing written, when there is no such call or the change leaves it as it
+        was."""
         with self._writer, self._sessions() as session, session.begin():
             row = read_step_row(session, call_sid)
             if row is None:
                 return False
-            changed = change(CallState.from_dict(row.state))
+            state = CallState.from_dict(row.state)
+            changed = change(state)
+            if changed == state:
+                return False
             # A new version, as a step's write makes: a step planned on the state before is redone.
             write_state(session.connection(), call_sid, row, changed, self._clock(), self._flow)
         return True

@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from ivr.simulator import Press, Silence, Speak
+from ivr.webhooks.call_rows import IN_PROGRESS
 from tests.calls.phone import AUTH_TOKEN, Gateway, prepared_store, running_gateway
 from tests.calls.test_whole_calls import DESCRIBE_AND_SEND, PAVEMENT_DEFECT, reference_heard
 from tests.support.databases import fresh_database
@@ -119,6 +120,32 @@ def test_the_filing_url_of_a_call_that_filed_nothing_never_says_received(
         assert "received" not in response.text and "reach the city" not in response.text
         assert response.text == welcome.text
     assert gateway.reports_of(sid) == []
+
+
+def test_after_the_caller_hung_up_a_late_step_hears_nothing_and_no_one_takes_the_call(
+    gateway: Gateway,
+) -> None:
+    """Twilio sends nothing to a call that has ended; a step or whisper URL that arrives after
+    (a late retry, or forged) must not play the old menu again nor mark the call as taken."""
+    sid = "CA" + "4" * 32
+    welcome = signed_post(gateway, "/twilio/voice", {"CallSid": sid, "From": "+16175550123"})
+    assert "<Gather" in welcome.text
+    ended = signed_post(
+        gateway, "/twilio/voice/status", {"CallSid": sid, "CallStatus": "completed"}
+    )
+    assert ended.status_code == 204
+    row = gateway.call_row(sid)
+    assert row is not None and row.status != IN_PROGRESS
+
+    late = signed_post(gateway, "/twilio/voice/step/1/gather", {"CallSid": sid, "Digits": "1"})
+    assert late.status_code == 200
+    assert "<Gather" not in late.text and "<Say" not in late.text
+
+    person = {"CallSid": "CA" + "3" * 32}
+    whisper = signed_post(gateway, f"/twilio/voice/whisper/{sid}", person)
+    assert whisper.status_code == 200
+    again = gateway.call_row(sid)
+    assert again is not None and again.state == row.state
 
 
 def test_unknown_parameters_are_accepted_and_ignored(gateway: Gateway) -> None:

@@ -437,6 +437,21 @@ def test_hangup_ends_the_call_and_later_events_do_nothing(intake: Flow, catalogu
     assert ended.state.history[-1].at == at.isoformat()
     later = call.send(Event.keypress("1", step=call.state.step))
     assert later.actions == () and later.state == ended.state
+    # A late retry of the menu's step (its URL's step is one behind) does not hear the menu.
+    stale = call.send(Event.keypress("1", step=call.state.step - 1))
+    assert stale.actions == () and not stale.replayed and stale.state == ended.state
+
+
+def test_a_retry_of_the_step_that_said_goodbye_hears_the_goodbye_again(
+    intake: Flow, catalogues
+) -> None:
+    call = Call(intake, catalogues)
+    to_main_menu(call)
+    call.press("0")
+    call.send(Event.dial_result("no-answer", step=call.state.step))  # no one free: goodbye
+    assert call.state.ended and isinstance(call.state.last_actions[-1], Hangup)
+    again = call.send(Event.dial_result("no-answer", step=call.state.step - 1))
+    assert again.replayed and again.actions == call.state.last_actions
 
 
 def test_call_state_round_trips_through_json_and_hides_personal_data(
