@@ -34,6 +34,7 @@ from ivr.dialog.events import Event
 from ivr.jobs.queue import DONE, FAILED, PENDING, RUNNING, JobRequest
 from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
 from ivr.logs import about_call
+from ivr.store.call_tables import IN_PROGRESS, CallRecord
 from ivr.store.db import statements_on_their_own
 from ivr.store.job_tables import JobRecord
 
@@ -166,10 +167,13 @@ def _run_job(
         result = handler(job)
         status, error = DONE, ""
     except RetryLater as reason:
-        if not policy.gives_up_after(job.attempts):
+        over = _call_over(sessions, job.call_sid)
+        if not policy.gives_up_after(job.attempts) and not over:
             _retry(sessions, job, str(reason), clock(), policy)
             return PENDING
-        status, error = FAILED, str(reason)
+        # Given up: out of attempts, or its call has ended, so that no result can reach a
+        # caller any more (a report already filed says its recording is kept for staff).
+        status, error = FAILED, f"{reason} (the call has ended)" if over else str(reason)
         result = {"failed": True, "reason": "gave up"}
     except Exception as failure:  # a defect or a bad input: the call must not wait forever
         log.exception("job failed", extra={"job": job.name, "job_id": job.id})
@@ -184,6 +188,15 @@ def _run_job(
     _finish(sessions, job, status, error, result, clock())
     log.info("job finished", extra={"job": job.name, "job_id": job.id, "status": status})
     return status
+
+
+def _call_over(sessions: sessionmaker[Session], call_sid: str | None) -> bool:
+    """Whether the job's call has ended (a job of no call, or of a call not stored, is not)."""
+    if not call_sid:
+        return False
+    with sessions() as session:
+        status = session.scalar(select(CallRecord.status).where(CallRecord.call_sid == call_sid))
+    return status is not None and status != IN_PROGRESS
 
 
 def _retry(

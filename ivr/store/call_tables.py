@@ -42,6 +42,11 @@ class WrittenDateTime(TypeDecorator[datetime]):
             return None
 
 
+# A call's status: in progress until it ends, then completed (it filed a report), abandoned
+# (the caller hung up first) or ended (the flow ended it without a report).
+IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
+
+
 class CallRecord(Base):
     __tablename__ = "calls"
 

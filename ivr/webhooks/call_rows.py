@@ -38,14 +38,20 @@ from ivr.dialog.state import CallState
 from ivr.followup.texts import record_follow_up
 from ivr.outbox.queue import DELIVERY_COLUMNS, OUTBOX, REPORTS, Delivery, delivery_of, enqueue
 from ivr.store import driver
-from ivr.store.call_tables import CallRecord, ReportRecord
+from ivr.store.call_tables import (
+    ABANDONED,
+    COMPLETED,
+    ENDED,
+    IN_PROGRESS,
+    CallRecord,
+    ReportRecord,
+)
 from ivr.store.db import SQLITE_BUSY_SECONDS
 from ivr.store.driver import driver_statement, insert_of
 from ivr.webhooks.filing import report_from_job
 
 log = logging.getLogger(__name__)
 
-IN_PROGRESS, COMPLETED, ABANDONED, ENDED = "in-progress", "completed", "abandoned", "ended"
 # Why a call ended when its status callback never came and the stale-call sweep ended it
 # (ivr/housekeeping/stale_calls.py); like a hang-up, such a call without a report is abandoned.
 SWEPT = "no word from Twilio: ended by the stale-call sweep"

@@ -30,6 +30,17 @@ from tests.support.note_flow import note_flow
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLICY = LeasePolicy(Backoff(1, 4), lease_seconds=30, max_attempts=3)
 FLOW = note_flow(attempts=1, transcribe=True)
+# After the note the caller is asked for a second one, so the call is still on the line while
+# the note's transcript is made (a job of an ended call is not retried).
+FLOW["states"]["ask_note"]["transitions"]["done"] = "ask_more"
+FLOW["states"]["ask_more"] = {
+    "type": "record",
+    "prompt": "description.ask",
+    "store_as": "more",
+    "attempts": 1,
+    "after_last_attempt": "bye",
+    "transitions": {"done": "bye"},
+}
 
 
 class Clock:
@@ -120,6 +131,27 @@ def test_a_job_that_cannot_be_done_yet_is_retried_then_reports_a_failure(
         assert job.status == FAILED and job.last_error == "recording not stored yet"
     state = _state(sessions, "CA2")
     assert not state.pending and state.slots["note"] == ""  # the flow takes its fallback
+
+
+def test_a_job_of_a_call_that_has_ended_is_not_retried(
+    sessions: sessionmaker[Session], desk: CallDesk
+) -> None:
+    """A caller who hung up while their recording was not yet stored: nothing can hear its
+    transcript any more, so the recording is not fetched again and again until the last try."""
+    _record(desk, "CA9")
+    desk.advance("CA9", Event.hangup(at=NOW))
+    tries: list[int] = []
+
+    def not_there_yet(job: JobRequest) -> Mapping[str, Any]:
+        tries.append(job.attempts)
+        raise RetryLater("recording not stored yet")
+
+    run_due_jobs(sessions, {"transcribe": not_there_yet}, desk.report_job, policy=POLICY)
+    assert tries == [1]
+    with sessions() as session:
+        job = jobs_of_call(session, "CA9")[0]
+        assert job.status == FAILED
+        assert job.last_error == "recording not stored yet (the call has ended)"
 
 
 def test_a_handler_that_breaks_fails_the_job_without_losing_the_call(
