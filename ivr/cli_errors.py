@@ -7,8 +7,10 @@ the errors of operating the gateway into sentences and exit codes:
 - settings that cannot be used: ``voice311: settings are not valid:`` and every problem, one a
   line, exit code 2 (as for a command line that cannot be used);
 - a database never migrated, or migrated by an older voice311: the database named, its
-  password hidden, and ``ivr db upgrade`` to run; a database that cannot be reached: why, in
-  the driver's words; a migration asked for that does not exist; exit code 1;
+  password hidden, and ``ivr db upgrade`` to run; a SQLite file that does not exist (which a
+  command other than ``ivr db upgrade`` and ``ivr serve`` does not create): its path, and
+  ``ivr db upgrade`` to run; a database that cannot be reached: why, in the driver's words; a
+  migration asked for that does not exist; exit code 1;
 - anything else unexpected: its kind and message in a sentence, exit code 1; the traceback
   goes to standard error only with ``IVR_LOG_LEVEL=DEBUG``, for whoever is debugging.
 """
@@ -23,8 +25,8 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from ivr.settings import Settings, SettingsError
-from ivr.settings_checks import shown_database_url
-from ivr.store.db import MigrationError
+from ivr.settings_checks import env_name, shown_database_url
+from ivr.store.db import DatabaseFileMissing, MigrationError
 
 # SQLSTATEs of PostgreSQL meaning the schema is older than the code: undefined table, column.
 NOT_MIGRATED_STATES = ("42P01", "42703")
@@ -73,6 +75,11 @@ class SentencesGroup(click.Group):
             raise SettingsNotValid(error) from None
         except MigrationError as error:
             raise OperatorError(f"the database cannot be migrated: {error}") from None
+        except DatabaseFileMissing as error:
+            raise OperatorError(
+                f"the database file {error.path} does not exist: run `ivr db upgrade` to "
+                f"create it ({env_name('database_url')} is {_database_shown()})"
+            ) from None
         except DBAPIError as error:
             raise OperatorError(database_sentence(error)) from None
         except OSError as error:

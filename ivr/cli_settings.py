@@ -25,7 +25,13 @@ def load_settings() -> Settings:
 
 def load_runtime() -> Runtime:
     """The gateway's runtime for a command: its collaborators are built as in service, and
-    only those the command uses."""
-    from ivr.runtime import Runtime
+    only those the command uses. Its store is one made before: a SQLite file that does not
+    exist is not created (:class:`~ivr.store.db.DatabaseFileMissing` when the command first
+    uses it); ``ivr db upgrade`` and ``ivr serve`` make it."""
+    from ivr.runtime import WORKER_THREADS, Runtime
+    from ivr.store.db import make_engine
 
-    return Runtime(load_settings())
+    settings = load_settings()
+    connections = settings.web_threads + WORKER_THREADS
+    engine = make_engine(settings.database_url, connections=connections, create_file=False)
+    return Runtime(settings, engine=engine)

@@ -41,7 +41,7 @@ def db_downgrade(revision: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """The revision the database is at, and whether it is the newest this voice311 ships."""
-    at = store.current_revision(load_settings().database_url)
+    at = store.current_revision(load_settings().database_url, create_file=False)
     _say_where(at)
     head = store.head_revision()
     if at == head:
@@ -53,7 +53,7 @@ def db_current() -> None:
 @db.command("history")
 def db_history() -> None:
     """Every migration shipped, oldest first; the one the database is at is marked."""
-    at = store.current_revision(load_settings().database_url)
+    at = store.current_revision(load_settings().database_url, create_file=False)
     for revision, description in store.revisions():
         mark = "*" if revision == at else " "
         click.echo(f"{mark} {revision:<28} {description}")

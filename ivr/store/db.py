@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from alembic import command
 from alembic.config import Config
@@ -39,13 +40,29 @@ SQLITE_BUSY_SECONDS = 30
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
-def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
+class DatabaseFileMissing(Exception):
+    """There is no SQLite file where the URL points, and the engine was made not to create one
+    (:func:`make_engine` with ``create_file=False``); ``path`` names the file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the database file {path} does not exist")
+        self.path = path
+
+
+def make_engine(
+    url: str, *, connections: int | None = None, create_file: bool = True, **kwargs: Any
+) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL (``synchronous=NORMAL``) and a busy
     timeout.
 
     ``connections`` sizes the pool for as many threads as may use the store at once (the web
     threads and the worker threads of a process): SQLAlchemy's default of 5 (+10 overflow)
-    would keep threads waiting for a connection rather than for the database."""
+    would keep threads waiting for a connection rather than for the database.
+
+    ``create_file=False``: for the commands that work on a store made before (every one but
+    ``ivr db upgrade`` and ``ivr serve``, which migrate it), a SQLite file that does not exist
+    is not created on the first connection, as SQLite would: :class:`DatabaseFileMissing`
+    instead. Only a connection looks: a command that never uses the store needs no file."""
     parsed = make_url(url)
     # A failed statement's parameters (a caller's number, words, address) stay out of the
     # exception's text, which is logged.
@@ -59,6 +76,13 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
             "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
         )
         engine = create_engine(url, **kwargs)
+        path = sqlite_file(url)
+        if not create_file and path is not None:
+
+            @event.listens_for(engine, "do_connect")
+            def _existing_file_only(*_args: Any) -> None:
+                if not path.exists():
+                    raise DatabaseFileMissing(path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -76,6 +100,22 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, absolute (a relative one is under the working directory);
+    None for an in-memory SQLite database or another database."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1"):  # file:path?…&uri=true
+        parts = urlsplit(database)
+        if parts.scheme == "file":
+            database = unquote(parts.path)
+            if parsed.query.get("mode") == "memory" or database in ("", ":memory:"):
+                return None
+    return Path(database).absolute()
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -180,9 +220,11 @@ def downgrade(url: str, revision: str) -> str | None:
     return current_revision(url)
 
 
-def current_revision(url: str) -> str | None:
-    """The revision the database at ``url`` is at; None when it was never migrated."""
-    engine = make_engine(url)
+def current_revision(url: str, *, create_file: bool = True) -> str | None:
+    """The revision the database at ``url`` is at; None when it was never migrated.
+    ``create_file=False``: :class:`DatabaseFileMissing` for a SQLite file that does not exist
+    (:func:`make_engine`)."""
+    engine = make_engine(url, create_file=create_file)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

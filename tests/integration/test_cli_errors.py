@@ -14,17 +14,25 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from ivr.cli import main
-from ivr.store.db import current_revision, head_revision
+from ivr.store.db import current_revision, head_revision, sqlite_file
 from tests.support.databases import fresh_database
 
 IVR = Path(sys.executable).parent / "ivr"
 
 
-def run_ivr(args: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
+def run_ivr(
+    args: list[str], *, cwd: Path | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
     """The installed ``ivr`` console command, with only the given ``IVR_`` variables set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | settings
     return subprocess.run(
-        [str(IVR), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(IVR), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -75,6 +83,8 @@ def test_a_postgres_url_as_hosting_providers_write_it_is_used(tmp_path: Path) ->
 def test_a_database_never_migrated_says_to_run_db_upgrade(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if (path := sqlite_file(database_url)) is not None:
+        path.touch()  # an empty SQLite database (a file that is missing is said so: below)
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
     result = CliRunner().invoke(main, ["gazetteer", "stats"])
     assert result.exit_code == 1
@@ -88,12 +98,65 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(
 
 def test_the_real_command_on_an_unmigrated_file_prints_a_sentence(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'voice311.db'}"
+    (tmp_path / "voice311.db").touch()
     ran = run_ivr(["gazetteer", "stats"], IVR_DATABASE_URL=url)
     assert ran.returncode == 1
     assert ran.stderr == (
         f"voice311: the database at {url} is not migrated to this version of voice311 "
         "(no such table: gazetteer_points): run `ivr db upgrade`\n"
     )
+
+
+# Commands that use a store made before: each reads it, or changes a row that must be there.
+STORE_COMMANDS = [
+    ["outbox", "list"],
+    ["outbox", "failures"],
+    ["outbox", "show", "1"],
+    ["outbox", "retry", "1"],
+    ["db", "current"],
+    ["db", "history"],
+    ["gazetteer", "list"],
+    ["gazetteer", "stats"],
+    ["staff", "list"],
+    ["staff", "sessions"],
+    ["open311", "status", "1", "closed"],
+]
+
+
+def missing_file_sentence(folder: Path) -> str:
+    return (
+        f"voice311: the database file {folder / 'voice311.db'} does not exist: run "
+        "`ivr db upgrade` to create it (IVR_DATABASE_URL is sqlite:///voice311.db)\n"
+    )
+
+
+@pytest.mark.parametrize("command", STORE_COMMANDS, ids=" ".join)
+def test_a_database_file_that_does_not_exist_is_named_and_not_created(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite makes the file it is asked to open: the command used to leave an empty
+    voice311.db behind and call it not migrated."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1
+    assert result.output == missing_file_sentence(Path.cwd())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_real_command_names_the_missing_file_on_standard_error(tmp_path: Path) -> None:
+    ran = run_ivr(["outbox", "list"], cwd=tmp_path)
+    assert (ran.returncode, ran.stdout) == (1, "")
+    assert ran.stderr == missing_file_sentence(tmp_path.resolve())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_db_upgrade_still_creates_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
+    made = CliRunner().invoke(main, ["db", "upgrade"])
+    assert made.output == f"database is at revision {head_revision()}\n"
+    assert CliRunner().invoke(main, ["outbox", "list"]).output == "nothing here\n"
 
 
 def test_a_database_out_of_reach_is_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +185,7 @@ def test_an_unexpected_error_is_a_sentence_too(monkeypatch: pytest.MonkeyPatch) 
     """A fault nobody foresaw still ends in one line naming it, not a traceback."""
     from ivr.store import commands
 
-    def broken(url: str) -> str:
+    def broken(url: str, **_options: object) -> str:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
     monkeypatch.setattr(commands.store, "current_revision", broken)

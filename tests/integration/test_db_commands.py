@@ -20,6 +20,7 @@ from ivr.store.db import (
     head_revision,
     migration_lock,
     revisions,
+    sqlite_file,
 )
 from tests.support.databases import fresh_database
 
@@ -61,6 +62,8 @@ def test_an_unknown_revision_is_a_sentence(db: str) -> None:
 
 
 def test_current_says_whether_the_database_is_at_the_newest_revision(db: str) -> None:
+    if (path := sqlite_file(db)) is not None:
+        path.touch()  # an empty SQLite database: a missing file is not created (test_cli_errors)
     head = head_revision()
     assert ivr("db", "current").output == (
         f"database is not migrated (no revision)\nthe newest revision is {head}: run "
