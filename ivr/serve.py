@@ -34,7 +34,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -139,20 +138,12 @@ def prepare(settings: Settings) -> None:
 
 def check_whisper_models(settings: Settings) -> None:
     """With Whisper, its models are packaged names or directories (:class:`CannotServe`
-    otherwise): a path that is neither would be found out only at the first recording, heard
-    then by the fallback model. Not a settings check: ``ivr models download`` runs with the
-    setting already naming the directory it is about to make."""
-    from speech.whisper_models import PACKAGED
+    otherwise; :mod:`ivr.recordings.whisper_setting`, which ``ivr transcribe`` checks too)."""
+    from ivr.recordings.whisper_setting import unusable_whisper_model
 
-    if settings.recognizer != "whisper":
-        return
-    for name in ("whisper_model", "whisper_multilingual_model"):
-        model = str(getattr(settings, name))
-        if model and model not in PACKAGED and not Path(model).is_dir():
-            raise CannotServe(
-                f"{env_name(name)} must be {', '.join(PACKAGED)} or the directory of a "
-                f"downloaded model (`ivr models download`); {model!r} is no directory"
-            )
+    problem = unusable_whisper_model(settings)
+    if problem is not None:
+        raise CannotServe(problem)
 
 
 def check_services(settings: Settings) -> None:

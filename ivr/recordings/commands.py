@@ -47,9 +47,14 @@ PURPOSES = {"address": "streets", "street": "street_names", "description": "free
 def transcribe(file: Path, purpose: str, language: str, house_number: str) -> None:
     """Print each engine's transcript of FILE (a WAV recording), the reading chosen and the
     place it names."""
+    from ivr.cli_errors import UnusableSettings
     from ivr.recordings.transcription import Transcriber
+    from ivr.recordings.whisper_setting import unusable_whisper_model
 
     rt = load_runtime()
+    problem = unusable_whisper_model(rt.settings)
+    if problem is not None:  # as ivr serve refuses it: not heard by the fallback model
+        raise UnusableSettings(problem)
     try:
         transcriber = rt.job_handlers.get("transcribe")
         if not isinstance(transcriber, Transcriber):

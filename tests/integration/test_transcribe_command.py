@@ -72,3 +72,22 @@ def test_a_file_that_is_not_audio_is_said_so_without_a_traceback(
     assert printed.exit_code == 0, printed.output
     assert "result: recording unreadable" in printed.output
     assert "Traceback" not in printed.output
+
+
+@pytest.mark.parametrize("setting", ["IVR_WHISPER_MODEL", "IVR_WHISPER_MULTILINGUAL_MODEL"])
+def test_a_whisper_model_that_is_no_model_is_refused_as_ivr_serve_refuses_it(
+    env: dict[str, str], tmp_path: Path, setting: str
+) -> None:
+    """It used to be heard by the fallback model, with a warning, and exit 0."""
+    recording = tmp_path / "address.wav"
+    recording.write_bytes(b"RIFF\x00\x00not a wave file at all")
+
+    printed = CliRunner().invoke(
+        main, ["transcribe", str(recording)], env={**env, setting: "/nonexistent/model"}
+    )
+
+    assert printed.exit_code == 2
+    assert printed.output == (
+        f"voice311: {setting} must be tiny.en, base or the directory of a downloaded model "
+        "(`ivr models download`); '/nonexistent/model' is no directory\n"
+    )
