@@ -184,13 +184,22 @@ def _host(values: Values) -> Iterator[str]:
         )
 
 
+def is_http_url(url: str) -> bool:
+    """An http:// or https:// URL with a host (settings, and URLs given on a command line)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (read for its ValueError)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is not a number, a bracketed host that is not IPv6
+        return False
+
+
 def _urls(values: Values) -> Iterator[str]:
     for name in HTTP_URLS:
         url = values[name]
         if name != "twilio_api_base_url" and not url:
             continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_http_url(url):
             yield (
                 f"{env_name(name)} must be an http:// or https:// URL with a host (it is {url!r})"
             )

@@ -4,8 +4,10 @@ the embedded one.
 ``services``, ``definition`` and ``submit`` take the endpoint's base URL (the folder holding
 ``services.json``). The format, API key and jurisdiction default to ``IVR_OPEN311_FORMAT``,
 ``IVR_OPEN311_API_KEY`` and ``IVR_OPEN311_JURISDICTION_ID``; the timeout is
-``IVR_OPEN311_TIMEOUT``. A failure prints the city's own error descriptions and whether a retry
-may help, and exits with status 1.
+``IVR_OPEN311_TIMEOUT``. A base URL that is not an http:// or https:// URL with a host is
+refused before anything is sent, as a command line that cannot be used (exit status 2). A
+failure prints the city's own error descriptions and whether a retry may help, and exits with
+status 1.
 
 ``status`` opens or closes a request of the embedded endpoint, in the gateway's store
 (``IVR_DATABASE_URL``), as the dashboard's request page does: for a city without a CRM, and for
@@ -27,6 +29,29 @@ from ivr.open311.status_change import NOTES_LIMIT, StatusChangeRefused, change_s
 from ivr.store.request_tables import STATUSES
 
 FORMAT = click.Choice(["json", "xml"])
+
+
+class EndpointURL(click.ParamType):
+    """An endpoint's base URL: http:// or https:// with a host, or a usage error (exit 2)
+    before anything is sent; a URL that is none would fail as an endpoint that cannot be
+    reached, with a retry said to help."""
+
+    name = "url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ivr.settings_checks import is_http_url
+
+        if not is_http_url(str(value)):
+            self.fail(
+                f"{value!r} is not an http:// or https:// URL with a host (the endpoint's "
+                "folder holding services.json, such as https://311.example.gov/open311/v2)",
+                param,
+                ctx,
+            )
+        return str(value)
+
+
+ENDPOINT_URL = EndpointURL()
 
 
 @click.group()
@@ -65,7 +90,7 @@ def connected(
 
 
 @open311.command("services")
-@click.argument("url")
+@click.argument("url", type=ENDPOINT_URL)
 @endpoint_options
 def services_command(url: str, format_: str | None, jurisdiction: str | None) -> None:
     """List the services at URL: code, name, group and type."""
@@ -81,7 +106,7 @@ def services_command(url: str, format_: str | None, jurisdiction: str | None) ->
 
 
 @open311.command("definition")
-@click.argument("url")
+@click.argument("url", type=ENDPOINT_URL)
 @click.argument("code")
 @endpoint_options
 def definition_command(url: str, code: str, format_: str | None, jurisdiction: str | None) -> None:
@@ -99,7 +124,7 @@ def definition_command(url: str, code: str, format_: str | None, jurisdiction: s
 
 
 @open311.command("submit")
-@click.argument("url")
+@click.argument("url", type=ENDPOINT_URL)
 @click.option("--service", "service_code", required=True, help="service_code to file under.")
 @click.option("--lat", type=float, default=None)
 @click.option("--long", "long_", type=float, default=None)

@@ -80,3 +80,21 @@ def test_a_refusal_prints_the_city_s_words_and_fails(board: Switchboard) -> None
     code, output = run("submit", f"{board.url}/v2", "--service", "0", "--address", "City Hall")
     assert code == 1
     assert "Bad key" in output and "a retry will not help" in output
+
+
+@pytest.mark.parametrize(
+    "command", ["services {url}", "definition {url} 0", "submit {url} --service 0"]
+)
+@pytest.mark.parametrize("url", ["notaurl", "311.example.gov/open311/v2", "ftp://x.org/v2"])
+def test_an_endpoint_that_is_no_url_is_bad_input_not_a_city_to_retry(
+    command: str, url: str
+) -> None:
+    """It used to be sent, and fail as "could not reach the endpoint (a retry may succeed)"."""
+    code, output = run(*command.format(url=url).split())
+    assert code == 2
+    assert output.splitlines()[-1] == (
+        f"Error: Invalid value for 'URL': {url!r} is not an http:// or https:// URL with a host "
+        "(the endpoint's folder holding services.json, such as "
+        "https://311.example.gov/open311/v2)"
+    )
+    assert "retry" not in output and "Traceback" not in output

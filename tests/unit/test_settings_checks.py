@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivr.settings import Settings, SettingsError
+from ivr.settings_checks import is_http_url
 
 # The bad settings a city's IT team met in its first week (issue 13, finding 5).
 FIRST_WEEK = {
@@ -157,3 +158,23 @@ def test_validate_reports_every_problem_of_settings_built_in_code() -> None:
         "IVR_OPEN311_FORMAT must be json or xml (it is 'yaml')",
         "IVR_PORT must be from 1 to 65535 (it is 0)",
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "usable"),
+    [
+        ("https://311.example.gov/open311/v2", True),
+        ("http://127.0.0.1:8311/open311/v2", True),
+        ("http://[::1]:8311/", True),
+        ("notaurl", False),
+        ("311.example.gov/open311/v2", False),
+        ("ftp://311.example.gov/", False),
+        ("http://", False),
+        ("http://311.example.gov:port/", False),
+        ("http://[not-ipv6/", False),
+    ],
+)
+def test_an_http_url_has_the_scheme_a_host_and_a_port_that_is_a_number(
+    url: str, usable: bool
+) -> None:
+    assert is_http_url(url) is usable
