@@ -9,8 +9,9 @@ the errors of operating the gateway into sentences and exit codes:
 - a database never migrated, or migrated by an older voice311: the database named, its
   password hidden, and ``ivr db upgrade`` to run; a SQLite file that does not exist (which a
   command other than ``ivr db upgrade`` and ``ivr serve`` does not create): its path, and
-  ``ivr db upgrade`` to run; a database that cannot be reached: why, in the driver's words; a
-  migration asked for that does not exist; exit code 1;
+  ``ivr db upgrade`` to run; a SQLite file that cannot be written (the file, or its folder,
+  read-only to this user): its path, and what must be writable; a database that cannot be
+  reached: why, in the driver's words; a migration asked for that does not exist; exit code 1;
 - anything else unexpected: its kind and message in a sentence, exit code 1; the traceback
   goes to standard error only with ``IVR_LOG_LEVEL=DEBUG``, for whoever is debugging.
 """
@@ -19,14 +20,15 @@ from __future__ import annotations
 
 import os
 import traceback
+from pathlib import Path
 from typing import IO, Any
 
 import click
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ivr.settings import Settings, SettingsError
 from ivr.settings_checks import env_name, shown_database_url
-from ivr.store.db import DatabaseFileMissing, MigrationError
+from ivr.store.db import DatabaseFileMissing, MigrationError, sqlite_file
 
 # SQLSTATEs of PostgreSQL meaning the schema is older than the code: undefined table, column.
 NOT_MIGRATED_STATES = ("42P01", "42703")
@@ -92,15 +94,19 @@ class SentencesGroup(click.Group):
             ) from None
 
 
-def database_sentence(error: DBAPIError) -> str:
-    """What went wrong with the database, naming it (without its password)."""
-    where = f"the database at {_database_shown()}"
+def database_sentence(error: DBAPIError, url: str | None = None) -> str:
+    """What went wrong with the database at ``url`` (by default ``IVR_DATABASE_URL``'s), naming
+    it (without its password)."""
+    where = f"the database at {_database_shown(url)}"
     state = getattr(error.orig, "sqlstate", None)
     reason = _first_line(error.orig) if error.orig is not None else _first_line(error)
     if state in NOT_MIGRATED_STATES or any(s in reason for s in NOT_MIGRATED_SQLITE):
         return (
             f"{where} is not migrated to this version of voice311 ({reason}): run `ivr db upgrade`"
         )
+    path = _sqlite_file(url)
+    if path is not None and _is_read_only(error):
+        return _read_only_sentence(error, path, reason)
     if error.connection_invalidated or _is_connection_failure(error):
         return f"{where} cannot be reached: {reason}"
     return f"{where} refused the command: {reason}"
@@ -120,11 +126,46 @@ def _is_connection_failure(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError) and (state is None or state.startswith("08"))
 
 
-def _database_shown() -> str:
+def _is_read_only(error: DBAPIError) -> bool:
+    """SQLite's "attempt to write a readonly database": the file, its -wal or -shm file, or
+    the folder they are in cannot be written by this user (SQLITE_READONLY and its kinds)."""
+    name = str(getattr(error.orig, "sqlite_errorname", ""))
+    return name.startswith("SQLITE_READONLY") or "readonly database" in str(error.orig)
+
+
+def _read_only_sentence(error: DBAPIError, path: Path, reason: str) -> str:
+    if getattr(error.orig, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY":
+        return (
+            f"the database file {path} cannot be written: its folder {path.parent} is "
+            f"read-only to the user running voice311, and SQLite writes its -wal and -shm "
+            f"files there ({reason})"
+        )
+    return (
+        f"the database file {path} is read-only ({reason}): the user running voice311 must "
+        f"be able to write it, its -wal and -shm files and its folder {path.parent}"
+    )
+
+
+def _database_url(url: str | None) -> str | None:
+    if url is not None:
+        return url
     try:
-        return shown_database_url(Settings.from_env().database_url)
+        return Settings.from_env().database_url
     except SettingsError:
-        return "IVR_DATABASE_URL"
+        return None
+
+
+def _database_shown(url: str | None = None) -> str:
+    url = _database_url(url)
+    return "IVR_DATABASE_URL" if url is None else shown_database_url(url)
+
+
+def _sqlite_file(url: str | None) -> Path | None:
+    url = _database_url(url)
+    try:
+        return None if url is None else sqlite_file(url)
+    except ArgumentError:
+        return None
 
 
 def _debugging() -> bool:
