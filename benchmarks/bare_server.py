@@ -106,7 +106,12 @@ def start_bare_server(port: int, env: dict[str, str], app: str = "bare") -> subp
     root = str(Path(__file__).resolve().parent.parent)
     env = {**env, "PYTHONPATH": root}
     process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
-    wait_ready(f"http://127.0.0.1:{port}/", process)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/", process)
+    except BaseException:  # not ready, or the storm stopped meanwhile: it does not outlive it
+        process.kill()
+        process.wait(10)
+        raise
     return process
 
 

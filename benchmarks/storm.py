@@ -49,6 +49,10 @@ The figures:
 ``--json FILE`` writes the same figures; ``--keep-log FILE`` keeps the gateway's log, whose
 access lines give each webhook's time inside the app (``duration_ms``), apart from the server
 and the network.
+
+SIGTERM or Ctrl-C stops a storm as its end does (``storm_stopping``): ``ivr serve`` and the
+bare and floor apps are stopped, a PostgreSQL database made for it dropped, and its folder
+``voice311-storm-*`` removed; it exits 143 or 130 without waiting for the calls in flight.
 """
 
 from __future__ import annotations
@@ -62,10 +66,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -93,6 +96,13 @@ from benchmarks.storm_servers import (
     running_gateway,
     wait_idle,
 )
+from benchmarks.storm_stopping import (
+    Stopped,
+    all_at_once,
+    held,
+    stopped_by_signals,
+    temporary_folder,
+)
 from ivr.settings import Settings
 from ivr.simulator import MediaServer
 from ivr.store.call_tables import OutboxRecord, ReportRecord
@@ -100,7 +110,6 @@ from ivr.store.db import make_engine
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 SETTLE_SECONDS = 60.0
-T = TypeVar("T")
 
 
 def percentiles(seconds: Sequence[float], points: Sequence[int]) -> dict[str, float | None]:
@@ -124,11 +133,6 @@ def by_path(webhooks: Sequence[Webhook]) -> dict[str, dict[str, float | None]]:
         paths.setdefault(w.path, []).append(w.seconds)
     figures = {p: {**percentiles(s, (50, 99)), "count": float(len(s))} for p, s in paths.items()}
     return dict(sorted(figures.items(), key=lambda kv: -(kv[1]["p99"] or 0.0)))
-
-
-def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
-    with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
-        return list(pool.map(work, range(count)))
 
 
 def settle_outbox(
@@ -201,8 +205,9 @@ def replay(
             )
         return [w for r in replays for w in r], time.perf_counter() - began
     finally:
-        server.terminate()
-        server.wait(30)
+        with held():
+            server.terminate()
+            server.wait(30)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -217,7 +222,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     synthesise([warm_up, *calls], audio)
     print(f"voices synthesised in {time.perf_counter() - began:.0f} s", flush=True)
     with (
-        tempfile.TemporaryDirectory(prefix="voice311-storm-") as folder,
+        temporary_folder("voice311-storm-") as folder,
         fresh_store(args.database, Path(folder), args.postgres_url) as url,
         MediaServer(auth_token=TOKEN) as media,
     ):
@@ -347,12 +352,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> None:
+    """Run the storm; SIGTERM or Ctrl-C stops it, with its servers stopped and its folder
+    removed (:mod:`benchmarks.storm_stopping`), and :class:`Stopped` raised."""
     args = parse_args(argv)
-    figures = run(args)
+    with stopped_by_signals():
+        figures = run(args)
     print_figures(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except Stopped as stopped:
+        print(f"storm stopped by {stopped}: its servers stopped, its folder removed", flush=True)
+        sys.stderr.flush()
+        os._exit(128 + stopped.signum)  # the calls still in flight are not waited for

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from benchmarks.bare_server import wait_ready
+from benchmarks.storm_stopping import held
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -50,8 +51,9 @@ def fresh_store(kind: str, folder: Path, postgres_url: str) -> Iterator[str]:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        _drop(admin, name)
-        admin.dispose()
+        with held():
+            _drop(admin, name)
+            admin.dispose()
 
 
 def _drop(admin: object, name: str) -> None:
@@ -101,13 +103,14 @@ def running_gateway(env: dict[str, str], port: int, folder: Path) -> Iterator[in
             raise SystemExit(f"ivr serve did not come up; the end of its log:\n{tail}") from None
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        log.close()
+        with held():
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+            log.close()
 
 
 @dataclass(frozen=True)
