@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from ivr.cli import main
@@ -159,59 +159,56 @@ def test_db_upgrade_still_creates_the_file(tmp_path: Path, monkeypatch: pytest.M
     assert CliRunner().invoke(main, ["outbox", "list"]).output == "nothing here\n"
 
 
-@pytest.fixture
-def chmod_stops_writes(tmp_path: Path) -> None:
-    """Skips the test where a file's mode does not stop this user's writes (root, with
-    CAP_DAC_OVERRIDE): tests/unit/test_database_sentences.py holds the sentence there."""
-    probe = tmp_path / "probe"
-    probe.touch()
-    probe.chmod(0o444)
-    try:
-        with probe.open("a"):
-            pytest.skip("this user writes a file whatever its mode (root)")
-    except PermissionError:
-        pass
-    finally:
-        probe.chmod(0o644)
-        probe.unlink()
+# Root writes a file whatever its mode (CAP_DAC_OVERRIDE): as root, the commands whose writes a
+# file's mode must stop run without that capability, as the service's own user would.
+WITHOUT_ROOTS_OVERRIDE = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
+)
 
 
-def add_staff(url: str) -> Result:
-    env = {"IVR_DATABASE_URL": url, "IVR_STAFF_PASSWORD": "correct horse battery"}
-    return CliRunner().invoke(main, ["staff", "add", "ada"], env=env)
+def as_the_gateway_user(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
+    """``ivr ARGS`` on the store at ``url``, by a user that file modes apply to."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env |= {"IVR_DATABASE_URL": url, "IVR_STAFF_PASSWORD": "correct horse battery"}
+    return subprocess.run(
+        [*WITHOUT_ROOTS_OVERRIDE, str(IVR), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-@pytest.mark.usefixtures("chmod_stops_writes")
 def test_a_read_only_database_file_is_named_as_read_only(sqlite_url: str) -> None:
     """It used to be a database that "cannot be reached"; reading it still works."""
     database = sqlite_file(sqlite_url)
     assert database is not None
     database.chmod(0o444)
     try:
-        added = add_staff(sqlite_url)
-        listed = CliRunner().invoke(main, ["outbox", "list"], env={"IVR_DATABASE_URL": sqlite_url})
+        added = as_the_gateway_user(["staff", "add", "ada"], sqlite_url)
+        listed = as_the_gateway_user(["outbox", "list"], sqlite_url)
     finally:
         database.chmod(0o644)
-    assert added.exit_code == 1
-    assert added.output == (
+    assert added.returncode == 1, added.stderr
+    assert added.stderr == (
         f"voice311: the database file {database} is read-only (attempt to write a readonly "
         f"database): the user running voice311 must be able to write it, its -wal and -shm "
         f"files and its folder {database.parent}\n"
     )
-    assert (listed.exit_code, listed.output) == (0, "nothing here\n")
+    assert (listed.returncode, listed.stdout) == (0, "nothing here\n")
 
 
-@pytest.mark.usefixtures("chmod_stops_writes")
 def test_a_database_in_a_read_only_folder_names_the_folder(sqlite_url: str) -> None:
     database = sqlite_file(sqlite_url)
     assert database is not None
     database.parent.chmod(0o555)
     try:
-        added = add_staff(sqlite_url)
+        added = as_the_gateway_user(["staff", "add", "ada"], sqlite_url)
     finally:
         database.parent.chmod(0o755)
-    assert added.exit_code == 1
-    assert added.output == (
+    assert added.returncode == 1, added.stderr
+    assert added.stderr == (
         f"voice311: the database file {database} cannot be written: its folder "
         f"{database.parent} is read-only to the user running voice311, and SQLite writes its "
         "-wal and -shm files there (attempt to write a readonly database)\n"
