@@ -40,6 +40,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger as GunicornLogger
 
 from ivr.health.recognition_ready import expect_workers as expect_recognition_workers
+from ivr.listening import listening_problem
 from ivr.logs import dict_config
 from ivr.metrics.multiprocess import gunicorn_child_exit
 from ivr.metrics.multiprocess import use_directory as use_metrics_directory
@@ -95,18 +96,25 @@ def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
     """The runtime of an ``ivr worker`` process: recognition jobs only (the workers ``ivr
     serve`` starts), or every kind of leased work, with the app mounted so that the embedded
     endpoint is reached in-process (the process serves no HTTP). :class:`CannotServe` when the
-    gazetteer's datasets are not chosen as ``ivr serve`` requires."""
+    gazetteer's datasets are not chosen as ``ivr serve`` requires, or the service list or a
+    Whisper model setting cannot be used. Its store is one made before (``ivr serve`` or ``ivr
+    db upgrade`` made it): a SQLite file that does not exist is not created."""
     from ivr.addresses.gazetteer import GazetteerError
     from ivr.addresses.gazetteer_start import check_dataset_choice
     from ivr.app import create_app
+    from ivr.runtime import WORKER_THREADS
+    from ivr.store.db import make_engine
 
+    check_services(settings)  # first, the checks that need no store
+    check_whisper_models(settings)
+    connections = settings.web_threads + WORKER_THREADS
+    engine = make_engine(settings.database_url, connections=connections, create_file=False)
     if settings.geocoder == "gazetteer":
         try:
-            check_dataset_choice(settings)
+            check_dataset_choice(settings, engine=engine)
         except GazetteerError as error:
             raise CannotServe(str(error)) from None
-    check_services(settings)
-    rt = Runtime(settings, work_role="recognition" if recognition else "all")
+    rt = Runtime(settings, engine=engine, work_role="recognition" if recognition else "all")
     if not recognition:
         create_app(runtime=rt)
     return rt
@@ -257,6 +265,9 @@ def run(settings: Settings, *, workers: int | None = None, threads: int | None =
 
     options = gunicorn_options(settings, workers=workers, threads=threads)
     check_secret_key(settings, options["workers"])
+    problem = listening_problem(settings.host, settings.port)
+    if problem is not None:  # before the store is made: nothing is created (ivr/listening.py)
+        raise CannotServe(problem)
     prepare(settings)
     role = web_role(settings)
     decoding = role == "web" and settings.outbox_worker == "thread"

@@ -144,8 +144,12 @@ def test_a_database_file_that_does_not_exist_is_named_and_not_created(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_real_command_names_the_missing_file_on_standard_error(tmp_path: Path) -> None:
-    ran = run_ivr(["outbox", "list"], cwd=tmp_path)
+@pytest.mark.parametrize("command", [["outbox", "list"], ["worker", "--once"]], ids=" ".join)
+def test_the_real_command_names_the_missing_file_on_standard_error(
+    command: list[str], tmp_path: Path
+) -> None:
+    """In a process of its own: ``ivr worker`` sets up the process's logging."""
+    ran = run_ivr(command, cwd=tmp_path)
     assert (ran.returncode, ran.stdout) == (1, "")
     assert ran.stderr == missing_file_sentence(tmp_path.resolve())
     assert list(tmp_path.iterdir()) == []

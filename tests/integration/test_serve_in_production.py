@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -194,11 +195,14 @@ def test_several_web_processes_without_a_secret_key_refuse_to_start(
     assert not (tmp_path / "voice311.db").exists(), "nothing is started or created"
 
 
-def _serve_refused(folder: Path, settings: dict[str, str]) -> str:
-    """What `ivr serve` printed when it refused to start (exit 2, no traceback)."""
+def _serve_refused(folder: Path, settings: dict[str, str], command: str = "serve") -> str:
+    """What `ivr serve` (or `ivr worker --once`) printed when it refused to start (exit 2, no
+    traceback)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | settings
+    env.setdefault("IVR_PORT", str(free_port()))
+    arguments = ["serve"] if command == "serve" else [command, "--once"]
     result = subprocess.run(
-        [sys.executable, "-m", "ivr", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "ivr", *arguments],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -234,4 +238,40 @@ def test_a_whisper_model_that_is_no_model_is_one_line_and_nothing_is_created(
 ) -> None:
     said = _serve_refused(tmp_path, {"IVR_WHISPER_MODEL": str(tmp_path / "faster-whisper-tiny")})
     assert "IVR_WHISPER_MODEL must be tiny.en, base or the directory of a downloaded model" in said
+    assert not (tmp_path / "voice311.db").exists()
+
+
+def test_a_whisper_model_that_is_no_model_stops_ivr_worker_too(tmp_path: Path) -> None:
+    """`ivr worker` on another machine used to hear every recording with the fallback model."""
+    said = _serve_refused(
+        tmp_path,
+        {
+            "IVR_WHISPER_MODEL": str(tmp_path / "faster-whisper-tiny"),
+            "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'voice311.db'}",
+        },
+        command="worker",
+    )
+    assert "IVR_WHISPER_MODEL must be tiny.en, base or the directory of a downloaded model" in said
+
+
+def test_a_port_another_program_holds_is_one_line_and_nothing_is_created(tmp_path: Path) -> None:
+    """gunicorn used to meet it after the store was migrated, logging an error a second for
+    five seconds."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        said = _serve_refused(tmp_path, {"IVR_HOST": "127.0.0.1", "IVR_PORT": str(port)})
+    assert said.endswith(
+        f"voice311: cannot listen on 127.0.0.1:{port}: another program is listening on port "
+        f"{port} (IVR_PORT); stop it, or choose another port\n"
+    )
+    assert not (tmp_path / "voice311.db").exists()
+
+
+def test_an_address_not_of_this_machine_is_one_line_and_nothing_is_created(
+    tmp_path: Path,
+) -> None:
+    said = _serve_refused(tmp_path, {"IVR_HOST": "192.0.2.77"})  # TEST-NET-1
+    assert "192.0.2.77 is not an address of this machine (IVR_HOST)" in said
     assert not (tmp_path / "voice311.db").exists()
