@@ -203,6 +203,8 @@ def _urls(values: Values) -> Iterator[str]:
             yield (
                 f"{env_name(name)} must be an http:// or https:// URL with a host (it is {url!r})"
             )
+    if not is_http_url(values["public_base_url"]):
+        return  # said above; splitting it again may fail (a bracketed host that is not IPv6)
     base = urlsplit(values["public_base_url"])
     if base.query or base.fragment:
         yield (

@@ -105,6 +105,15 @@ def test_a_public_base_url_with_a_query_is_refused() -> None:
     assert found.startswith("IVR_PUBLIC_BASE_URL must be the gateway's root URL")
 
 
+def test_a_public_base_url_that_cannot_be_split_is_one_problem() -> None:
+    """Its second reading (for a query) used to stop the check on Python's ValueError."""
+    (found,) = problems_of({"IVR_PUBLIC_BASE_URL": "http://[x"})
+    assert (
+        found
+        == "IVR_PUBLIC_BASE_URL must be an http:// or https:// URL with a host (it is 'http://[x')"
+    )
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "problem"),
     [
