@@ -10,7 +10,8 @@ the errors of operating the gateway into sentences and exit codes:
   password hidden, and ``ivr db upgrade`` to run; a SQLite file that does not exist (which a
   command other than ``ivr db upgrade`` and ``ivr serve`` does not create): its path, and
   ``ivr db upgrade`` to run; a SQLite file that cannot be written (the file, or its folder,
-  read-only to this user): its path, and what must be writable; a database that cannot be
+  read-only to this user): its path, and what must be writable; a PostgreSQL database that
+  takes no writes (a standby): that it must be a primary; a database that cannot be
   reached: why, in the driver's words; a migration asked for that does not exist; exit code 1;
 - anything else unexpected: its kind and message in a sentence, exit code 1; the traceback
   goes to standard error only with ``IVR_LOG_LEVEL=DEBUG``, for whoever is debugging.
@@ -33,6 +34,7 @@ from ivr.store.db import DatabaseFileMissing, MigrationError, sqlite_file
 # SQLSTATEs of PostgreSQL meaning the schema is older than the code: undefined table, column.
 NOT_MIGRATED_STATES = ("42P01", "42703")
 NOT_MIGRATED_SQLITE = ("no such table", "no such column")
+READ_ONLY_STATE = "25006"  # PostgreSQL's read_only_sql_transaction: a standby, or set so
 
 
 class OperatorError(click.ClickException):
@@ -103,6 +105,11 @@ def database_sentence(error: DBAPIError, url: str | None = None) -> str:
     if state in NOT_MIGRATED_STATES or any(s in reason for s in NOT_MIGRATED_SQLITE):
         return (
             f"{where} is not migrated to this version of voice311 ({reason}): run `ivr db upgrade`"
+        )
+    if state == READ_ONLY_STATE:
+        return (
+            f"{where} is read-only ({reason}): voice311 writes every call to it, so it must be "
+            "a primary server, not a standby, with default_transaction_read_only off"
         )
     path = _sqlite_file(url)
     if path is not None and _is_read_only(error):

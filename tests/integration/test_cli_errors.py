@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ivr.cli import main
@@ -78,6 +79,36 @@ def test_a_postgres_url_as_hosting_providers_write_it_is_used(tmp_path: Path) ->
         assert ran.returncode == 0, ran.stderr
         assert ran.stdout == f"database is at revision {head_revision()}\n"
         assert current_revision(url) == head_revision()
+
+
+@pytest.mark.postgres
+def test_a_read_only_postgresql_database_is_named_as_read_only(tmp_path: Path) -> None:
+    """A standby, or a database set read-only, used to have "refused the command"."""
+    with fresh_database("postgres", tmp_path) as url:
+        assert run_ivr(["db", "upgrade"], IVR_DATABASE_URL=url).returncode == 0
+        name = make_url(url).database
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(
+                    text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+                )
+            ran = run_ivr(
+                ["staff", "add", "ada"],
+                IVR_DATABASE_URL=url,
+                IVR_STAFF_PASSWORD="correct horse battery",
+            )
+            listed = run_ivr(["outbox", "list"], IVR_DATABASE_URL=url)
+        finally:
+            admin.dispose()  # its connection began before the setting: it could still write
+    shown = make_url(url).render_as_string(hide_password=True)
+    assert ran.returncode == 1
+    assert ran.stderr.startswith(f"voice311: the database at {shown} is read-only (")
+    assert ran.stderr.endswith(
+        "voice311 writes every call to it, so it must be a primary server, not a standby, with "
+        "default_transaction_read_only off\n"
+    )
+    assert (listed.returncode, listed.stdout) == (0, "nothing here\n")
 
 
 def test_a_database_never_migrated_says_to_run_db_upgrade(
