@@ -31,7 +31,10 @@ def test_every_call_of_a_small_storm_files_its_report(tmp_path: Path) -> None:
     assert figures["in_app_webhooks"] == steps > 0
     for part in ("duration_ms", "cpu_ms", "run_queue_ms"):
         assert figures["in_app_ms"][part]["p50"] is not None
-    assert figures["in_app_ms"]["duration_ms"]["p99"] <= figures["webhook_ms"]["p99"]
+    # The app's part of a webhook is less than the whole the client waited, at the median: the
+    # access line's clock stops when the server closes the response, after it was sent, so
+    # one webhook's (the p99 of a few dozen is their slowest) may end after its client's did.
+    assert figures["in_app_ms"]["duration_ms"]["p50"] <= figures["webhook_ms"]["p50"]
 
 
 def test_a_small_storm_on_two_web_processes_files_every_report(tmp_path: Path) -> None:
