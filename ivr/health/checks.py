@@ -1,10 +1,13 @@
 """The checks of ``/readyz``: each answers, cheaply, whether one thing a call needs is there.
 
 - ``database``: reachable, and migrated to the newest revision the package ships (Alembic's
-  current revision against the scripts' head). A good answer is kept for a few seconds, so a
-  load balancer probing every second costs a query every few seconds; a bad one is asked again
-  at the next probe, so recovery shows at once. Only one probe at a time queries (a database
-  that hangs holds one web thread, not all of them); the others answer with the last result.
+  current revision against the scripts' head); a SQLite file this process cannot write (the
+  file, or its folder, where SQLite writes its ``-wal`` and ``-shm``) is ``read-only``: every
+  call would fail at its first step, while reading it still works. A good answer is kept for
+  a few seconds, so a load balancer probing every second costs a query every few seconds; a
+  bad one is asked again at the next probe, so recovery shows at once. Only one probe at a
+  time queries (a database that hangs holds one web thread, not all of them); the others
+  answer with the last result.
 - ``gazetteer`` (``IVR_GEOCODER=gazetteer``): the address index is built and holds points.
   A probe starts loading it on a thread of its own (it waits behind a load already under way,
   then returns at once); a probe never waits for it. Empty or failed, it is looked at again
@@ -19,6 +22,7 @@ a URL, a password or anything of a caller's.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ivr.health import recognition_ready
 from ivr.settings import Settings
+from ivr.store.db import sqlite_file
 
 DATABASE_CACHE_SECONDS = 5.0
 VERSION_TABLE = "alembic_version"  # where Alembic records the revision a database is at
@@ -43,6 +48,19 @@ class Check:
     ok: bool
     state: str
     detail: str = ""
+
+
+def _unwritable_sqlite(engine: Engine) -> str:
+    """What of a SQLite store this process cannot write ("" when it can, when the file does
+    not exist yet, or for another database); no path, as every detail."""
+    path = sqlite_file(engine.url.render_as_string())
+    if path is None or not path.exists():
+        return ""
+    if not os.access(path, os.W_OK):
+        return "the database file is read-only to the gateway's user"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "the database file's folder is read-only to the gateway's user (SQLite writes there)"
+    return ""
 
 
 class DatabaseCheck:
@@ -79,6 +97,9 @@ class DatabaseCheck:
 
     def _ask(self) -> Check:
         heads = self._script_heads()
+        unwritable = _unwritable_sqlite(self._engine)
+        if unwritable:
+            return Check(self.name, False, "read-only", unwritable)
         try:
             with self._engine.connect() as connection:
                 current = _current_revisions(connection)

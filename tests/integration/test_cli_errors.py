@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from ivr.cli import main
 from ivr.store.db import current_revision, head_revision, sqlite_file
 from tests.support.databases import fresh_database
+from tests.support.service_user import WITHOUT_ROOTS_OVERRIDE
 
 IVR = Path(sys.executable).parent / "ivr"
 
@@ -175,7 +176,9 @@ def test_a_database_file_that_does_not_exist_is_named_and_not_created(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", [["outbox", "list"], ["worker", "--once"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "command", [["outbox", "list"], ["worker", "--once"], ["db", "downgrade", "base"]], ids=" ".join
+)
 def test_the_real_command_names_the_missing_file_on_standard_error(
     command: list[str], tmp_path: Path
 ) -> None:
@@ -192,13 +195,6 @@ def test_db_upgrade_still_creates_the_file(tmp_path: Path, monkeypatch: pytest.M
     made = CliRunner().invoke(main, ["db", "upgrade"])
     assert made.output == f"database is at revision {head_revision()}\n"
     assert CliRunner().invoke(main, ["outbox", "list"]).output == "nothing here\n"
-
-
-# Root writes a file whatever its mode (CAP_DAC_OVERRIDE): as root, the commands whose writes a
-# file's mode must stop run without that capability, as the service's own user would.
-WITHOUT_ROOTS_OVERRIDE = (
-    ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
-)
 
 
 def as_the_gateway_user(args: list[str], url: str) -> subprocess.CompletedProcess[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from ivr.health import recognition_ready
 from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.store.db import upgrade
+from tests.support.service_user import WITHOUT_ROOTS_OVERRIDE
 
 POINTS = (
     "House number,Street name,Postal code,Latitude,Longitude\n"
@@ -180,3 +183,48 @@ def test_a_change_is_logged_once_however_often_it_is_probed(
             client.get("/readyz")
     messages = [record.getMessage() for record in caplog.records]
     assert messages == ["readiness check not passing", "gateway ready to take calls"]
+
+
+READINESS_OF = (
+    "import sys\n"
+    "from ivr.health.checks import DatabaseCheck\n"
+    "from ivr.store.db import make_engine\n"
+    "check = DatabaseCheck(make_engine(sys.argv[1]))()\n"
+    "print(check.ok, check.state, check.detail, sep='|')\n"
+)
+
+
+def database_readiness_as_the_service_user(url: str) -> str:
+    """The database check's answer in a process of the gateway's own user (not root's)."""
+    ran = subprocess.run(
+        [*WITHOUT_ROOTS_OVERRIDE, sys.executable, "-c", READINESS_OF, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return ran.stdout.strip()
+
+
+def test_a_sqlite_store_the_gateway_cannot_write_is_not_ready(tmp_path: Path) -> None:
+    """Reading a read-only file still works, so the revision check passed it as ready while
+    every call failed at its first step."""
+    database = tmp_path / "voice311.db"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    assert database_readiness_as_the_service_user(url).startswith("True|ok|")
+    database.chmod(0o444)
+    try:
+        file_answer = database_readiness_as_the_service_user(url)
+    finally:
+        database.chmod(0o644)
+    tmp_path.chmod(0o555)
+    try:
+        folder_answer = database_readiness_as_the_service_user(url)
+    finally:
+        tmp_path.chmod(0o755)
+    assert file_answer == "False|read-only|the database file is read-only to the gateway's user"
+    assert folder_answer == (
+        "False|read-only|the database file's folder is read-only to the gateway's user "
+        "(SQLite writes there)"
+    )
