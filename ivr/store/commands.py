@@ -34,7 +34,9 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Take the database back to REVISION (`ivr db history` lists them; `base`: no tables).
     Tables and columns added after it are dropped, with their data."""
-    at = store.downgrade(load_settings().database_url, revision)
+    url = load_settings().database_url
+    store.current_revision(url, create_file=False)  # a SQLite file that is missing: named
+    at = store.downgrade(url, revision)
     _say_where(at)
 
 
