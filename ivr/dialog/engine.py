@@ -58,13 +58,14 @@ def step(flow: Flow, state: CallState, event: Event, context: DialogContext) -> 
         turn.end("caller hung up")
         turn.result = "hung up"
         return Outcome(turn.finish(event, counts_as_step=False), ())
-    if state.ended and not _ends_the_call(state.last_actions):
-        # The caller hung up: a late or forged step gets nothing, not the last menu again.
+    if state.ended:
+        # A Twilio retry of the step that said goodbye hears it again; after the caller hung
+        # up, a late or forged step gets nothing, not the menu they were at.
+        if _ends_the_call(state.last_actions) and _is_replay(state, event):
+            return Outcome(state, state.last_actions, replayed=True)
         return Outcome(state, ())
     if _is_replay(state, event):
         return Outcome(state, state.last_actions, replayed=True)
-    if state.ended:
-        return Outcome(state, ())
     turn = Turn(flow, state, context)
     turn.at = event.at.isoformat() if event.at else ""
     _dispatch(turn, event)
