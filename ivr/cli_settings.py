@@ -28,10 +28,7 @@ def load_runtime() -> Runtime:
     only those the command uses. Its store is one made before: a SQLite file that does not
     exist is not created (:class:`~ivr.store.db.DatabaseFileMissing` when the command first
     uses it); ``ivr db upgrade`` and ``ivr serve`` make it."""
-    from ivr.runtime import WORKER_THREADS, Runtime
-    from ivr.store.db import make_engine
+    from ivr.runtime import Runtime, store_engine
 
     settings = load_settings()
-    connections = settings.web_threads + WORKER_THREADS
-    engine = make_engine(settings.database_url, connections=connections, create_file=False)
-    return Runtime(settings, engine=engine)
+    return Runtime(settings, engine=store_engine(settings, create_file=False))

@@ -60,6 +60,15 @@ RECOGNITION_JOBS = frozenset({"transcribe"})
 WORKER_THREADS = 5
 
 
+def store_engine(settings: Settings, *, create_file: bool = True) -> Engine:
+    """The engine of the settings' store, with a connection for every web thread and for the
+    process's worker threads. ``create_file=False`` for a process that needs a store made
+    before (the commands, ``ivr worker``): a SQLite file that does not exist is named when
+    first used, not created (:func:`ivr.store.db.make_engine`)."""
+    connections = settings.web_threads + WORKER_THREADS
+    return make_engine(settings.database_url, connections=connections, create_file=create_file)
+
+
 class Runtime:
     """The settings, the store, and every collaborator built from them (once each)."""
 
@@ -73,10 +82,7 @@ class Runtime:
         work_role: WorkRole = "all",
     ) -> None:
         self.settings = settings
-        # A connection for every web thread, and for the process's worker threads.
-        self.engine = engine or make_engine(
-            settings.database_url, connections=settings.web_threads + WORKER_THREADS
-        )
+        self.engine = engine or store_engine(settings)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.clock = clock
         self._city_http = city_http

@@ -102,13 +102,11 @@ def worker_runtime(settings: Settings, *, recognition: bool) -> Runtime:
     from ivr.addresses.gazetteer import GazetteerError
     from ivr.addresses.gazetteer_start import check_dataset_choice
     from ivr.app import create_app
-    from ivr.runtime import WORKER_THREADS
-    from ivr.store.db import make_engine
+    from ivr.runtime import store_engine
 
     check_services(settings)  # first, the checks that need no store
     check_whisper_models(settings)
-    connections = settings.web_threads + WORKER_THREADS
-    engine = make_engine(settings.database_url, connections=connections, create_file=False)
+    engine = store_engine(settings, create_file=False)
     if settings.geocoder == "gazetteer":
         try:
             check_dataset_choice(settings, engine=engine)
