@@ -23,12 +23,14 @@ IVR = Path(sys.executable).parent / "ivr"
 
 
 def run_ivr(
-    args: list[str], *, cwd: Path | None = None, **settings: str
+    args: list[str], *, cwd: Path | None = None, as_service_user: bool = False, **settings: str
 ) -> subprocess.CompletedProcess[str]:
-    """The installed ``ivr`` console command, with only the given ``IVR_`` variables set."""
+    """The installed ``ivr`` console command, with only the given ``IVR_`` variables set;
+    ``as_service_user``: by a user that file modes apply to (tests/support/service_user.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | settings
+    prefix = WITHOUT_ROOTS_OVERRIDE if as_service_user else []
     return subprocess.run(
-        [str(IVR), *args],
+        [*prefix, str(IVR), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -199,16 +201,8 @@ def test_db_upgrade_still_creates_the_file(tmp_path: Path, monkeypatch: pytest.M
 
 def as_the_gateway_user(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
     """``ivr ARGS`` on the store at ``url``, by a user that file modes apply to."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
-    env |= {"IVR_DATABASE_URL": url, "IVR_STAFF_PASSWORD": "correct horse battery"}
-    return subprocess.run(
-        [*WITHOUT_ROOTS_OVERRIDE, str(IVR), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    password = "correct horse battery"
+    return run_ivr(args, as_service_user=True, IVR_DATABASE_URL=url, IVR_STAFF_PASSWORD=password)
 
 
 def test_a_read_only_database_file_is_named_as_read_only(sqlite_url: str) -> None:
