@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ivr.addresses.bounds import Bounds
-from ivr.addresses.remote_answer import AnswerError, ServiceError, as_object
+from ivr.addresses.remote_answer import AnswerError, ServiceError, as_object, joined
 from ivr.addresses.remote_ranking import RemoteHit, rank_hits
 from ivr.addresses.resolution import resolve_with
 from ivr.addresses.types import AddressCandidate, GeocodeResult, MatchLevel, no_match
@@ -136,6 +136,18 @@ class RemoteGeocoder(ABC):
     def error_message(self, body: Any) -> str:
         """The service's own words for a non-2xx answer, when it gives any."""
         return ""
+
+    def one_line(self, candidate: AddressCandidate) -> str:
+        """A reading as the one line of text most services search: "12 Main Street" or "Main
+        Street & Elm Street", then the configured context (city, region, postal code).
+        LookupFailure(stop=False) when the reading has no street to ask for."""
+        if not candidate.street:
+            raise LookupFailure(f"{self.source}: no street name to look up", stop=False)
+        if candidate.cross_street:
+            first = f"{candidate.street} & {candidate.cross_street}"
+        else:
+            first = joined(candidate.house_number or "", candidate.street)
+        return ", ".join([first, *self.config.context(candidate.postal_code)])
 
     def checked_answer(self, body: Any) -> dict[str, Any]:
         """A 2xx answer that must be an object, raising the error some services send with 200."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ivr.addresses.remote import LookupFailure, RemoteGeocoder, RemoteRequest
+from ivr.addresses.remote import RemoteGeocoder, RemoteRequest
 from ivr.addresses.remote_answer import (
     as_list,
     as_object,
@@ -64,14 +64,8 @@ class ArcGISGeocoder(RemoteGeocoder):
 
     def request_for(self, candidate: AddressCandidate) -> RemoteRequest:
         config = self.config
-        if not candidate.street:
-            raise LookupFailure(f"{self.source}: no street name to look up", stop=False)
-        if candidate.cross_street:
-            first = f"{candidate.street} & {candidate.cross_street}"
-        else:
-            first = joined(candidate.house_number or "", candidate.street)
         params = {
-            "SingleLine": ", ".join([first, *config.context(candidate.postal_code)]),
+            "SingleLine": self.one_line(candidate),
             "f": "json",
             "outFields": "*",
             "maxLocations": str(config.limit),

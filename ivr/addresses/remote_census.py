@@ -46,9 +46,8 @@ class CensusGeocoder(RemoteGeocoder):
             raise LookupFailure(f"{self.source} cannot look up street corners", stop=False)
         if not candidate.house_number:
             raise LookupFailure(f"{self.source} needs a house number", stop=False)
-        first = joined(candidate.house_number, candidate.street)
         params = {
-            "address": ", ".join([first, *self.config.context(candidate.postal_code)]),
+            "address": self.one_line(candidate),
             "benchmark": BENCHMARK,
             "format": "json",
         }

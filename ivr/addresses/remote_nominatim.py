@@ -61,8 +61,7 @@ class NominatimGeocoder(RemoteGeocoder):
             params["viewbox"] = f"{b.west:g},{b.north:g},{b.east:g},{b.south:g}"
             params["bounded"] = "1"
         if candidate.cross_street:
-            corner = f"{candidate.street} & {candidate.cross_street}"
-            params["q"] = ", ".join([corner, *config.context(candidate.postal_code)])
+            params["q"] = self.one_line(candidate)
             return RemoteRequest("/search", params)
         params["street"] = " ".join(filter(None, [candidate.house_number, candidate.street]))
         if config.city:

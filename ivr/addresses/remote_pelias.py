@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from ivr.addresses.remote import LookupFailure, RemoteGeocoder, RemoteRequest
+from ivr.addresses.remote import RemoteGeocoder, RemoteRequest
 from ivr.addresses.remote_answer import (
     AnswerError,
     as_list,
@@ -51,13 +51,7 @@ class PeliasGeocoder(RemoteGeocoder):
 
     def request_for(self, candidate: AddressCandidate) -> RemoteRequest:
         config = self.config
-        if not candidate.street:
-            raise LookupFailure(f"{self.source}: no street name to look up", stop=False)
-        if candidate.cross_street:
-            first = f"{candidate.street} & {candidate.cross_street}"
-        else:
-            first = " ".join(filter(None, [candidate.house_number, candidate.street]))
-        params = {"text": ", ".join([first, *config.context(candidate.postal_code)])}
+        params = {"text": self.one_line(candidate)}
         params["size"] = str(config.limit)
         if config.api_key:
             params["api_key"] = config.api_key
