@@ -5,6 +5,10 @@ cached property, built on first use, so a command that needs only the store buil
 store; a web process and a worker process build the same things the same way. Nothing here
 imports a blueprint or the app: views reach the runtime through :func:`current_runtime`.
 
+What a process's leased work is, by its ``work_role`` (its job handlers, the kinds of job it
+takes, its loops and its warm-up), is assembled in :mod:`ivr.work_roles`; the runtime keeps each
+once.
+
 Tests give a collaborator of their own (a clock, the HTTP client that reaches the city) as a
 keyword of the constructor, or set a cached property before its first use (the city's client
 of a test server whose port is known only once the app serves); everything else is built from
@@ -17,16 +21,18 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr import work_roles
 from ivr.clock import utc_now
 from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker
+from ivr.work_roles import WorkRole
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -36,13 +42,12 @@ if TYPE_CHECKING:
     from ivr.addresses.keyed_streets import KeyedStreets
     from ivr.addresses.types import AddressResolver
     from ivr.dashboard.context import StaffState
-    from ivr.dialog.events import Event
     from ivr.dialog.flow_library import FlowLibrary
     from ivr.followup.handlers import CityReader
     from ivr.handoff.book import HandoffBook
     from ivr.handoff.desk import HandoffDesk
     from ivr.jobs.runner import Handler, JobKinds
-    from ivr.leases import Round, WorkLoops
+    from ivr.leases import WorkLoops
     from ivr.open311.catalogue import ServiceCatalogue
     from ivr.open311.client import Open311Client
     from ivr.opendata.stream_slots import StreamSlots
@@ -52,11 +57,8 @@ if TYPE_CHECKING:
     from ivr.webhooks.twiml import RenderedTwiml
 
 EXTENSION = "voice311"  # the key of the runtime in ``app.extensions``
-# Which leased work a process runs (see ``Runtime.work``): everything (``ivr worker``, tests),
-# a web process's share beside recognition workers, or a recognition worker's.
-WorkRole = Literal["all", "web", "recognition"]
-RECOGNITION_JOBS = frozenset({"transcribe"})
-# A process's leased-work threads (outbox 1, jobs 2, housekeeping 1) and its warm-up.
+# A process's leased-work threads (``ivr.work_roles``: outbox 1, jobs 2, housekeeping 1) and
+# its warm-up.
 WORKER_THREADS = 5
 
 
@@ -248,49 +250,14 @@ class Runtime:
 
     @functools.cached_property
     def job_handlers(self) -> Mapping[str, Handler]:
-        """Every job handler this gateway runs, by job name: status by phone and the duplicate
-        check ask the city; recordings are transcribed by the configured recogniser (with
-        Twilio's cloud speech, the job only records why there is no transcript)."""
-        from ivr.followup.handlers import follow_up_handlers
-        from ivr.recordings.transcription import not_transcribed, transcriber_for
-
-        handlers: dict[str, Handler] = dict(
-            follow_up_handlers(self.settings, self.city_reads, self.sessions, self.catalogues)
-        )
-        if self.settings.recognizer == "twilio":
-            handlers["transcribe"] = not_transcribed
-        elif self.work_role != "web":  # a web process never decodes, so never loads a model
-            handlers["transcribe"] = transcriber_for(
-                self.settings,
-                gazetteer=self.gazetteer,
-                resolver=self.resolver,
-                languages=tuple(self.catalogues),
-            )
-        return handlers
+        """Every job handler this process runs, by job name (:func:`ivr.work_roles.job_handlers`:
+        the follow-up jobs ask the city; recordings are transcribed where this process decodes)."""
+        return work_roles.job_handlers(self)
 
     def warm_up(self) -> None:
-        """Ready on a thread of its own what the first caller would otherwise wait seconds for:
-        the recogniser (its model, the city's address grammar) where this process decodes,
-        the gazetteer's index in a web process (the dialog places keyed addresses with it).
-        Work that comes sooner waits for the load."""
-        import threading
-
-        from ivr.recordings.transcription import warm_up_in_background
-
-        if self.work_role == "web":
-            # The index, then the keyed streets' table made from it (a second for a city of a
-            # million points), before a caller keys a street's letters.
-            load = threading.Thread(
-                target=self.keyed_streets.ready, name="voice311-gazetteer", daemon=True
-            )
-            load.start()
-            return
-        if self.work_role == "recognition":  # and say so to the web processes of ``ivr serve``
-            from ivr.health.recognition_ready import warm_up_and_announce
-
-            warm_up_and_announce(self.job_handlers)
-            return
-        warm_up_in_background(self.job_handlers)
+        """Ready on a thread of its own what the first caller would otherwise wait seconds for,
+        by this process's role (:func:`ivr.work_roles.warm_up`)."""
+        work_roles.warm_up(self)
 
     def build_for_web(self) -> None:
         """Build now what the webhooks and the embedded endpoint use, so that no caller's first
@@ -335,13 +302,7 @@ class Runtime:
     @functools.cached_property
     def job_kinds(self) -> JobKinds:
         """The kinds of job this process's loop takes, by its ``work_role``."""
-        from ivr.jobs.runner import JobKinds
-
-        return {
-            "all": JobKinds(),
-            "web": JobKinds(besides=RECOGNITION_JOBS),
-            "recognition": JobKinds(only=RECOGNITION_JOBS),
-        }[self.work_role]
+        return work_roles.job_kinds(self.work_role)
 
     # -- the web pages' per-process state ------------------------------------------------------
 
@@ -372,65 +333,10 @@ class Runtime:
 
     @functools.cached_property
     def work(self) -> WorkLoops:
-        """The leased work this process runs, by its ``work_role``. Built on first use;
-        nothing runs until ``start()``.
-
-        - ``all`` (``ivr worker``): one thread delivers the outbox to :attr:`city`, exchanges
-          batch tokens for ids and, with ``IVR_SMS_FROM``, sends the text messages whose id is
-          now known; two threads run jobs of every kind (a caller may be waiting on one, so
-          they never wait behind a delivery); one thread keeps house (``ivr.housekeeping``:
-          stale calls ended, personal data past ``IVR_RETENTION_DAYS`` erased).
-        - ``web`` (``ivr serve`` beside its recognition workers): the same, but its job
-          threads take only the quick jobs; a web process never decodes.
-        - ``recognition`` (the workers ``ivr serve`` starts): one thread, recognition jobs
-          only, looking for one every 0.1 s (another process queued it, so no wake reaches
-          this one)."""
-        from ivr.jobs.runner import run_due_jobs
-        from ivr.leases import WorkLoop, WorkLoops
-
-        role = self.work_role
-        jobs = functools.partial(
-            run_due_jobs,
-            self.sessions,
-            self.job_handlers,
-            self._report_job,
-            clock=self.clock,
-            kinds=self.job_kinds,
-        )
-        if role == "recognition":
-            return WorkLoops(WorkLoop("jobs", [jobs], threads=1, interval=0.1))
-        return WorkLoops(
-            WorkLoop("outbox", self._outbox_rounds(), threads=1, interval=2.0),
-            WorkLoop("jobs", [jobs], threads=2, interval=0.5),
-            WorkLoop("housekeeping", self._housekeeping_rounds(), threads=1, interval=60.0),
-        )
-
-    def _report_job(self, call_sid: str, event: Event) -> None:
-        """A job's result, applied to its call; a webhook of this process holding for it is
-        woken at once (ivr.webhooks.holding), not at the hold watcher's next look."""
-        self.desk.report_job(call_sid, event)
-        self.hold_slots.look_now()
-
-    def _housekeeping_rounds(self) -> list[Round]:
-        """Stale calls ended and, with ``IVR_RETENTION_DAYS``, old personal data erased."""
-        from ivr.housekeeping.rounds import housekeeping_rounds
-
-        return housekeeping_rounds(
-            self.settings, self.sessions, self.desk, clock=self.clock, twilio=self.twilio
-        )
-
-    def _outbox_rounds(self) -> list[Round]:
-        """Reports delivered, batch tokens exchanged, texts sent (``ivr.outbox.rounds``)."""
-        from ivr.outbox.rounds import outbox_rounds
-
-        return outbox_rounds(
-            self.settings,
-            self.sessions,
-            self.city,
-            self.catalogues,
-            clock=self.clock,
-            twilio=self.twilio,
-        )
+        """The leased work this process runs, by its ``work_role``
+        (:func:`ivr.work_roles.work_loops`). Built on first use; nothing runs until
+        ``start()``."""
+        return work_roles.work_loops(self)
 
 
 def current_runtime() -> Runtime:

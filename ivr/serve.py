@@ -44,10 +44,11 @@ from ivr.listening import listening_problem
 from ivr.logs import dict_config
 from ivr.metrics.multiprocess import gunicorn_child_exit
 from ivr.metrics.multiprocess import use_directory as use_metrics_directory
-from ivr.runtime import Runtime, WorkRole
+from ivr.runtime import Runtime
 from ivr.settings import Settings, env_name
 from ivr.stopping import process_stopping
 from ivr.store.db import upgrade
+from ivr.work_roles import WorkRole
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from ivr.dialog.state import CallState
 from ivr.jobs.queue import DONE, FAILED, PENDING, JobRequest, add_jobs, jobs_of_call
 from ivr.jobs.runner import JobKinds, RetryLater, any_job_due, claim_job, run_due_jobs
 from ivr.leases import Backoff, LeasePolicy
-from ivr.runtime import RECOGNITION_JOBS
 from ivr.settings import Settings
 from ivr.store.call_tables import CallRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.webhooks.calls import CallDesk
+from ivr.work_roles import RECOGNITION_JOBS
 from tests.support.note_flow import note_flow
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from flask import Flask, Response
 
-from ivr.runtime import EXTENSION, Runtime, WorkRole
+from ivr.runtime import EXTENSION, Runtime
 from ivr.settings import Settings
 from ivr.webhooks import voice
+from ivr.work_roles import WorkRole
 
 
 class Woken:
