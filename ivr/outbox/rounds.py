@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.followup.expectations import ExpectationWords
 from ivr.followup.text_sender import TextContent, TwilioTexts, send_due_texts
 from ivr.leases import Round
+from ivr.outbox.claims import outbox_policy
 from ivr.outbox.tokens import exchange_tokens
-from ivr.outbox.worker import deliver_due, outbox_policy
+from ivr.outbox.worker import deliver_due
 from ivr.settings import Settings
 
 if TYPE_CHECKING:

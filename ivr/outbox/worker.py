@@ -1,6 +1,6 @@
 """Delivering the outbox to the city: what one report's delivery does.
 
-A due row is claimed with a lease through :func:`ivr.leases.claim_rows` (marked ``sending``;
+A due row is claimed with a lease by :func:`ivr.outbox.claims.claim_due` (marked ``sending``;
 if the worker dies mid-delivery the lease runs out and another worker claims it again), filed
 through the Open311 client, and its answer recorded. The loop that calls :func:`deliver_due`
 round after round is ``Runtime.work`` (:class:`ivr.leases.WorkLoop`).
@@ -26,22 +26,21 @@ number. The question has :data:`EXPECTED_DATE_TIMEOUT` seconds, and its failure 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.clock import Clock, utc_now
-from ivr.leases import Backoff, LeasePolicy, Take, claim_rows, one_at_a_time
+from ivr.leases import LeasePolicy, one_at_a_time
 from ivr.metrics.instruments import count_report_filed
 from ivr.open311.error_words import brief, what_went_wrong
 from ivr.open311.errors import Open311Error
 from ivr.open311.models import NewRequest, ServiceDefinition, ServiceRequest, SubmitResult
 from ivr.outbox import attempts
+from ivr.outbox.claims import OUTBOX_POLICY, claim_due
 from ivr.outbox.failures import Failure, classify
 from ivr.outbox.lookup import RequestFinder, find_at_city
 from ivr.outbox.queue import (
@@ -54,11 +53,10 @@ from ivr.outbox.queue import (
     park_with_duplicate_id,
     to_new_request,
 )
-from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord, ReportRecord
 from ivr.store.db import flush_commits
 
-__all__ = ["CityClient", "deliver_due", "outbox_policy", "utc_now"]
+__all__ = ["CityClient", "deliver_due", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -87,16 +85,6 @@ class CityClient(RequestFinder, Protocol):
 # asked while the caller waits for the reference number (IVR_FILING_WAIT), so it must be short.
 EXPECTED_DATE_TIMEOUT = 2.0
 
-# The values of ``IVR_OUTBOX_RETRY_BASE``, ``IVR_OUTBOX_RETRY_CAP`` and ``IVR_OUTBOX_LEASE``.
-OUTBOX_POLICY = LeasePolicy(Backoff(5.0, 900.0, jitter=0.2), lease_seconds=120.0)
-
-
-def outbox_policy(settings: Settings) -> LeasePolicy:
-    """Deliveries back off within ±20 % (a recovering city is not hit all at once) and are
-    retried until delivered or parked: a report is never given up on."""
-    backoff = Backoff(settings.outbox_retry_base, settings.outbox_retry_cap, jitter=0.2)
-    return LeasePolicy(backoff, lease_seconds=settings.outbox_lease)
-
 
 @dataclass(frozen=True)
 class RoundCounts:
@@ -107,63 +95,6 @@ class RoundCounts:
     @property
     def done(self) -> int:
         return self.filed + self.retrying + self.parked
-
-
-def worker_name() -> str:
-    """``host:pid``: which process made an attempt (kept in the attempt history)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_due(
-    sessions: sessionmaker[Session],
-    *,
-    now: datetime,
-    limit: int,
-    policy: LeasePolicy = OUTBOX_POLICY,
-    worker: str = "",
-) -> list[int]:
-    """Claim up to ``limit`` due rows (pending, or sending with an expired lease); their ids.
-
-    A row taken back from an expired lease counts an attempt of unknown outcome, and its lost
-    attempt is closed in the attempt history before the new one opens.
-    """
-    worker = worker or worker_name()
-    query = (
-        select(OutboxRecord.id, OutboxRecord.attempts, OutboxRecord.status)
-        .where(OutboxRecord.status.in_((PENDING, SENDING)))
-        .where(OutboxRecord.next_attempt_at <= now)
-        .order_by(OutboxRecord.next_attempt_at, OutboxRecord.id)
-        .limit(limit)
-    )
-
-    def choose(session: Session, row: Any) -> Take[int]:
-        outbox_id, tries, status = row
-        values: dict[str, object] = {
-            "status": SENDING,
-            "next_attempt_at": policy.lease_until(now),
-            "updated_at": now,
-        }
-        if status == SENDING:
-            values["unknown_attempts"] = OutboxRecord.unknown_attempts + 1
-            values["last_error_kind"] = "worker_lost"
-            values["last_error"] = "outcome unknown: the worker delivering it stopped"
-
-        def opened(session: Session) -> None:
-            if status == SENDING:
-                attempts.close_lost_attempts(session, outbox_id, now)
-            attempts.open_attempt(session, outbox_id, tries + 1, worker, now)
-
-        return Take(
-            OutboxRecord,
-            outbox_id,
-            tries,
-            values,
-            result=outbox_id,
-            guard=(OutboxRecord.status == status,),
-            then=opened,
-        )
-
-    return claim_rows(sessions, query, choose)
 
 
 def deliver_one(

@@ -16,8 +16,9 @@ from werkzeug.wrappers import Request, Response
 
 from ivr.leases import Backoff, LeasePolicy
 from ivr.open311.client import Open311Client
+from ivr.outbox.claims import claim_due
 from ivr.outbox.queue import FILED, PARKED, PENDING, SENDING, Report, delivery_for_report, enqueue
-from ivr.outbox.worker import RoundCounts, claim_due, deliver_due
+from ivr.outbox.worker import RoundCounts, deliver_due
 from ivr.store.call_tables import OutboxRecord
 from ivr.store.db import make_engine, make_sessionmaker
 from tests.integration.open311_city import City, as_json

@@ -23,10 +23,11 @@ from ivr.leases import Backoff, LeasePolicy
 from ivr.open311.client import Open311Client
 from ivr.open311.models import NewRequest
 from ivr.outbox.attempts import attempts_of
+from ivr.outbox.claims import claim_due
 from ivr.outbox.lookup import key_line
 from ivr.outbox.queue import FILED, Report, delivery_for_report, enqueue
 from ivr.outbox.tokens import exchange_tokens
-from ivr.outbox.worker import claim_due, deliver_due
+from ivr.outbox.worker import deliver_due
 from ivr.settings import Settings
 from ivr.store.call_tables import OutboxRecord
 from ivr.store.db import make_engine, make_sessionmaker
