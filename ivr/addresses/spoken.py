@@ -4,31 +4,29 @@ The parser keeps ambiguity instead of resolving it: "one twenty third street" gi
 120 3RD ST and 123RD ST as separate candidates with weights, and the gazetteer decides which one
 exists. A ``known_streets`` predicate (street key or suffix-less core → exists?) lets it rank
 readings whose street exists first. Bad input never raises: it gives no candidates and a reason.
-See docs/addresses-spoken.md for the rules.
+This module finds the house number, the cross street and the postal code; the words left for a
+street are read by :mod:`ivr.addresses.spoken_streets`. See docs/addresses-spoken.md for the
+rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ivr.addresses.number_words import TENS, ordinal_suffix
+from ivr.addresses.number_words import TENS
 from ivr.addresses.spoken_numbers import (
     NumberReading,
     is_number_word,
     is_ordinal,
     read_house_number,
-    read_ordinal,
-    unit_value,
 )
 from ivr.addresses.spoken_spanish import spanish_as_english
+from ivr.addresses.spoken_streets import LETTER_O, StreetReading, leading_run, street_readings
 from ivr.addresses.spoken_vocabulary import (
-    FUNCTION_WORDS,
     HOMOPHONES,
     HOUSE_LETTERS,
     INTERSECTION_MARKERS,
-    NAME_ALIASES,
-    STREET_ENDS,
 )
 from ivr.addresses.spoken_words import (
     extract_postal_code,
@@ -41,36 +39,19 @@ from ivr.addresses.spoken_words import (
     strip_fillers,
     utterance_words,
 )
-from ivr.addresses.streets import StreetName, parse_street
 from ivr.addresses.types import AddressCandidate
-from ivr.addresses.usps_suffixes import DIRECTIONAL_STANDARD, SUFFIX_SPOKEN, SUFFIX_STANDARD
 
 MAX_TOKENS = 60  # more words than this are no single address: the caller is asked again
-MAX_NAME_WORDS = 7
 MAX_HOUSE_WORDS = 9  # "four thousand two hundred and ninety one" is 7
 MAX_ORDINAL_WORDS = 6  # "one hundred and twenty fifth" is 5
-# Suffixes that are never a whole street name on their own ("twelve street" is no address).
-_BARE_SUFFIXES = frozenset({"ST", "AVE", "RD", "DR", "BLVD", "LN", "PL", "CT", "TER", "HWY"})
-# Street types a street name is rarely said without; any other suffix word ending what the caller
-# said ("Savin Hill", "City Point") may be the end of a longer name ("Savin Hill Avenue").
-_ROAD_TYPES = frozenset(
-    {"ST", "AVE", "RD", "BLVD", "DR", "LN", "PL", "CT", "TER", "WAY", "PKWY", "HWY", "SQ", "CIR"}
-)
-_LETTER_O = frozenset({"O", "OH"})
 _UNIT_ORDINALS = frozenset(
     {"FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH"}
 )
 
-# How much less a reading is trusted when…
+# How much less a reading is trusted when… (the street's own factors: ivr.addresses.spoken_streets)
 STREET_ONLY = 0.7  # …no house number was said
-NO_SUFFIX = 0.85  # …the street has no "street"/"avenue" word
 SPLIT_PAIR = 0.6  # …a tens word and a unit ordinal are split ("twenty | third street")
-SHORT_STOP = 0.6  # …the street is cut at its first suffix word though another follows
-BIG_ORDINAL = 0.5  # …a numbered street above 300th
 NO_MARKER = 0.9  # …an intersection was heard without "corner of" / "intersection of"
-LETTER_NAME = 0.7  # …a street name starts with a lone letter ("B Elm Street")
-CORE_OF_LONGER = 0.9  # …"Savin Hill" is read as part of a longer name, not as SAVIN HL
-ALIAS_LITERAL = 0.9  # …"Mass" is kept as said rather than read as "Massachusetts"
 FROM_THE_NUMBER_ON = 0.8  # …the words before the house number are dropped as a lead-in
 UNKNOWN_STREET = 0.4  # …``known_streets`` says the street does not exist
 UNKNOWN_CROSS = 0.7  # …``known_streets`` says the cross street does not exist
@@ -88,132 +69,18 @@ class ParseResult:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass(frozen=True)
-class _Street:
-    key: str
-    weight: float
-
-
-def _leading_run(tokens: Sequence[str]) -> int:
-    """How many leading tokens are number words, ending at the first ordinal if any."""
-    n = 0
-    while n < len(tokens):
-        token = tokens[n]
-        if is_ordinal(token):
-            return n + 1
-        if token == "AND":
-            follows = number_at(tokens, n + 1) or (
-                n + 1 < len(tokens) and is_ordinal(tokens[n + 1])
-            )
-            if not (number_at(tokens, n - 1) and follows):
-                return n
-        if not is_number_word(token):
-            return n
-        n += 1
-    return n
-
-
-def _street_end(words: Sequence[str]) -> list[tuple[int, float]]:
-    """Where the street name ends: after its suffix (and a directional), best first."""
-    first = 2 if len(words) > 2 and words[0] in DIRECTIONAL_STANDARD else 1
-    limit = len(words)
-    for i, word in enumerate(words):
-        if word in STREET_ENDS and i > 0:
-            limit = i
-            break
-    for p in range(first, limit):
-        if words[p] in SUFFIX_STANDARD:
-            end = p + 1
-            while end < limit and words[end] in SUFFIX_STANDARD:
-                end += 1
-            if end < limit and words[end] in DIRECTIONAL_STANDARD:
-                end += 1
-            stops = [(end, 1.0)]
-            if end > p + 1 and words[p + 1] in SUFFIX_STANDARD:
-                stops.append((p + 1, SHORT_STOP))
-            return stops
-    return [(limit, NO_SUFFIX)]
-
-
-def _street_readings(tokens: Sequence[str]) -> list[_Street]:
-    """Every reading of words that should be a street name (possibly a numbered one)."""
-    if not tokens:
-        return []
-    if tokens[0] in _LETTER_O and len(tokens) > 1 and tokens[1] in SUFFIX_STANDARD:
-        return _name_readings(["O", *tokens[1:]], 1.0)  # "O Street", not a zero
-    run = _leading_run(tokens)
-    heads: list[tuple[list[str], float]]
-    if run:
-        if not is_ordinal(tokens[run - 1]):
-            return []
-        heads = []
-        for reading in read_ordinal(tokens[:run]):
-            value = int(reading.digits)
-            weight = reading.weight * (BIG_ORDINAL if value > 300 else 1.0)
-            heads.append(([ordinal_suffix(value)], weight))
-    else:
-        heads = [([], 1.0)]
-    rest = list(tokens[run:])
-    readings: list[_Street] = []
-    for head, head_weight in heads:
-        readings.extend(_name_readings(head + rest, head_weight))
-    return readings
-
-
-def _name_readings(words: list[str], weight: float) -> list[_Street]:
-    """The street keys words can stand for, each with how much it is trusted."""
-    readings: list[_Street] = []
-    for end, end_weight in _street_end(words):
-        name = words[:end]
-        if not name or len(name) > MAX_NAME_WORDS or name[0] == "STREET":
-            continue
-        if len(name) == 1 and SUFFIX_STANDARD.get(name[0]) in _BARE_SUFFIXES:
-            continue
-        if name[0] not in _LETTER_O and (
-            is_number_word(name[0]) or unit_value(name[0]) is not None
-        ):
-            continue
-        if all(word in FUNCTION_WORDS for word in name):
-            continue
-        said = weight * end_weight
-        lone_letter = len(name[0]) == 1 and name[0] not in DIRECTIONAL_STANDARD
-        letter_street = len(name) > 1 and SUFFIX_STANDARD.get(name[1]) in _ROAD_TYPES
-        if lone_letter and len(name) > 1 and not letter_street:
-            said *= LETTER_NAME  # "B Elm Street" is rarer than 12B Elm Street
-        if name[0] in NAME_ALIASES:
-            readings.extend(_keys([*NAME_ALIASES[name[0]].split(), *name[1:]], said))
-            said *= ALIAS_LITERAL
-        readings.extend(_keys(name, said))
-    return readings
-
-
-def _keys(name: list[str], weight: float) -> list[_Street]:
-    """The key of a name, and for a name said without its street type whose last word is a
-    suffix form ("Savin Hill" of Savin Hill Avenue) also the suffix-less core "SAVIN HILL"."""
-    try:
-        street = parse_street(" ".join(name))
-    except ValueError:
-        return []
-    readings = [_Street(street.key, weight)]
-    if street.suffix and name[-1] in SUFFIX_STANDARD and street.suffix not in _ROAD_TYPES:
-        word = SUFFIX_SPOKEN[street.suffix].upper()
-        core = StreetName(street.predir, f"{street.name} {word}", "", street.postdir)
-        readings.append(_Street(core.key, weight * CORE_OF_LONGER))
-    return readings
-
-
 def _address_readings(
     tokens: list[str], *, street_only: float
-) -> list[tuple[str | None, _Street, float, str]]:
+) -> list[tuple[str | None, StreetReading, float, str]]:
     """(house number, street, weight, rule) for words that say one address or one street."""
-    out: list[tuple[str | None, _Street, float, str]] = []
+    out: list[tuple[str | None, StreetReading, float, str]] = []
     variants = [
         (variant, hyphen_weight * homophone_weight)
         for hyphened, hyphen_weight in hyphen_variants(tokens)
         for variant, homophone_weight in homophone_variants(hyphened)
     ]
     for variant, variant_weight in variants:
-        run = _leading_run(variant)
+        run = leading_run(variant)
         ends_in_ordinal = run > 0 and is_ordinal(variant[run - 1])
         # A house number is at most MAX_HOUSE_WORDS words, a street number MAX_ORDINAL_WORDS.
         for split in range(max(0, run - MAX_ORDINAL_WORDS), min(run, MAX_HOUSE_WORDS) + 1):
@@ -224,7 +91,7 @@ def _address_readings(
                 house = read_house_number(variant[:split])
                 if house is None:
                     continue
-            letter_o = split == run - 1 and variant[split] in _LETTER_O
+            letter_o = split == run - 1 and variant[split] in LETTER_O
             if split < run and not ends_in_ordinal and not letter_o:
                 continue
             weight = variant_weight * (house.weight if house else street_only)
@@ -233,11 +100,11 @@ def _address_readings(
                 weight *= SPLIT_PAIR
             rest = variant[split:]
             rule = house.rule if house else "street"
-            for street in _street_readings(rest):
+            for street in street_readings(rest):
                 out.append((house.digits if house else None, street, weight * street.weight, rule))
             letter = rest[0] if rest and split == run and house else ""
             if len(letter) == 1 and letter in HOUSE_LETTERS and house:
-                for street in _street_readings(rest[1:]):
+                for street in street_readings(rest[1:]):
                     out.append(
                         (house.digits + letter, street, weight * street.weight, rule + "+letter")
                     )
@@ -255,7 +122,7 @@ def _candidates(tokens: list[str]) -> list[AddressCandidate]:
     if split is not None:
         left, right = split
         marker_weight = 1.0 if marker else NO_MARKER
-        crosses = sorted(_street_readings(right), key=lambda s: -s.weight)[:3]
+        crosses = sorted(street_readings(right), key=lambda s: -s.weight)[:3]
         lefts = sorted(_address_readings(left, street_only=1.0), key=lambda r: -r[2])[:4]
         for house, street, weight, rule in lefts:
             for cross in crosses:
