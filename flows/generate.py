@@ -1,7 +1,8 @@
 """The standard intake flow, generated from the city's own Open311 services.
 
-welcome ("para español, oprima nueve") → the recording notice, in the caller's language → the
-service menu → the service's questions →
+welcome ("para español, oprima nueve"; a caller who presses it hears the welcome again in
+Spanish) → the recording notice, in the caller's language → the service menu → the service's
+questions →
 the location (said, read back, confirmed; else house number by keypad and street by voice;
 an ambiguous street asks for the postal code) → the description (recorded, transcribed by a
 job) → a final confirm → submit → goodbye. 0 reaches a person from every question.

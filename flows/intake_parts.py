@@ -13,14 +13,18 @@ STATUS_ASKS = 5  # reference numbers one call may ask about before the line says
 RECORDING_NOTICE = "recording_notice"  # flows/fragments/recording_notice.yaml: after the welcome
 
 
+WELCOMED = "welcomed"  # the welcome again, in the language the caller just chose
+
+
 def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]:
     """A short welcome that offers the second language for a moment ("Para español, oprima
-    nueve"); silence or any other key goes on in the first language."""
+    nueve"); silence or any other key goes on in the first language. A caller who takes the
+    offer hears the welcome and the way to a person again, in their language (``welcomed``),
+    since they were first said in the first language."""
     prompt: list[Any] = ["intake.welcome", "common.operator_hint"]
-    options = []
-    for language in languages[1:2]:
-        prompt.append({"key": "language.offer", "language": language})
-        options.append({"key": "9", "words": ["spanish"], "language": language, "target": then})
+    options = language_options(languages, target=WELCOMED, key="9")
+    for option in options:
+        prompt.append({"key": "language.offer", "language": option["language"]})
     if not options:
         return {"welcome": {"type": "say", "prompt": prompt, "transitions": {"done": then}}}
     return {
@@ -32,8 +36,21 @@ def welcome(languages: Sequence[str], *, then: str) -> dict[str, dict[str, Any]]
             "attempts": 1,
             "after_last_attempt": then,
             "transitions": {"no_input": then, "no_match": then},
-        }
+        },
+        WELCOMED: {"type": "say", "prompt": prompt[:2], "transitions": {"done": then}},
     }
+
+
+def language_options(
+    languages: Sequence[str], *, target: str, key: str | None = None
+) -> list[dict[str, Any]]:
+    """The option that switches the call to the second language (its catalogue's ``spanish``
+    words, and ``key`` when given) and goes to ``target``; none for a one-language flow."""
+    options = []
+    for language in languages[1:2]:
+        option: dict[str, Any] = {"words": ["spanish"], "language": language, "target": target}
+        options.append({"key": key, **option} if key else option)
+    return options
 
 
 def includes(

@@ -142,10 +142,15 @@ def test_spanish_switch(intake: Flow, catalogues) -> None:
     call.start()
     heard = call.press("9")
     assert call.state.language == "es"
-    # The recording notice, in the language just chosen, then the first menu.
-    assert heard[0] == call.text("common.recording_notice", "es")
-    assert heard[1] == call.text("intake.choose_group", "es")
-    gather = call.actions[1]
+    # The welcome and the way to a person again, the recording notice, in the language just
+    # chosen, then the first menu.
+    assert heard[:3] == [
+        call.text("intake.welcome", "es"),
+        call.text("common.operator_hint", "es"),
+        call.text("common.recording_notice", "es"),
+    ]
+    assert heard[3] == call.text("intake.choose_group", "es")
+    gather = call.actions[3]
     assert isinstance(gather, Gather) and gather.language == "es"
     heard = call.say("cinco")  # the fifth choice, said in Spanish
     assert call.state.current == "group4_graffiti"
