@@ -1,8 +1,8 @@
 """The standard intake flow, generated from the city's own Open311 services.
 
 welcome ("para español, oprima nueve"; a caller who presses it hears the welcome again in
-Spanish) → the recording notice, in the caller's language → the service menu → the service's
-questions →
+Spanish) → the recording notice, in the caller's language → the service menu (where saying
+"español" also switches) → the service's questions →
 the location (said, read back, confirmed; else house number by keypad and street by voice;
 an ambiguous street asks for the postal code) → the description (recorded, transcribed by a
 job) → a final confirm → submit → goodbye. 0 reaches a person from every question.
@@ -10,7 +10,8 @@ job) → a final confirm → submit → goodbye. 0 reaches a person from every q
 The menu: the services themselves when there are nine or fewer; otherwise a first menu of the
 city's groups (a group of one service is offered as that service), each leading to a menu of its
 services. A menu with more than nine entries is paged: eight entries and "for more choices,
-press 9", with star going back. At the first menu a caller may also say any service's name.
+press 9", with star going back. At the first menu a caller may also say any service's name, or
+the second language's name ("español"), which reads the menu again in that language.
 
 The questions, from each service definition's attributes in ``order``:
 
@@ -39,6 +40,7 @@ from typing import Any
 from flows.intake_parts import (
     RECORDING_NOTICE,
     includes,
+    language_options,
     report,
     status_by_phone,
     status_option,
@@ -111,6 +113,8 @@ def generate_intake(
     intro = "intake.choose_group" if grouped else "intake.choose_service"
     _menu(states, MAIN_MENU, top, intro=intro, by_voice=entries if grouped else ())
     states[MAIN_MENU]["options"].append(status_option(target=STATUS))
+    # "español" said at the first menu, after the welcome's moment has passed
+    states[MAIN_MENU]["options"] += language_options(languages, target=MAIN_MENU)
     states.update(welcome(languages, then=RECORDING_NOTICE))
     offline = recognizer != "twilio"
     states.update(report(restart=MAIN_MENU, operator=OPERATOR, offline=offline))

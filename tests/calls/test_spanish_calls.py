@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr.simulator import Press, Speak
+from ivr.simulator import Press, Silence, Speak
+from ivr.simulator.script import Step
 from tests.calls.phone import Gateway, prepared_store, running_gateway
+from tests.calls.test_whole_calls import published, reference_heard
 
 PERSON_HINT = "Para hablar con una persona, oprima 0 en cualquier momento."
 SPANISH_MENU = "¿De qué se trata el problema?"
@@ -38,3 +40,18 @@ def test_a_caller_who_presses_nine_hears_the_welcome_and_the_way_to_a_person_in_
         "Esta llamada se graba y se transcribe para registrar su reporte.",
     ]
     assert heard[chose + 4] == SPANISH_MENU
+
+
+def test_a_caller_who_says_espanol_at_the_first_menu_goes_on_in_spanish(
+    gateway: Gateway,
+) -> None:
+    script: list[Step] = [Silence(), Speak("español"), *POTHOLE_AT_438]
+    result = gateway.call([*script, Speak("un bache grande"), Press("1")])
+
+    heard = result.transcript.heard()
+    assert "Sorry, I didn't catch that." not in heard
+    assert heard.count("What is the problem about?") == 1
+    assert SPANISH_MENU in heard
+    assert "Gracias. Su reporte fue recibido." in heard
+    assert heard[-1] == "Gracias por llamar. Adiós."
+    assert published(gateway, reference_heard(heard))["service_code"] == "21"

@@ -85,7 +85,7 @@ def test_every_service_can_be_said_at_the_first_menu(sf) -> None:
     flow = intake_flow(sf, {})
     for page in ("main_menu", "main_menu_page2"):
         options = flow.states[page].options
-        voice = {o.service_code for o in options if not o.key}
+        voice = {o.service_code for o in options if not o.key and o.language is None}
         keyed_here = {o.service_code for o in options if o.key and o.service_code}
         assert keyed_here and not voice & keyed_here
         assert voice | keyed_here == {s.service_code for s in sf}
@@ -94,12 +94,15 @@ def test_every_service_can_be_said_at_the_first_menu(sf) -> None:
 def test_nine_services_or_fewer_make_one_menu_of_services(sf) -> None:
     flow = intake_flow(sf[:9], {})
     first = flow.states["main_menu"]
-    services = [o for o in first.options if o.key != "*"]
+    services = [o for o in first.options if o.key != "*" and o.language is None]
     assert [o.service_code for o in services] == [s.service_code for s in sf[:9]]
     assert [o.key for o in services] == list("123456789")
     status = next(o for o in first.options if o.key == "*")
     assert status.target == "ask_reference" and status.words == ("status",)
     assert not any(name.startswith("group") for name in flow.states)
+    spanish = next(o for o in first.options if o.language is not None)
+    assert (spanish.key, spanish.words, spanish.language) == (None, ("spanish",), "es")
+    assert spanish.target == "main_menu"  # the same menu, read again in Spanish
 
 
 @pytest.mark.parametrize("name", SF_NAMES)
