@@ -91,13 +91,7 @@ def handoff_code(raw_attempt: str) -> Response:
         "none": "common.no_input",
     }.get(problem, "handoff.unknown_code")
     if attempt >= CODE_ATTEMPTS:
-        language = _line_language()
-        closing = (
-            Say(apology, language=language),
-            Say("handoff.no_code_goodbye", language=language),
-            Hangup(),
-        )
-        return twiml(closing)
+        return twiml((*_said(apology, "handoff.no_code_goodbye"), Hangup()))
     return _ask_code(attempt + 1, apology)
 
 
@@ -133,9 +127,11 @@ def dequeued() -> Response:
     return xml(render_whisper(""))
 
 
-def _line_language() -> str:
-    """The handoff line speaks the flow's first language: no caller has chosen one yet."""
-    return current_runtime().desk.flow.languages[0]
+def _said(*keys: str) -> tuple[Say, ...]:
+    """``keys`` said in each language of the flow, the first first: no caller has chosen one
+    yet on the handoff line, and the agent who gave the code may have spoken any of them."""
+    languages = current_runtime().desk.flow.languages
+    return tuple(Say(key, language=language) for language in languages for key in keys)
 
 
 def _code_url(_event: str, attempt: int) -> str:
@@ -143,10 +139,8 @@ def _code_url(_event: str, attempt: int) -> str:
 
 
 def _ask_code(attempt: int, apology: str = "") -> Response:
-    language = _line_language()
-    prompts = [Say(apology, language=language)] if apology else []
-    prompts.append(Say("handoff.enter_code", language=language))
-    gather = Gather(step=attempt, input=("dtmf",), num_digits=6, timeout=8, prompts=tuple(prompts))
+    keys = (apology, "handoff.enter_code") if apology else ("handoff.enter_code",)
+    gather = Gather(step=attempt, input=("dtmf",), num_digits=6, timeout=8, prompts=_said(*keys))
     return twiml((gather, Redirect(step=attempt, event="no_input")), _code_url)
 
 

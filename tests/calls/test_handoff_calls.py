@@ -50,6 +50,8 @@ QUEUE = "staff"
 ADDRESS = Speak("four thirty eight washington street")
 HOLD = "Please hold while I connect you with a person."
 ASK_ADDRESS = "Where is the problem? Please say the street address, like 100 Main Street."
+ENTER_CODE = "Please enter the six digit code the 311 agent gave you."
+ENTER_CODE_ES = "Por favor marque el código de seis dígitos que le dio el agente del 311."
 
 
 @dataclass
@@ -226,8 +228,8 @@ def test_a_handoff_code_starts_the_flow_at_the_agents_step_and_files_the_report(
     result = line.call(script, path="/handoff")
 
     heard = result.transcript.heard()
-    assert heard[0] == "Please enter the six digit code the 311 agent gave you."
-    assert heard[1] == ASK_ADDRESS
+    assert heard[:2] == [ENTER_CODE, ENTER_CODE_ES]  # the line speaks every language
+    assert heard[2] == ASK_ADDRESS
     request = published(line_gateway(line), reference_heard(heard))
     assert request["service_code"] == "25"
     assert request["address"] == "438 Washington Street, Boston, MA 02135"
@@ -236,9 +238,12 @@ def test_a_handoff_code_starts_the_flow_at_the_agents_step_and_files_the_report(
 
     again = line.call([Press(code), Press("000000"), Press("999999")], path="/handoff")
     assert again.transcript.heard().count("Sorry, that code is not one we know.") == 3
-    assert again.transcript.heard()[-1] == (
-        "Please call 311 again and ask for a new code. Goodbye."
-    )
+    assert again.transcript.heard()[-4:] == [
+        "Sorry, that code is not one we know.",
+        "Please call 311 again and ask for a new code. Goodbye.",
+        "Lo siento, no conocemos ese código.",
+        "Por favor llame otra vez al 311 y pida un código nuevo. Adiós.",
+    ]
 
 
 def test_an_expired_code_is_refused_and_the_caller_may_try_another(line: Line) -> None:
@@ -258,9 +263,15 @@ def test_an_expired_code_is_refused_and_the_caller_may_try_another(line: Line) -
     result = line.call([Press(expired), Press(fresh)], path="/handoff")
 
     heard = result.transcript.heard()
-    assert "Sorry, that code has expired. The agent can give you a new one." in heard
+    # a Spanish-speaking caller, sent by a Spanish-speaking agent, is told in Spanish too
+    assert heard[2:6] == [
+        "Sorry, that code has expired. The agent can give you a new one.",
+        ENTER_CODE,
+        "Lo siento, ese código ya venció. El agente le puede dar uno nuevo.",
+        ENTER_CODE_ES,
+    ]
     assert line.state(result.call_sid).language == "es"
-    assert any("español" in text.lower() or "¿" in text for text in heard[2:])
+    assert any("español" in text.lower() or "¿" in text for text in heard[6:])
 
 
 def line_gateway(line: Line) -> Any:
