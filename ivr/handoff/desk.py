@@ -21,8 +21,17 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from ivr.clock import utc_now
+from ivr.dialog.state import PLACE_UNCONFIRMED, CallState
 from ivr.handoff.book import CODE, LIVE, HandoffBook, expiry
-from ivr.handoff.parts import Part, PrefillError, checked_prefill, part_at, parts_of
+from ivr.handoff.parts import (
+    PLACE,
+    SERVICE,
+    Part,
+    PrefillError,
+    checked_prefill,
+    part_at,
+    parts_of,
+)
 from ivr.settings import Settings, env_name
 from ivr.twilio_rest import TwilioNotConfigured
 from ivr.webhooks.calls import CallDesk
@@ -73,6 +82,8 @@ class HandoffDesk:
         state = self._calls.state(call_sid)
         if state is None or state.ended:
             raise HandoffError("That call is not in progress any more.")
+        if not part.return_at:  # the caller goes on to the filing from this part
+            _check_needs(part, data.get("service_code") or state.service_code, _placed(state))
         base = self._settings.public_base_url.rstrip("/")
         if not base:
             raise HandoffError(
@@ -122,6 +133,7 @@ class HandoffDesk:
         ``origin_call``: the agent's call with this caller, when known, to link the two."""
         part = self._part(target_state)
         data = self._prefill(prefill)
+        _check_needs(part, data.get("service_code"), placed=False, code=True)
         now = self._clock()
         handoff = self._book.add(
             kind=CODE,
@@ -146,6 +158,33 @@ class HandoffDesk:
             return checked_prefill(self._calls.flow, self._languages, prefill)
         except PrefillError as error:
             raise HandoffError(f"What was filled in cannot be used: {error}.") from None
+
+
+def _placed(state: CallState) -> bool:
+    """The call has a place a report can be filed with (found, or kept as not confirmed)."""
+    location = state.location
+    return location is not None and location.outcome in ("done", PLACE_UNCONFIRMED)
+
+
+def _check_needs(part: Part, service: object, placed: bool, *, code: bool = False) -> None:
+    """Refuse a part that would file a report without its service or place: the city refuses
+    such a report after the caller was told it was received."""
+    if SERVICE in part.needs and not service:
+        first = "give a code for" if code else "send the caller to"
+        raise HandoffError(
+            f"{part.label} needs the caller's service, and this call has none yet: "
+            f"{first} the whole report instead."
+        )
+    if PLACE in part.needs and not placed:
+        if code:
+            raise HandoffError(
+                f"{part.label} needs the caller's place, and a code starts a new call without "
+                "one: give a code for the address step or the whole report instead."
+            )
+        raise HandoffError(
+            f"{part.label} needs the caller's place, and this call has none yet: "
+            "send the caller to the address step first."
+        )
 
 
 def _agent(agent: str) -> str:

@@ -1,8 +1,10 @@
 """The parts of a flow staff may send a caller into, and what an agent may fill in beforehand.
 
 A part is a state to start at and the states that end it (``return_at``): entering one of those
-sends a caller on a live handoff back to staff. The parts are named by the standard intake's
-states; a flow that lacks a part's state does not offer it. Prefill from an agent's screen is
+sends a caller on a live handoff back to staff. A part that runs on to the filing (a live part
+without ``return_at``, and every part given as a code) ``needs`` what the report needs and the
+part does not ask: the service, the place. The parts are named by the standard intake's states;
+a flow that lacks a part's state does not offer it. Prefill from an agent's screen is
 checked here, at the border, with errors that say which field is wrong.
 """
 
@@ -23,14 +25,26 @@ class Part:
     state: str
     label: str
     return_at: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # SERVICE, PLACE: what the call must have to file from here
 
 
+SERVICE, PLACE = "service", "place"
 PARTS = (
-    Part("ask_location", "The address: said, read back and confirmed", ("ask_description",)),
-    Part("ask_description", "The description: recorded and transcribed", ("confirm_report",)),
+    Part(
+        "ask_location",
+        "The address: said, read back and confirmed",
+        ("ask_description",),
+        (SERVICE,),
+    ),
+    Part(
+        "ask_description",
+        "The description: recorded and transcribed",
+        ("confirm_report",),
+        (SERVICE, PLACE),
+    ),
     Part("main_menu", "The whole report, from the service menu"),
     Part("welcome", "The whole report, starting with the language offer"),
-    Part("confirm_report", "Read the report back and file it"),
+    Part("confirm_report", "Read the report back and file it", (), (SERVICE, PLACE)),
 )
 
 

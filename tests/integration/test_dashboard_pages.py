@@ -196,12 +196,22 @@ def test_the_handoff_controls_answer_on_the_agents_screen(gateway: Gateway) -> N
         )
         # this gateway has no public URL for Twilio to come back to: the agent is told so
         assert "The caller was not sent: Live handoffs are not set up" in sent.text
-        coded = http.post(
+        refused = http.post(
             f"/staff/calls/{call_sid}/code",
             data={"csrf_token": token, "target_state": "ask_description"},
             follow_redirects=True,
         )
-        code = re.search(r"Handoff code: (\d+) \(The description", coded.text)
+        # a code starts a new call with no place: the report would be filed without one
+        assert "No code was made: The description: recorded and transcribed needs the " in (
+            refused.text
+        )
+        assert "Handoff code:" not in refused.text
+        coded = http.post(
+            f"/staff/calls/{call_sid}/code",
+            data={"csrf_token": token, "target_state": "main_menu"},
+            follow_redirects=True,
+        )
+        code = re.search(r"Handoff code: (\d+) \(The whole report", coded.text)
         assert code and len(code.group(1)) == 6
         assert f"; the caller dials {HANDOFF_NUMBER} and keys it" in coded.text  # the setting
         unknown = http.post(
