@@ -11,7 +11,8 @@ The menu: the services themselves when there are nine or fewer; otherwise a firs
 city's groups (a group of one service is offered as that service), each leading to a menu of its
 services. A menu with more than nine entries is paged: eight entries and "for more choices,
 press 9", with star going back. At the first menu a caller may also say any service's name, or
-the second language's name ("español"), which reads the menu again in that language.
+the second language's name ("español"): the welcome and the recording notice are said again in
+that language, then the menu.
 
 The questions, from each service definition's attributes in ``order``:
 
@@ -39,6 +40,7 @@ from typing import Any
 
 from flows.intake_parts import (
     RECORDING_NOTICE,
+    WELCOMED,
     includes,
     language_options,
     report,
@@ -113,8 +115,9 @@ def generate_intake(
     intro = "intake.choose_group" if grouped else "intake.choose_service"
     _menu(states, MAIN_MENU, top, intro=intro, by_voice=entries if grouped else ())
     states[MAIN_MENU]["options"].append(status_option(target=STATUS))
-    # "español" said at the first menu, after the welcome's moment has passed
-    states[MAIN_MENU]["options"] += language_options(languages, target=MAIN_MENU)
+    # "español" said at the first menu, after the welcome's moment has passed: the welcome,
+    # the way to a person and the recording notice again in Spanish, then this menu
+    states[MAIN_MENU]["options"] += language_options(languages, target=WELCOMED)
     states.update(welcome(languages, then=RECORDING_NOTICE))
     offline = recognizer != "twilio"
     states.update(report(restart=MAIN_MENU, operator=OPERATOR, offline=offline))

@@ -102,7 +102,7 @@ def test_nine_services_or_fewer_make_one_menu_of_services(sf) -> None:
     assert not any(name.startswith("group") for name in flow.states)
     spanish = next(o for o in first.options if o.language is not None)
     assert (spanish.key, spanish.words, spanish.language) == (None, ("spanish",), "es")
-    assert spanish.target == "main_menu"  # the same menu, read again in Spanish
+    assert spanish.target == "welcomed"  # the welcome and the notice in Spanish, then the menu
 
 
 @pytest.mark.parametrize("name", SF_NAMES)
