@@ -55,11 +55,11 @@ def gateway(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveEndp
             yield make(**QUICK)
 
 
-def file_through_the_outbox(gateway: LiveEndpoint) -> tuple[str, str]:
+def file_through_the_outbox(gateway: LiveEndpoint, report: Report | None = None) -> tuple[str, str]:
     """The caller's report, enqueued and delivered by the outbox to the gateway's own
     embedded endpoint; its published id and its outbox key."""
     sessions = gateway.runtime.sessions
-    report = Report(
+    report = report or Report(
         "0",
         attributes={"kind": ("deep",)},
         lat=42.3555,
@@ -131,6 +131,43 @@ def test_the_public_reads_the_callers_words_without_the_key_line_or_phone_number
         assert key not in published
         for text in NOT_PUBLIC:
             assert text not in published, (text, published)
+
+
+def test_a_place_said_with_a_phone_number_is_published_without_the_number(
+    gateway: LiveEndpoint,
+) -> None:
+    """A place the call could not confirm is filed as the caller's own words (no point): what
+    they said at "where is the problem?", phone number and all. The address is published with
+    the number masked, as a description is; the city's store keeps the words."""
+    said = "Near my house call me at 617555001919 / 438 washington street"
+    report = Report(
+        "0", attributes={"kind": ("deep",)}, address_string=said, description="a deep hole"
+    )
+    with stream(gateway) as events:
+        service_request_id, _ = file_through_the_outbox(gateway, report)
+        streamed = events.next_event()
+    with gateway.runtime.sessions() as session:
+        stored = session.scalar(
+            select(ServiceRequestRecord.address_string).where(
+                ServiceRequestRecord.service_request_id == service_request_id
+            )
+        )
+    assert stored == said
+
+    public = "Near my house call me at [phone number] / 438 washington street"
+    http = gateway.http
+    as_xml = xml_tree(SafeElementTree.fromstring(http.get("/requests.xml").content))
+    addresses = {
+        "requests.json": http.get("/requests.json").json()[0]["address"],
+        "requests.xml": as_xml[0]["address"],
+        "requests/<id>.json": http.get(f"/requests/{service_request_id}.json").json()[0]["address"],
+        "event stream": streamed.data["address"],
+    }
+    assert addresses == dict.fromkeys(addresses, public)
+    atom = http.get("/requests.atom").text
+    page = httpx.get(f"{gateway.base_url}/requests/{service_request_id}").text
+    assert public in atom and public in page
+    assert "555001919" not in atom and "555001919" not in page
 
 
 def test_a_lookup_at_the_embedded_endpoint_files_a_report_once_by_its_key(
