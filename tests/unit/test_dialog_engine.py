@@ -423,6 +423,16 @@ def test_bike_rack_flow_files_a_suggestion(catalogues) -> None:
     assert call.jobs[-1].data["service_code"] == "bike_rack_suggestion"
 
 
+def test_a_bike_rack_caller_who_chooses_spanish_is_welcomed_in_spanish(catalogues) -> None:
+    call = Call(load_flow(FLOWS_DIR / "bike_rack.yaml"), catalogues, resolver=_resolver())
+    call.start()
+    heard = call.press("9")
+    assert heard[:2] == [
+        call.text("bike_rack.welcome", "es"),  # the line's purpose, heard only in English before
+        call.text("common.recording_notice", "es"),
+    ]
+
+
 def test_staff_can_hand_a_caller_back_at_any_state(intake: Flow, catalogues) -> None:
     call = Call(intake, catalogues)
     to_main_menu(call)

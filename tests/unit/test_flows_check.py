@@ -262,7 +262,8 @@ def test_graph_draws_every_state_and_edge(catalogues) -> None:
     for name in flow.states:
         assert f"s_{name}" in text
     assert '    s_find_location -->|"ambiguous"| s_ask_postal_code' in text
-    assert '    s_welcome -->|"9"| s_recording_notice' in text
+    assert '    s_welcome -->|"9"| s_welcomed' in text
+    assert '    s_welcomed -->|"done"| s_recording_notice' in text
     assert '    s_recording_notice -->|"done"| s_ask_location' in text
 
 
