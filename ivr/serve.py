@@ -25,7 +25,10 @@ How gunicorn is run (:func:`gunicorn_options`):
 - a stop (SIGTERM, what ``docker stop`` sends) ends within :data:`GRACEFUL_SECONDS`: open event
   streams are told to end (:mod:`ivr.stopping`), and the recognition workers are stopped at the
   same time as the web processes;
-- no control socket: gunicorn's default is one path per user, shared by every instance.
+- no control socket: gunicorn's default is one path per user, shared by every instance;
+- request lines up to 8,190 characters (gunicorn's most; its default is 4,094): ``GET
+  requests`` takes up to 1,000 ``service_request_id``, and a thousand seven-digit ids need
+  about 8,000; a longer line is gunicorn's 414 page.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 # Seconds a web process has to finish its requests once told to stop; the rest of Docker's
 # 10 s is for the recognition workers and the master.
 GRACEFUL_SECONDS = 5
+# The longest request line gunicorn accepts (its own maximum): room for GET requests' 1,000 ids.
+MAX_REQUEST_LINE = 8190
 
 
 class CannotServe(Exception):
@@ -213,6 +218,7 @@ def gunicorn_options(
         "forwarded_allow_ips": "*" if trust else "",
         "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"} if trust else {},
         "control_socket_disable": True,
+        "limit_request_line": MAX_REQUEST_LINE,
         "when_ready": _log_listening,
         "post_worker_init": _end_streams_on_stop,
         "worker_int": lambda worker: process_stopping.set(),

@@ -61,3 +61,19 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     assert result.exit_code != 0
     assert "IVR_PORT" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_list_of_a_thousand_ids_is_answered_by_the_endpoint(gateway: str) -> None:
+    """GET requests takes up to 1,000 ids; a thousand seven-digit ids make a request line of
+    about 8,000 characters, which gunicorn refused by default (4,094) with an HTML 414 page."""
+    ids = ",".join(str(n) for n in range(1_000_000, 1_001_000))
+    url = f"{gateway}/open311/v2/requests.json?service_request_id={ids}"
+    answer = httpx.get(url)
+    assert answer.status_code == 200, answer.text[:200]
+    assert answer.json() == []
+    more = ",".join(str(n) for n in range(100_000, 101_001))
+    refused = httpx.get(f"{gateway}/open311/v2/requests.json?service_request_id={more}")
+    assert refused.status_code == 400
+    assert refused.json() == [
+        {"code": 400, "description": "service_request_id lists more than 1000 ids"}
+    ]
