@@ -286,16 +286,20 @@ def text(value: Any, where: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
+        return value.replace("\x00", "")  # a JSON "\u0000": PostgreSQL cannot store it
     if isinstance(value, int | float | Decimal):
         return _digits(value, where)
     raise WireError(f"{where} is not a string")
 
 
 def opaque(value: Any, where: str) -> str | None:
-    """An id, code or token: kept exactly as sent; ``None`` when absent or empty."""
+    """An id, code or token: kept exactly as sent; ``None`` when absent or empty. One holding
+    a control character (NUL, an escape, a line end) is refused: it could not be stored on
+    PostgreSQL, said to a caller or printed on a terminal as it is."""
     if isinstance(value, bool):
         raise WireError(f"{where} is a boolean, not an identifier")
+    if isinstance(value, str) and any(ch < " " or ch == "\x7f" for ch in value.strip()):
+        raise WireError(f"{where} holds a control character")
     found = text(value, where).strip()
     return found or None
 

@@ -122,6 +122,23 @@ def test_submit_keeps_token_beside_id_and_notice() -> None:
     assert (result.service_request_id, result.token, result.service_notice) == ("9", "77", "Thanks")
 
 
+@pytest.mark.parametrize("raw", [b"9\\u0000x", b"9\\u001b[31m", b"9\\n10", b"9\\u007f"])
+def test_an_id_with_a_control_character_is_refused_naming_the_field(raw: bytes) -> None:
+    """A NUL cannot be stored on PostgreSQL (the outbox worker failed after the city had filed
+    the report, and sent it again when its lease ran out); an escape sequence would reach a
+    terminal. The answer is unusable: the POST's outcome is unknown, as for broken JSON."""
+    body = b'[{"service_request_id": "' + raw + b'", "token": "' + raw + b'"}]'
+    with pytest.raises(wire.WireError, match=r"service_requests\[0\]\.service_request_id"):
+        wire.parse_submit(tree(body))
+
+
+def test_a_nul_in_a_text_field_is_dropped() -> None:
+    result = wire.parse_submit(
+        tree(b'[{"service_request_id": "9", "service_notice": "o\\u0000k"}]')
+    )
+    assert result.service_notice == "ok"
+
+
 def test_submit_with_only_a_notice_has_neither_id_nor_token() -> None:
     xml = (
         b"<service_requests><request><service_notice>We got it</service_notice>"
