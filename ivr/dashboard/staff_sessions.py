@@ -5,7 +5,8 @@ in the session cookie; the ``staff_sessions`` row keeps its SHA-256. Every staff
 the row up by that hash, joined with its account: the session is live while it is not revoked,
 not past ``expires_at`` (log-in + ``IVR_STAFF_SESSION_HOURS``), its ``last_seen_at`` is within
 ``IVR_STAFF_SESSION_MINUTES``, and the account is not disabled. ``last_seen_at`` is written at
-most once a minute, so a busy page costs one indexed read per request.
+most once a minute (once a tenth of the idle limit, when that is shorter), so a busy page costs
+one indexed read per request, and a session ends at most that much before its idle limit.
 
 The CSRF token of a session is an HMAC of its token, so it exists only while the session row
 does: a revoked session's forms are refused with it. Rows that can no longer be used (revoked,
@@ -111,7 +112,7 @@ def live_session(
     active: bool,
 ) -> LiveSession | None:
     """The live session behind ``token``, or None. ``active`` marks it as used now (written
-    when the stored time is a minute old or more)."""
+    when the stored time is :func:`touch_every` old or more)."""
     query = (
         select(StaffSessionRecord, StaffUserRecord)
         .join(StaffUserRecord, StaffUserRecord.id == StaffSessionRecord.user_id)
@@ -130,7 +131,7 @@ def live_session(
             or now - last_seen > limits.idle
         ):
             return None
-        if active and now - last_seen >= TOUCH_EVERY:
+        if active and now - last_seen >= touch_every(limits):
             session.execute(
                 update(StaffSessionRecord)
                 .where(StaffSessionRecord.id == row.id)
@@ -138,6 +139,13 @@ def live_session(
             )
             session.commit()
         return LiveSession(id=row.id, user=staff_user(account), csrf_token=csrf_for(token))
+
+
+def touch_every(limits: SessionLimits) -> timedelta:
+    """How old the stored last use may get before a request writes it again: a minute, or a
+    tenth of the idle limit when that is shorter (an agent busy within a 1-minute limit, their
+    last write 59 s old, would otherwise be logged out)."""
+    return min(TOUCH_EVERY, limits.idle / 10)
 
 
 def revoke(sessions: sessionmaker[Session], token: str, now: datetime) -> None:

@@ -19,7 +19,7 @@ from ivr.clock import utc_now
 from ivr.dashboard import accounts
 from ivr.dashboard.accounts import add_user, set_disabled
 from ivr.dashboard.login_throttle import AddressThrottle
-from ivr.dashboard.staff_sessions import aware
+from ivr.dashboard.staff_sessions import SessionLimits, aware, live_session, open_session
 from ivr.settings import Settings
 from ivr.store.db import make_engine, make_sessionmaker
 from ivr.store.staff_tables import StaffSessionRecord
@@ -290,3 +290,19 @@ def test_staff_accounts_from_the_command_line(sqlite_url: str) -> None:
     assert PASSWORD not in listed
     missing = runner.invoke(main, ["staff", "disable", "nobody"], env=env)
     assert missing.exit_code != 0 and "no staff user 'nobody'" in missing.output
+
+
+def test_a_short_idle_limit_keeps_a_busy_agent_logged_in(sqlite_url: str) -> None:
+    # IVR_STAFF_SESSION_MINUTES=1: an agent opening a page every 45 s is never idle that long
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    user = add_user(sessions, "agnes", PASSWORD, "agent", now=utc_now())
+    limits = SessionLimits(idle=timedelta(minutes=1), absolute=timedelta(hours=10))
+    start = utc_now()
+    token = open_session(sessions, user.id, limits, start)
+    for seconds in range(45, 600, 45):
+        now = start + timedelta(seconds=seconds)
+        assert live_session(sessions, token, limits, now, active=True), f"out after {seconds} s"
+    later = start + timedelta(seconds=585) + limits.idle + timedelta(seconds=1)
+    assert live_session(sessions, token, limits, later, active=True) is None
+    engine.dispose()
