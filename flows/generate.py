@@ -120,7 +120,7 @@ def generate_intake(
     states[MAIN_MENU]["options"] += language_options(languages, target=WELCOMED)
     states.update(welcome(languages, then=RECORDING_NOTICE))
     offline = recognizer != "twilio"
-    states.update(report(restart=MAIN_MENU, operator=OPERATOR, offline=offline))
+    states.update(report(restart=MAIN_MENU, offline=offline))
     states.update(status_by_phone(start=STATUS, main_menu=MAIN_MENU, operator=OPERATOR))
     return {
         "name": name,

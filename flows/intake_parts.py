@@ -74,12 +74,16 @@ def includes(
     ]
 
 
-def report(*, restart: str, operator: str, offline: bool = False) -> dict[str, dict[str, Any]]:
+def report(*, restart: str, offline: bool = False) -> dict[str, dict[str, Any]]:
     """What is it (a recording, transcribed by a job; an open request nearby is offered), then
     a final confirm, a text message offered, and the report filed. ``offline``: the report
     waits a moment for the description's transcript (``await_description``) before it is
-    filed, as the gateway's own recogniser may still be at work."""
-    ask = {"attempts": 2, "after_last_attempt": operator}
+    filed, as the gateway's own recogniser may still be at work.
+
+    A caller who answers the final confirm with neither key twice (silence, a keypad that
+    sends nothing, other keys) is put through to a person; when nobody can be reached, the
+    report is sent as they gave it (``send_unanswered``) rather than lost: they gave a
+    service, a place and a description, and never asked to start over."""
     confirmed = "await_description" if offline else "check_text"
     states: dict[str, dict[str, Any]] = {
         REPORT: {
@@ -101,8 +105,20 @@ def report(*, restart: str, operator: str, offline: bool = False) -> dict[str, d
         "confirm_report": {
             "type": "confirm",
             "prompt": "report.confirm",
-            **ask,
+            "attempts": 2,
+            "after_last_attempt": "confirm_report_person",
             "transitions": {"yes": confirmed, "no": restart},
+        },
+        "confirm_report_person": {
+            "type": "transfer",
+            "target": "operator",
+            "prompt": "common.transfer",
+            "transitions": {"failed": "send_unanswered"},
+        },
+        "send_unanswered": {
+            "type": "say",
+            "prompt": "report.sent_unanswered",
+            "transitions": {"done": confirmed},
         },
         **text_offer(then="submit"),
         "submit": {"type": "submit", "transitions": {"done": "goodbye"}},

@@ -213,6 +213,65 @@ def test_with_no_operator_configured_the_caller_is_told_kindly(gateway: Gateway)
     assert result.ended_by == "gateway"
 
 
+SENT_UNANSWERED = "No one is free to take your call, so we will send your report as you gave it."
+PLACE_AND_DESCRIPTION = [
+    Speak("four thirty eight washington street"),
+    Press("1"),
+    Speak("a deep pothole by the curb"),
+]
+
+
+@pytest.mark.parametrize("answer", ["no-answer", "busy"])
+def test_silence_at_the_final_confirm_sends_the_report_when_no_person_answers(
+    gateway: Gateway, answer: str
+) -> None:
+    """A caller who gave the service, the place and the description, then says nothing at
+    "to send your report, press 1" (twice), is put through to a person; when nobody answers,
+    the report the caller gave reaches the city, and the caller hears that it was sent."""
+    before = len(gateway.requests_published())
+    script = [*PAVEMENT_DEFECT, *PLACE_AND_DESCRIPTION, Silence(), Silence(), AnswerDial(answer)]
+    result = gateway.call(script)
+
+    heard = result.transcript.heard()
+    assert sum(line.startswith("To send your report about") for line in heard) == 2
+    assert "Please hold while I connect you with a person." in heard
+    at = heard.index(SENT_UNANSWERED)
+    assert "Thank you. Your report has been received." in heard[at:]
+    assert heard[-1] == "Thank you for calling. Goodbye."
+    assert len(gateway.requests_published()) == before + 1
+    request = published(gateway, reference_heard(heard))
+    assert request["service_code"] == "21"
+    assert request["address"] == "438 Washington Street, Boston, MA 02135"
+    row = gateway.call_row(result.call_sid)
+    assert row is not None and row.status == "completed"
+
+
+def test_a_person_who_answers_at_the_final_confirm_takes_the_call_and_nothing_is_sent(
+    gateway: Gateway,
+) -> None:
+    """When a person answers, the caller is with them: nothing is filed behind their back."""
+    before = len(gateway.requests_published())
+    script = [*PAVEMENT_DEFECT, *PLACE_AND_DESCRIPTION, Silence(), Silence()]
+    result = gateway.call([*script, AnswerDial("completed")])
+
+    heard = result.transcript.heard()
+    assert SENT_UNANSWERED not in heard
+    assert heard[-1] == "Please hold while I connect you with a person."
+    assert len(gateway.requests_published()) == before
+
+
+def test_with_no_operator_silence_at_the_final_confirm_sends_the_report(gateway: Gateway) -> None:
+    url = str(gateway.sessions.kw["bind"].url.render_as_string(hide_password=False))
+    before = len(gateway.requests_published())
+    with running_gateway(url) as unstaffed:
+        result = unstaffed.call([*PAVEMENT_DEFECT, *PLACE_AND_DESCRIPTION, Silence(), Silence()])
+    heard = result.transcript.heard()
+    assert "Please hold while I connect you with a person." not in heard
+    assert SENT_UNANSWERED in heard
+    assert "Thank you. Your report has been received." in heard
+    assert len(gateway.requests_published()) == before + 1
+
+
 def test_a_spanish_caller_hears_spanish_and_the_report_is_filed(gateway: Gateway) -> None:
     script: list[Step] = [Press("9"), Press("2"), Press("2"), Press("1"), Press("*"), Press("*")]
     script += [Speak("no sé"), Press("438#"), Speak("washington street"), Press("1")]
