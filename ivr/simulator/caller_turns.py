@@ -16,8 +16,9 @@ and does what Twilio documents for it:
   requested and its TwiML ignored.
 - ``<Dial>`` ends as the script's ``dial`` step says and requests its action with
   ``DialCallStatus``, ``DialCallSid`` and ``DialCallDuration`` (none: the next verb).
-- ``<Enqueue>`` plays its ``waitUrl`` once and ends as the script's ``queue`` step says,
-  requesting its action with ``QueueResult``, ``QueueSid`` and ``QueueTime``.
+- ``<Enqueue>`` plays its ``waitUrl`` again and again until the script's ``queue`` step
+  happens or the waitUrl says ``<Leave>`` (``queue_wait``), then requests its action with
+  ``QueueResult``, ``QueueSid`` and ``QueueTime``.
 - A person answering a ``<Dial>`` or taking a queued caller hears the whisper (``agent_side``);
   a ``hold`` step after it keeps the caller with them until a REST redirect (``live_calls``).
 """
@@ -36,6 +37,7 @@ from ivr.simulator.media import (
     truncate_wav,
     wav_duration,
 )
+from ivr.simulator.queue_wait import queue_params, wait_in_queue
 from ivr.simulator.script import (
     Action,
     AnswerDial,
@@ -52,18 +54,8 @@ from ivr.simulator.script import (
 from ivr.simulator.script_cursor import ScriptCursor
 from ivr.simulator.sids import new_sid
 from ivr.simulator.transcript import LineKind, TranscriptWriter
-from ivr.simulator.twiml_reader import (
-    Dial,
-    Enqueue,
-    Gather,
-    Hangup,
-    Leave,
-    Pause,
-    Play,
-    Record,
-    Say,
-)
-from ivr.simulator.webhook import ApplicationError, Webhooks
+from ivr.simulator.twiml_reader import Dial, Enqueue, Gather, Pause, Play, Record, Say
+from ivr.simulator.webhook import Webhooks
 
 SPOKEN_WORDS_PER_SECOND = 2.5
 SECONDS_PER_KEY = 0.5
@@ -108,6 +100,7 @@ class CallContext(Protocol):
     hung_up: bool
     account_sid: str
     call_sid: str
+    seconds: float  # the call's clock
 
     def call_params(self, status: str = "") -> dict[str, str]: ...
 
@@ -375,6 +368,8 @@ class CallerTurns:
     # <Enqueue> ------------------------------------------------------------------------------
 
     def enqueue(self, verb: Enqueue, document_url: str) -> Outcome:
+        """The caller waits in the queue (``queue_wait``) until the script's ``queue`` step
+        happens or the waitUrl takes them out; then the action gets the ``QueueResult``."""
         call, write = self._call, self._call.writer
         queue_sid = new_sid("QU")
         self._script.waiting("enqueue")
@@ -388,51 +383,17 @@ class CallerTurns:
         )
         if step is None or not isinstance(step, QueueOutcome | HangUp):
             write.note("no queue step in the script here: an agent answers at once")
-        result = outcome.result
-        if verb.wait_url:
-            ended = self._play_wait_url(verb, urljoin(document_url, verb.wait_url), queue_sid)
-            if ended == "hangup":
-                return End("gateway", "Call ended by the gateway (<Hangup> in the waitUrl)")
-            result = ended or result
-        else:
-            write.heard("(hold music)")
-        call.spend(outcome.wait)
-        write.add(LineKind.QUEUED, f"Waited in queue {verb.queue} → {result}")
-        if result == "bridged":
-            call.taken_from_queue(verb.queue, queue_sid, outcome.wait)
+        wait = wait_in_queue(call, verb, document_url, queue_sid, outcome)
+        if wait.ended is not None:
+            return End(*wait.ended)
+        write.add(LineKind.QUEUED, f"Waited in queue {verb.queue} → {wait.result}")
+        if wait.result == "bridged":
+            call.taken_from_queue(verb.queue, queue_sid, int(wait.queue_time))
             if held := self._held():
                 return held
-        params = {"QueueResult": result, "QueueSid": queue_sid, "QueueTime": str(outcome.wait)}
+        params = queue_params(wait, queue_sid)
         action = urljoin(document_url, verb.action) if verb.action else ""
-        if result == "hangup":
+        if wait.result == "hangup":
             end = self._hang_up(step if step is not None else HangUp())
             return Goto(action, verb.method, params, "action", (), end) if action else end
         return Goto(action, verb.method, params, "action") if action else None
-
-    def _play_wait_url(self, verb: Enqueue, url: str, queue_sid: str) -> str:
-        """Play the waitUrl's TwiML once; "leave" or "hangup" when it says so, else ""."""
-        call = self._call
-        params = {
-            **call.call_params(),
-            "QueueSid": queue_sid,
-            "QueuePosition": "1",
-            "QueueTime": "0",
-            "AvgQueueTime": "0",
-            "CurrentQueueSize": "1",
-            "MaxQueueSize": "100",
-        }
-        try:
-            document = call.webhooks.fetch_twiml("wait-url", url, verb.wait_url_method, params)
-        except ApplicationError as error:
-            call.writer.note(f"waitUrl failed: {error.code} {error.message}")
-            return ""
-        for wait_verb in document.verbs:
-            if isinstance(wait_verb, Say | Play | Pause):
-                call.prompt(wait_verb)
-            elif isinstance(wait_verb, Leave):
-                return "leave"
-            elif isinstance(wait_verb, Hangup):
-                return "hangup"
-            else:
-                call.writer.note(f"<{type(wait_verb).__name__}> in a waitUrl is not simulated")
-        return ""

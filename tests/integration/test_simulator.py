@@ -37,6 +37,7 @@ from ivr.simulator import (
 )
 from ivr.simulator.call import APPLICATION_ERROR
 from ivr.simulator.media import silence_wav
+from ivr.simulator.queue_wait import MAX_WAIT_FETCHES
 from ivr.webhooks.security import SignatureCheck, install_signature_check
 from tests.support.live_server import serve_wsgi
 
@@ -472,18 +473,68 @@ def test_a_dial_without_action_goes_on_with_the_next_verb(call: Caller) -> None:
     assert result.transcript.heard() == ["The agent has left the call."]
 
 
-def test_enqueue_plays_the_wait_url_and_reports_the_queue_result(call: Caller) -> None:
+def test_enqueue_plays_the_wait_url_again_each_time_it_ends_until_the_agent_takes_the_caller(
+    call: Caller,
+) -> None:
     routes: dict[str, Handler] = {
         "/voice": twiml('<Enqueue waitUrl="/hold" action="/left-queue">311 agents</Enqueue>'),
-        "/hold": twiml("<Say>You are caller number one.</Say>"),
+        "/hold": twiml('<Say>You are caller number one.</Say><Pause length="8"/>'),
         "/left-queue": twiml("<Say>Goodbye.</Say>"),
         "/status": "",
     }
     result, gateway = call(routes, [QueueOutcome("bridged", wait=40)])
-    assert gateway.to("/hold")[0].params["QueuePosition"] == "1"
+    # Twilio asks again each time the wait's TwiML ends, with the seconds waited so far
+    # (2 s to say the sentence, 8 s of pause): the last pause is cut when the agent takes them.
+    waits = gateway.to("/hold")
+    assert [r.params["QueueTime"] for r in waits] == ["0", "10", "20", "30"]
+    assert waits[0].params["QueuePosition"] == "1"
     params = gateway.to("/left-queue")[0].params
     assert (params["QueueResult"], params["QueueTime"]) == ("bridged", "40")
-    assert result.transcript.heard() == ["You are caller number one.", "Goodbye."]
+    assert result.transcript.heard() == ["You are caller number one."] * 4 + ["Goodbye."]
+
+
+def test_a_wait_url_saying_leave_takes_the_caller_out_of_the_queue(call: Caller) -> None:
+    def hold(received: Received) -> str:
+        if int(received.params["QueueTime"]) >= 20:
+            return twiml("<Leave/>")
+        return twiml('<Say>Please stay on the line.</Say><Pause length="8"/>')
+
+    routes: dict[str, Handler] = {
+        "/voice": twiml('<Enqueue waitUrl="/hold" action="/left-queue">agents</Enqueue>'),
+        "/hold": hold,
+        "/left-queue": twiml("<Say>Nobody is free. Goodbye.</Say>"),
+        "/status": "",
+    }
+    result, gateway = call(routes, [QueueOutcome("bridged", wait=600)])
+    assert [r.params["QueueTime"] for r in gateway.to("/hold")] == ["0", "10", "20"]
+    params = gateway.to("/left-queue")[0].params
+    assert (params["QueueResult"], params["QueueTime"]) == ("leave", "20")
+    assert result.transcript.heard()[-1] == "Nobody is free. Goodbye."
+    assert result.transcript.of_kind(LineKind.QUEUED) == ["Waited in queue agents → leave"]
+
+
+def test_a_wait_url_that_takes_no_time_is_not_requested_without_end(call: Caller) -> None:
+    routes: dict[str, Handler] = {
+        "/voice": twiml('<Enqueue waitUrl="/hold" action="/left-queue">agents</Enqueue>'),
+        "/hold": twiml(""),
+        "/status": "",
+    }
+    result, gateway = call(routes, [QueueOutcome("bridged", wait=60)])
+    assert result.ended_by == "step-limit"
+    assert len(gateway.to("/hold")) == MAX_WAIT_FETCHES
+    assert gateway.to("/left-queue") == []
+
+
+def test_a_caller_taken_at_once_hears_no_wait_url(call: Caller) -> None:
+    routes: dict[str, Handler] = {
+        "/voice": twiml('<Enqueue waitUrl="/hold" action="/left-queue">agents</Enqueue>'),
+        "/hold": twiml("<Say>Please stay on the line.</Say>"),
+        "/left-queue": twiml(""),
+        "/status": "",
+    }
+    _result, gateway = call(routes, [QueueOutcome("bridged")])
+    assert gateway.to("/hold") == []
+    assert gateway.to("/left-queue")[0].params["QueueTime"] == "0"
 
 
 def test_a_redirect_loop_is_stopped_and_the_call_still_reported(call: Caller) -> None:
