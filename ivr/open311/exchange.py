@@ -16,6 +16,7 @@ errors, both retryable). :func:`judge` decides what an answer is worth, in this 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,29 +91,60 @@ def send(
     timeout: float | None = None,
 ) -> httpx.Response:
     """GET ``url`` with ``params`` (and ``jurisdiction_id``) or POST ``form`` to it; a GET
-    given ``timeout`` allows itself that many seconds instead of the client's own timeout."""
+    given ``timeout`` allows itself that many seconds instead of the client's own timeout.
+
+    httpx's timeouts are per phase (connect, each read), so an answer trickled a byte at a
+    time would never time out: the whole exchange, answer read to its end, gets the same
+    seconds (:class:`Open311Timeout` past them, after at most one more read)."""
     headers = {**(extra_headers or {}), "Accept": FORMATS[format]}
+    seconds = http.timeout.read if timeout is None else timeout
+    request = (
+        http.build_request(
+            "GET",
+            url,
+            params=_query(params, jurisdiction_id),
+            headers=headers,
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+        )
+        if method == "GET"
+        else http.build_request(
+            "POST",
+            url,
+            content=encode(form or []),
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+    )
+    deadline = None if seconds is None else time.monotonic() + seconds
     try:
-        if method == "GET":
-            query = httpx.QueryParams(list(params or []))
-            if jurisdiction_id:
-                query = query.add("jurisdiction_id", jurisdiction_id)
-            response = http.get(
-                url,
-                params=query,
-                headers=headers,
-                follow_redirects=True,
-                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
-            )
-        else:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            response = http.post(url, content=encode(form or []), headers=headers)
+        response = http.send(request, stream=True, follow_redirects=method == "GET")
+        try:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if deadline is not None and time.monotonic() > deadline:
+                    raise Open311Timeout(f"{what} took longer than {seconds:g} s")
+        finally:
+            response.close()
     except httpx.TimeoutException as error:
         raise Open311Timeout(f"{what} timed out") from error
     except httpx.TransportError as error:
         raise Open311ConnectionError(f"{what} could not reach the endpoint") from error
     log.debug("%s answered %s", what, response.status_code)
-    return response
+    # The body read is decoded already: the copy must not be decoded again.
+    answer_headers = httpx.Headers(response.headers)
+    answer_headers.pop("Content-Encoding", None)
+    return httpx.Response(
+        response.status_code,
+        headers=answer_headers,
+        content=bytes(body),
+        request=response.request,
+        history=response.history,
+    )
+
+
+def _query(params: Pairs | None, jurisdiction_id: str) -> httpx.QueryParams:
+    query = httpx.QueryParams(list(params or []))
+    return query.add("jurisdiction_id", jurisdiction_id) if jurisdiction_id else query
 
 
 def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> CityAnswer | None:

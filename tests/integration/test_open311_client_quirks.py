@@ -3,6 +3,7 @@ one small server per quirk, and what the gateway gets out of each answer."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import time
 from collections.abc import Iterator
@@ -220,6 +221,43 @@ def test_a_slow_city_times_out_as_a_retryable_error(board: Switchboard) -> None:
     ):
         client.services()
     assert e.value.retryable
+
+
+def test_a_city_that_trickles_its_answer_times_out_as_a_whole(board: Switchboard) -> None:
+    """httpx's timeout is per phase: each byte arriving in time reset it, so a city sending
+    its answer a byte at a time held the call (and the outbox's lease) for as long as it liked.
+    The whole exchange is bounded by the timeout."""
+    body = b"[" + b" " * 40 + b"]"
+
+    def trickle(_request: Request) -> Response:
+        def chunks() -> Iterator[bytes]:
+            for i in range(len(body)):
+                time.sleep(0.1)
+                yield body[i : i + 1]
+
+        return Response(
+            chunks(), mimetype="application/json", headers={"Content-Length": str(len(body))}
+        )
+
+    routes = {("GET", "/v2/services.json"): trickle, ("POST", "/v2/requests.json"): trickle}
+    with city_client(board, routes, timeout=0.5) as (client, _city):
+        for call in (client.services, lambda: client.submit(pothole("RT"))):
+            started = time.monotonic()
+            with pytest.raises(Open311Timeout, match=r"took longer than 0\.5 s") as caught:
+                call()
+            assert time.monotonic() - started < 1.5
+            assert caught.value.retryable
+
+
+def test_a_gzipped_answer_is_read(board: Switchboard) -> None:
+    body = gzip.compress(b'[{"service_code": "1", "service_name": "Pothole"}]')
+    routes = {
+        ("GET", "/v2/services.json"): lambda _request: Response(
+            body, mimetype="application/json", headers={"Content-Encoding": "gzip"}
+        )
+    }
+    with city_client(board, routes) as (client, _city):
+        assert [s.service_name for s in client.services()] == ["Pothole"]
 
 
 def test_an_unreachable_city_is_a_retryable_connection_error() -> None:
