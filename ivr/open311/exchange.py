@@ -95,7 +95,8 @@ def send(
 
     httpx's timeouts are per phase (connect, each read), so an answer trickled a byte at a
     time would never time out: the whole exchange, answer read to its end, gets the same
-    seconds (:class:`Open311Timeout` past them, after at most one more read)."""
+    seconds (:class:`Open311Timeout` past them, after at most one more read). An answer whose
+    ``Content-Encoding`` does not decode is a bad answer, retryable as unreadable ones are."""
     headers = {**(extra_headers or {}), "Accept": FORMATS[format]}
     seconds = http.timeout.read if timeout is None else timeout
     request = (
@@ -123,6 +124,13 @@ def send(
                 body += chunk
                 if deadline is not None and time.monotonic() > deadline:
                     raise Open311Timeout(f"{what} took longer than {seconds:g} s")
+        except httpx.DecodingError as error:  # e.g. "Content-Encoding: gzip" on a plain body
+            encoding = response.headers.get("Content-Encoding", "")
+            raise Open311BadAnswer(
+                f"{what} got an answer that is not the {encoding} it says it is",
+                status_code=response.status_code,
+                retryable=method == "GET",
+            ) from error
         finally:
             response.close()
     except httpx.TimeoutException as error:

@@ -260,6 +260,24 @@ def test_a_gzipped_answer_is_read(board: Switchboard) -> None:
         assert [s.service_name for s in client.services()] == ["Pothole"]
 
 
+def test_an_answer_that_is_not_the_gzip_it_says_is_a_bad_answer(board: Switchboard) -> None:
+    """A broken proxy's "Content-Encoding: gzip" on a plain body: httpx's DecodingError went
+    through as an unexpected error (a traceback in the outbox's log, "the command stopped on
+    an unexpected DecodingError" at ivr open311)."""
+
+    def lying(_request: Request) -> Response:
+        return Response(b"[]", mimetype="application/json", headers={"Content-Encoding": "gzip"})
+
+    routes = {("GET", "/v2/services.json"): lying, ("POST", "/v2/requests.json"): lying}
+    with city_client(board, routes) as (client, _city):
+        with pytest.raises(Open311BadAnswer, match="not the gzip it says") as on_get:
+            client.services()
+        with pytest.raises(Open311BadAnswer, match="not the gzip it says") as on_post:
+            client.submit(pothole("RT"))
+    assert on_get.value.retryable  # a GET changes nothing
+    assert not on_post.value.retryable  # the city may have filed it
+
+
 def test_an_unreachable_city_is_a_retryable_connection_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
