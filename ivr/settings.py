@@ -76,6 +76,14 @@ class Settings(AddressSettings, WorkSettings, Open311Settings, ServerSettings):
         "Twilio queue a caller asking for a person waits in (`<Enqueue>`); takes precedence "
         "over `IVR_OPERATOR_NUMBER`. Empty: none.",
     )
+    operator_wait_seconds: int = setting(
+        300,
+        "Seconds, at most, a caller waits in `IVR_OPERATOR_QUEUE` for a person (30 to 3600). "
+        'Meanwhile they hear silence and, about every half minute, "please stay on the line" in '
+        "their language; then they leave the queue and the call goes on as when nobody "
+        'answers (the intake: "no one can take your call right now", or the report they gave '
+        "is sent).",
+    )
     handoff_code_minutes: int = setting(
         30,
         "Minutes a handoff code an agent reads to a caller stays valid (it is used once).",

@@ -96,6 +96,7 @@ RANGES: dict[str, Bound] = {
     "outbox_retry_cap": Bound(0, 7 * DAY, above=True),
     "outbox_token_checks": Bound(0, 10_000),
     "geocoder_timeout": Bound(0, 10 * MINUTE, above=True),
+    "operator_wait_seconds": Bound(30, HOUR),
     "handoff_code_minutes": Bound(0, 7 * DAY // MINUTE, above=True),
     "filing_wait": Bound(0, 60),
     "staff_session_minutes": Bound(0, 7 * DAY // MINUTE, above=True),

@@ -8,6 +8,7 @@
 | ``POST /twilio/voice/whisper/<call_sid>`` | a Dial's ``<Number url>``: the person who answers |
 | ``POST /twilio/voice/agent`` | the agents' number (or phones): take the next caller queued |
 | ``POST /twilio/voice/dequeued`` | the ``<Queue url>``: run on the caller's side when taken |
+| ``POST /twilio/voice/queue/wait`` | the ``<Enqueue waitUrl>``: a caller waiting in the queue |
 
 Every view checks the signature, like every webhook of the gateway.
 """
@@ -28,6 +29,7 @@ from ivr.dialog.actions import Gather, Hangup, Redirect, Say
 from ivr.dialog.events import Event
 from ivr.dialog.staff import TO_STAFF, WITH_STAFF
 from ivr.dialog.state import CallState
+from ivr.handoff import queue_wait as queue_rounds
 from ivr.handoff.whisper import whisper_text
 from ivr.runtime import current_runtime
 from ivr.store.call_tables import CallRecord
@@ -35,7 +37,7 @@ from ivr.webhooks import twilio_form as form
 from ivr.webhooks.call_rows import IN_PROGRESS
 from ivr.webhooks.replies import PREFIX, bad_form, base_url, signature_refusal, twiml, xml
 from ivr.webhooks.store_refusal import store_refused
-from ivr.webhooks.twiml import render_take_next, render_whisper
+from ivr.webhooks.twiml import render_queue_wait, render_take_next, render_whisper
 from ivr.webhooks.voice import answer
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,30 @@ def dequeued() -> Response:
     person = values.get("DequeingCallSid", "")[:64]
     rt.desk.amend(sid, _taken_by(person, rt.clock()))
     return xml(render_whisper(""))
+
+
+@bp.post("/queue/wait")
+def queue_wait() -> Response:
+    """What a caller waiting in the queue hears next (:mod:`ivr.handoff.queue_wait`), in their
+    language; a call the store cannot tell about hears the flow's first language."""
+    rt = current_runtime()
+    values = form.checked(request.form)
+    sid, waited = form.call_sid(values), form.queue_time(values)
+    try:
+        state = rt.desk.state(sid)
+    except SQLAlchemyError:  # the caller waits on; the store is not needed for it
+        log.warning("a queued call's language could not be read: the first language is spoken")
+        state = None
+    catalogues = rt.flows.catalogues
+    language = state.language if state is not None else ""
+    if language not in catalogues:
+        language = rt.desk.flow.languages[0]
+    prompt_text = catalogues[language].text(queue_rounds.PROMPT, {})
+    limit = rt.settings.operator_wait_seconds
+    turn = queue_rounds.next_round(waited, limit, language, prompt_text)
+    if turn.leave:
+        log.info("a caller waited the longest wait in the queue", extra={"queue_time": waited})
+    return xml(render_queue_wait(turn.prompts, leave=turn.leave, catalogues=catalogues))
 
 
 def _said(*keys: str) -> tuple[Say, ...]:

@@ -33,6 +33,8 @@ def step_url(event: str, step: int) -> str:
     base = base_url()
     if event == filing.FILING_EVENT:
         return f"{base}{PREFIX}/filing/{step}"
+    if event == "queue_wait":  # an Enqueue's waitUrl: the same for every step and caller
+        return f"{base}{PREFIX}/queue/wait"
     if event == "whisper":  # a Dial's <Number url>: the whisper of this call
         return f"{base}{PREFIX}/whisper/{quote(request.values.get('CallSid', ''))}"
     return f"{base}{PREFIX}/step/{step}/{event}"

@@ -57,6 +57,14 @@ def step_number(raw: str) -> int:
     return int(raw)
 
 
+def queue_time(form: Mapping[str, str]) -> int:
+    """``QueueTime``: the whole seconds a caller has waited in a queue (a waitUrl's request)."""
+    raw = form.get("QueueTime", "")
+    if not _STEP.fullmatch(raw):
+        raise FormError("QueueTime: not a whole number of seconds")
+    return int(raw)
+
+
 def step_event(kind: str, step: int, form: Mapping[str, str], at: datetime) -> Event:
     """The event a step URL's post carries (``kind`` from the URL)."""
     if kind not in STEP_EVENTS:

@@ -13,12 +13,14 @@ one silence path, the same for Gather and Record.)
 
 URLs come from the caller of :func:`render_twiml` as ``urls(event, step)``, with ``event`` one of
 ``gather``, ``no_input``, ``recording``, ``recording_status``, ``dial``, ``whisper`` (a Dial's
-``<Number url>``, played to the person who answers) and ``redirect``. Every verb posts back
+``<Number url>``, played to the person who answers), ``queue_wait`` (an Enqueue's ``waitUrl``,
+requested again and again while the caller waits) and ``redirect``. Every verb posts back
 (``method="POST"``) so that webhooks are signed alike.
 
 Staff's side of a handoff is rendered here too: :func:`render_whisper` (what a person hears
 before the caller is connected) and :func:`render_take_next` (the agents' TwiML that takes the
-next caller from a queue).
+next caller from a queue), and what a queued caller hears while waiting,
+:func:`render_queue_wait`.
 """
 
 from __future__ import annotations
@@ -183,7 +185,13 @@ def _render_one(
         # The person who answers hears the whisper (url) before the caller is connected.
         dial.number(action.number, url=urls("whisper", action.step), method="POST")
     elif isinstance(action, Enqueue):
-        response.enqueue(action.queue, action=urls("dial", action.step), method="POST")
+        response.enqueue(
+            action.queue,
+            action=urls("dial", action.step),
+            method="POST",
+            wait_url=urls("queue_wait", action.step),
+            wait_url_method="POST",
+        )
     elif isinstance(action, Redirect):
         response.redirect(urls(action.event, action.step), method="POST")
     elif isinstance(action, Hangup):
@@ -208,4 +216,18 @@ def render_take_next(whisper: str, queue: str, dequeued_url: str) -> str:
         response.say(whisper, language="en-US")
     dial = response.dial()
     dial.queue(queue, url=dequeued_url, method="POST")
+    return str(response)
+
+
+def render_queue_wait(
+    prompts: Sequence[Prompt], *, leave: bool, catalogues: Mapping[str, Catalogue]
+) -> str:
+    """An Enqueue's waitUrl answer: ``prompts`` for the queued caller, then ``<Leave>`` (out
+    of the queue: Twilio requests the Enqueue's action with ``QueueResult=leave``) if
+    ``leave``."""
+    response = VoiceResponse()
+    for prompt in prompts:
+        _prompt(response, prompt, catalogues)
+    if leave:
+        response.leave()
     return str(response)

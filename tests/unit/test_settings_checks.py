@@ -134,6 +134,9 @@ def test_a_public_base_url_that_cannot_be_split_is_one_problem() -> None:
         ("IVR_HOST", "http://0.0.0.0", "IVR_HOST must be the address to listen on"),
         ("IVR_RECOGNITION_WORKERS", "²", "IVR_RECOGNITION_WORKERS must be auto or 0 to 64"),
         ("IVR_GAZETTEER_FILE", "/nowhere.csv", "IVR_GAZETTEER_FILE names /nowhere.csv"),
+        # A caller waits for a person a counted time: never Twilio's 4-hour call limit.
+        ("IVR_OPERATOR_WAIT_SECONDS", "14400", "IVR_OPERATOR_WAIT_SECONDS must be from 30 to 3600"),
+        ("IVR_OPERATOR_WAIT_SECONDS", "5", "IVR_OPERATOR_WAIT_SECONDS must be from 30 to 3600"),
     ],
 )
 def test_a_bad_value_is_named_with_what_it_may_be(variable: str, value: str, problem: str) -> None:

@@ -14,9 +14,10 @@ from flows.loader import load_flow, shipped_flow_paths
 from flows.model import INPUT_TYPES, Flow
 from ivr.dialog.actions import Dial, Enqueue, Gather, Hangup, Pause, Record, Redirect, Say
 from ivr.dialog.events import Event
+from ivr.handoff.queue_wait import PROMPT, next_round
 from ivr.open311.catalogue import load_service_catalogue
 from ivr.settings import Settings
-from ivr.webhooks.twiml import RenderedTwiml, RenderError, render_twiml
+from ivr.webhooks.twiml import RenderedTwiml, RenderError, render_queue_wait, render_twiml
 from tests.unit.call_driver import Call, FakeResolver, place
 
 
@@ -139,6 +140,42 @@ def test_enqueue_posts_its_outcome_back(catalogues):
     enqueue = root.find("Enqueue")
     assert enqueue is not None and enqueue.text == "311 staff"
     assert enqueue.get("action") == urls("dial", 2)
+    # Without a waitUrl Twilio plays its own hold music with no end but the call's 4 hours.
+    assert enqueue.get("waitUrl") == urls("queue_wait", 2)
+    assert enqueue.get("waitUrlMethod") == "POST"
+
+
+@pytest.mark.parametrize(
+    ("waited", "heard", "leaves"),
+    [
+        (0, ["pause 20", "Thank you for waiting."], False),  # a whole round fits in 60 s
+        (30, ["pause 20", "Thank you for waiting."], False),  # 30 + 20 + 7 s < 60
+        (40, ["pause 20"], True),  # the rest of the wait is silence, then out of the queue
+        (59, ["pause 1"], True),
+        (75, [], True),  # Twilio was late to ask: out at once
+    ],
+)
+def test_a_queued_caller_waits_rounds_until_the_limit_then_leaves_the_queue(
+    catalogues, waited, heard, leaves
+):
+    text = catalogues["en"].text(PROMPT, {})
+    turn = next_round(waited, 60, "en", text)
+    root = fromstring(render_queue_wait(turn.prompts, leave=turn.leave, catalogues=catalogues))
+    said = [
+        f"pause {verb.get('length')}" if verb.tag == "Pause" else (verb.text or "")[:22]
+        for verb in root
+        if verb.tag != "Leave"
+    ]
+    assert said == heard
+    assert (root[-1].tag == "Leave") is leaves and turn.leave is leaves
+
+
+def test_a_spanish_caller_waiting_in_the_queue_is_asked_to_hold_in_spanish(catalogues):
+    turn = next_round(0, 300, "es", catalogues["es"].text(PROMPT, {}))
+    root = fromstring(render_queue_wait(turn.prompts, leave=turn.leave, catalogues=catalogues))
+    say = root.find("Say")
+    assert say is not None and say.get("language") == "es-MX"
+    assert (say.text or "").startswith("Gracias por esperar.")
 
 
 def test_record_reports_its_recording_and_its_status(catalogues):
