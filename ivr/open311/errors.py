@@ -38,6 +38,8 @@ class Open311Error(Exception):
     """Base of every Open311 failure: ``retryable``, HTTP status if any, the city's errors."""
 
     retryable: bool = False
+    # Seconds the city asked to be left alone (``Retry-After`` on a 429 or 503), if it did.
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -112,9 +114,20 @@ RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 
 
 def error_for_status(
-    status_code: int, errors: tuple[ErrorDescription, ...], what: str
+    status_code: int,
+    errors: tuple[ErrorDescription, ...],
+    what: str,
+    *,
+    retry_after: float | None = None,
 ) -> Open311Error:
-    """The exception for a non-2xx status, with the city's error descriptions if it gave any."""
+    """The exception for a non-2xx status, with the city's error descriptions if it gave any
+    and the seconds its ``Retry-After`` asked for."""
+    error = _for_status(status_code, errors, what)
+    error.retry_after = retry_after
+    return error
+
+
+def _for_status(status_code: int, errors: tuple[ErrorDescription, ...], what: str) -> Open311Error:
     if status_code >= 500:
         return Open311ServerError(f"{what} failed", status_code=status_code, errors=errors)
     if status_code in (401, 403):

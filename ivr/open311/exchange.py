@@ -7,7 +7,8 @@ errors, both retryable). :func:`judge` decides what an answer is worth, in this 
    first 4xx/5xx code names (some servers say "200" and mean "404");
 2. a 404 where "no such thing" is a valid answer (an unknown id, a token not yet known) → None;
 3. a 3xx (only a POST sees one: GETs follow redirects) → not retryable, naming where to;
-4. a 4xx/5xx → :func:`~ivr.open311.errors.error_for_status` with the city's descriptions;
+4. a 4xx/5xx → :func:`~ivr.open311.errors.error_for_status` with the city's descriptions
+   (and the seconds its ``Retry-After`` asks for: the outbox waits at least that long);
 5. a 2xx with an HTML page → retryable (a proxy or maintenance page stood in for the CRM);
 6. a 2xx that is neither JSON nor XML → retryable for a GET, not for a POST (the city may
    have filed it).
@@ -19,6 +20,8 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -169,7 +172,7 @@ def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> C
         where = response.headers.get("location", "elsewhere")
         raise Open311BadAnswer(f"{what} was redirected to {where}", status_code=status)
     if not 200 <= status < 300:
-        raise error_for_status(status, errors, what)
+        raise error_for_status(status, errors, what, retry_after=_retry_after(response))
     if errors:
         raise Open311BadAnswer(f"{what} got an error answer", status_code=status, errors=errors)
     if document.kind == "html":
@@ -183,6 +186,28 @@ def judge(response: httpx.Response, what: str, *, missing_ok: bool = False) -> C
             f"{what} got {document.problem}", status_code=status, retryable=method == "GET"
         )
     return CityAnswer(status, document)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds ``Retry-After`` asks for: a number of seconds, or an HTTP date read against
+    the answer's own ``Date`` (else this machine's clock); None when absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    until = _http_date(value)
+    if until is None:
+        return None
+    dates = (_http_date(sent) for sent in reversed(response.headers.get_list("Date")))
+    sent = next((found for found in dates if found is not None), datetime.now(UTC))
+    return max(0.0, (until - sent).total_seconds())
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        found = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def _status_in(errors: tuple[ErrorDescription, ...]) -> int | None:

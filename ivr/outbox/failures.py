@@ -47,6 +47,7 @@ class Failure:
     retryable: bool
     maybe_filed: bool
     message: str
+    retry_after: float | None = None  # seconds the city asked for (Retry-After)
 
 
 def classify(error: Exception, *, posting: bool) -> Failure:
@@ -57,7 +58,8 @@ def classify(error: Exception, *, posting: bool) -> Failure:
     message = (
         str(error) if isinstance(error, Open311Error) else f"unexpected {type(error).__name__}"
     )
-    return Failure(kind, retryable, maybe_filed and posting, message)
+    retry_after = error.retry_after if isinstance(error, Open311Error) else None
+    return Failure(kind, retryable, maybe_filed and posting, message, retry_after)
 
 
 def _kind(error: Exception) -> tuple[str, bool]:

@@ -26,8 +26,8 @@ number. The question has :data:`EXPECTED_DATE_TIMEOUT` seconds, and its failure 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import update
@@ -122,7 +122,7 @@ def deliver_one(
         except Exception as error:
             failure = classify(error, posting=False)
             if failure.retryable:
-                lookup = Failure("lookup_" + failure.kind, True, False, failure.message)
+                lookup = replace(failure, kind="lookup_" + failure.kind, maybe_filed=False)
                 return _record_failure(sessions, outbox_id, number, lookup, clock, policy)
             # The city cannot be searched: the key header is the one guard left.
             log.warning("the city cannot be searched for the report; sending it with its key")
@@ -139,7 +139,7 @@ def deliver_one(
     except Exception as error:
         failure = classify(error, posting=False)
         kind = "definition_" + failure.kind
-        failure = Failure(kind, failure.retryable, False, failure.message)
+        failure = replace(failure, kind=kind, maybe_filed=False)
         return _record_failure(sessions, outbox_id, number, failure, clock, policy)
     # The claimed attempt is on the disk before the POST: after a power cut, the row comes
     # back as an attempt of unknown outcome (looked up at the city first), not as never sent.
@@ -282,6 +282,16 @@ def _park_duplicate(
     )
 
 
+def _wait(policy: LeasePolicy, number: int, failure: Failure) -> timedelta:
+    """The back-off after attempt ``number``, or longer when the city's ``Retry-After`` asked
+    for longer (never beyond the back-off's cap)."""
+    wait = policy.backoff.delay(number)
+    if failure.retry_after is None:
+        return wait
+    asked = timedelta(seconds=min(failure.retry_after, policy.backoff.cap_seconds))
+    return max(wait, asked)
+
+
 def _record_failure(
     sessions: sessionmaker[Session],
     outbox_id: int,
@@ -306,7 +316,7 @@ def _record_failure(
                 last_error=failure.message[:2000],
                 last_error_kind=failure.kind,
                 unknown_attempts=OutboxRecord.unknown_attempts + int(failure.maybe_filed),
-                next_attempt_at=now + policy.backoff.delay(number),
+                next_attempt_at=now + _wait(policy, number, failure),
                 updated_at=now,
             )
         )

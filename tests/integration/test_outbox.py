@@ -123,6 +123,40 @@ def test_a_server_error_is_retried_after_a_back_off_then_filed(
     assert filed is not None and (filed.service_request_id, filed.attempts) == ("311-7", 2)
 
 
+@pytest.mark.parametrize("retry_after", ["45", "Mon, 23 Nov 2026 12:00:45 GMT"])
+def test_a_throttled_report_waits_as_long_as_the_city_asks(
+    sessions: sessionmaker[Session], retry_after: str
+) -> None:
+    """A 429 (or 503) with ``Retry-After``: the next attempt waits at least that long (the
+    back-off's 10 s would call again while the city still refuses), never beyond the cap."""
+    clock = Clock()
+    throttled = Response("slow down", 429, headers={"Retry-After": retry_after})
+    throttled.headers["Date"] = "Mon, 23 Nov 2026 12:00:00 GMT"  # NOW: a date is read against it
+    city = _city([throttled, _ok("9")])
+    report_id = _report(sessions, clock)
+    with serve_wsgi(city) as base:
+        client = _client(base)
+        assert deliver_due(sessions, client, clock=clock, policy=POLICY).retrying == 1
+        clock.now += timedelta(seconds=POLICY.backoff.base_seconds * 1.3)
+        assert deliver_due(sessions, client, clock=clock, policy=POLICY).filed == 0
+        clock.now = NOW + timedelta(seconds=45)
+        assert deliver_due(sessions, client, clock=clock, policy=POLICY).filed == 1
+    with sessions() as session:
+        filed = delivery_for_report(session, report_id)
+    assert filed is not None and filed.service_request_id == "9"
+
+
+def test_a_retry_after_beyond_the_cap_waits_the_cap(sessions: sessionmaker[Session]) -> None:
+    clock = Clock()
+    city = _city([Response("down", 503, headers={"Retry-After": "86400"}), _ok("9")])
+    _report(sessions, clock)
+    with serve_wsgi(city) as base:
+        client = _client(base)
+        assert deliver_due(sessions, client, clock=clock, policy=POLICY).retrying == 1
+        clock.now += timedelta(seconds=POLICY.backoff.cap_seconds)
+        assert deliver_due(sessions, client, clock=clock, policy=POLICY).filed == 1
+
+
 def test_a_refusal_is_parked_for_a_person_not_retried(sessions: sessionmaker[Session]) -> None:
     clock = Clock()
     refusal = [{"code": 400, "description": "service_code unknown"}]
