@@ -202,8 +202,10 @@ def published_view(record: ServiceRequestRecord, *, me_too_count: int = 0) -> Se
     """Only the fields GeoReport v2 publishes (and the ``me_too_count`` extension): never the
     submitter's contact fields, the attributes or the further media URLs, and the description
     as the public may read it (:func:`ivr.open311.public_text.public_description`: no outbox
-    key line, no phone number); staff's ``status_notes`` and the address with phone numbers
-    masked too (a place the call could not confirm is filed as the caller's own words)."""
+    key line, no phone number); staff's ``status_notes`` with phone numbers masked too, and so
+    is an address with no point: a place the call could not confirm is filed as the caller's
+    own words. An address with a point is the address data's, published whole (a ZIP+4 or a
+    house-number range is seven digits or more, but no phone number)."""
     return ServiceRequest(
         service_request_id=record.service_request_id,
         status=record.status,
@@ -216,7 +218,11 @@ def published_view(record: ServiceRequestRecord, *, me_too_count: int = 0) -> Se
         requested_datetime=record.requested_datetime,
         updated_datetime=record.updated_datetime,
         expected_datetime=record.expected_datetime,
-        address=mask_phone_numbers(record.address_string),
+        address=(
+            record.address_string
+            if record.lat is not None
+            else mask_phone_numbers(record.address_string)
+        ),
         address_id=record.address_id,
         zipcode=record.zipcode,
         lat=record.lat,

@@ -170,6 +170,23 @@ def test_a_place_said_with_a_phone_number_is_published_without_the_number(
     assert "555001919" not in atom and "555001919" not in page
 
 
+def test_a_located_address_is_published_whole(gateway: LiveEndpoint) -> None:
+    """A place with a point is the city's address data, not the caller's words: its ZIP+4 and
+    a house-number range (seven digits or more each) are published as filed."""
+    located = "1200-1250 Commonwealth Avenue, Boston, MA 02134-4321"
+    report = Report(
+        "0",
+        attributes={"kind": ("deep",)},
+        address_string=located,
+        lat=42.35,
+        long=-71.13,
+        description="a deep hole",
+    )
+    service_request_id, _ = file_through_the_outbox(gateway, report)
+    published = gateway.http.get(f"/requests/{service_request_id}.json").json()[0]
+    assert published["address"] == located
+
+
 def test_a_lookup_at_the_embedded_endpoint_files_a_report_once_by_its_key(
     gateway: LiveEndpoint,
 ) -> None:
