@@ -53,9 +53,20 @@ def parse_services(tree: Any) -> tuple[Service, ...]:
 
 
 def parse_definition(tree: Any, requested_code: str = "") -> ServiceDefinition:
-    """A service definition; ``requested_code`` stands in if the answer leaves the code out."""
+    """A service definition; ``requested_code`` stands in if the answer leaves the code out.
+    An answer with neither a code nor attributes (another document, such as a list of
+    requests) is no definition, nor is the definition of another service than the one asked
+    for: read as one, the city's questions would be lost from its calls."""
     data = _object(tree, "service_definition", {"service_code", "attributes"})
-    code = opaque(data.get("service_code"), "service_definition.service_code") or requested_code
+    if "service_code" not in data and "attributes" not in data:
+        raise WireError("service_definition has neither service_code nor attributes")
+    said = opaque(data.get("service_code"), "service_definition.service_code")
+    if said is not None and requested_code and said != requested_code:
+        raise WireError(
+            f"service_definition.service_code is {said[:40]!r}, not the service asked for"
+            f" ({requested_code[:40]!r})"
+        )
+    code = said or requested_code
     if not code:
         raise WireError("service_definition.service_code is missing")
     attributes = [

@@ -93,6 +93,27 @@ def test_definition_without_a_code_takes_the_requested_one() -> None:
     assert wire.parse_definition({"attributes": []}, "42").service_code == "42"
 
 
+def test_the_definition_of_another_service_is_refused() -> None:
+    """A city that answers ``services/42`` with service 7's questions would have the caller
+    answer the wrong ones: a bad answer, not a definition."""
+    with pytest.raises(wire.WireError, match="not the service asked for"):
+        wire.parse_definition({"service_code": "7", "attributes": []}, "42")
+    assert wire.parse_definition({"service_code": 42, "attributes": []}, "42").attributes == ()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'[{"service_request_id": "12", "status": "open"}]',
+        b"<?xml version='1.0'?><service_requests><request><service_request_id>12"
+        b"</service_request_id></request></service_requests>",
+    ],
+)
+def test_another_document_is_no_definition(raw: bytes) -> None:
+    with pytest.raises(wire.WireError, match="service_definition"):
+        wire.parse_definition(tree(raw), "42")
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
