@@ -40,10 +40,13 @@ class AccountError(ValueError):
 @dataclass(frozen=True)
 class LoginResult:
     """``user`` when the log-in succeeded; otherwise ``locked`` says whether the account is
-    refusing log-ins for now, rather than the password being wrong."""
+    refusing log-ins for now, rather than the password being wrong, and ``unknown`` that no
+    account has the name (never told to the person logging in:
+    :mod:`ivr.dashboard.unknown_names` locks such a name as an account would be)."""
 
     user: StaffUser | None
     locked: bool = False
+    unknown: bool = False
 
 
 def check_new_account(username: str, password: str, role: str) -> None:
@@ -127,7 +130,7 @@ def log_in(
         row = _by_name(session, username, for_update=True)
         if row is None:
             check_password_hash(_UNKNOWN_USER_HASH, password)
-            return LoginResult(None)
+            return LoginResult(None, unknown=True)
         if row.locked_until is not None and _aware(row.locked_until) > now:
             return LoginResult(None, locked=True)
         if not check_password_hash(row.password_hash, password) or row.disabled:

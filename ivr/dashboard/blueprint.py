@@ -132,7 +132,8 @@ def login() -> BaseResponse | tuple[str, int] | str:
     result = log_in(rt.sessions, username, password, now=now)
     if result.user is None:
         rt.staff.throttle.failed(address, username)
-        message, code = (LOCKED, 429) if result.locked else (LOGIN_FAILED, 401)
+        locked = result.locked or (result.unknown and rt.staff.unknown_names.refuse(username, now))
+        message, code = (LOCKED, 429) if locked else (LOGIN_FAILED, 401)
         return render_template("staff/login.html", next=next_path, message=message), code
     earlier = guard.cookie_token()
     if earlier is not None:  # a log-in over an open session ends that session

@@ -228,6 +228,20 @@ def test_an_account_is_locked_after_five_wrong_passwords_in_a_row(door: Door) ->
         assert log_in(http, door.base, "ada").status_code == 302  # other accounts are not
 
 
+def test_a_name_with_no_account_answers_as_an_account_would(door: Door) -> None:
+    """A guesser trying a name six times sees the same answers whether an account has it or
+    not: 401 five times, then the lock (which would otherwise tell the names that exist)."""
+    with door.client() as http:
+        answers = {
+            name: [
+                log_in(http, door.base, name, "guess guess guess").status_code
+                for _ in range(accounts.FREE_FAILURES + 1)
+            ]
+            for name in ("agnes", "nobody-here")
+        }
+    assert answers["agnes"] == answers["nobody-here"] == [401] * accounts.FREE_FAILURES + [429]
+
+
 def test_an_address_guessing_many_names_is_refused_those_names_only(door: Door) -> None:
     rt = door.app.extensions["voice311"]
     rt.__dict__["staff"] = replace(rt.staff, throttle=AddressThrottle(rt.clock, max_failures=20))
