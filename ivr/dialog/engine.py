@@ -192,6 +192,14 @@ def enter(turn: Turn, name: str, *, fresh: bool = True) -> None:
     raise FlowError([Problem(flow.source, name, "", "the flow goes round without asking")])
 
 
+def said_key(turn: Turn, key: str) -> str:
+    """A key as a prompt says it: star and pound by the catalogue's word for them ("star",
+    "asterisco"), which a voice given the symbol may read otherwise or not at all; a digit as
+    it is (every voice reads "2" as the number)."""
+    words = turn.catalogue.digits.get(key, ()) if key in ("*", "#") else ()
+    return words[0] if words else key
+
+
 def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
     """Speak the state's question (after an apology on a retry) and listen for the answer."""
     intro = state.reprompt if apology and state.reprompt else state.prompt
@@ -201,7 +209,8 @@ def ask(turn: Turn, state: State, *, apology: str | None = None) -> None:
         for option in state.options:
             name = option_name(turn, option)
             if option.prompt is not None and option.key is not None and name is not None:
-                prompts.append(turn.prompt(option.prompt, {"key": option.key, "name": name}))
+                key = said_key(turn, option.key)
+                prompts.append(turn.prompt(option.prompt, {"key": key, "name": name}))
     step = turn.next_step
     if state.type is StateType.RECORD:
         turn.actions += prompts

@@ -68,6 +68,19 @@ def test_keypad_and_voice_choose_the_same_option(intake: Flow, catalogues) -> No
     assert by_key.text("menu.option", name="graffiti public bike rack", key="1") in heard_key
 
 
+@pytest.mark.parametrize(("language_key", "back"), [(None, "star"), ("9", "asterisco")])
+def test_the_back_key_is_said_as_a_word(intake: Flow, catalogues, language_key, back) -> None:
+    """A voice given "press *" may say "asterisk", or nothing: the key is said with the
+    catalogue's word, as the other prompts say it ("press star", "oprima asterisco")."""
+    call = Call(intake, catalogues)
+    call.start()
+    call.press(language_key) if language_key else call.silence()
+    assert call.state.current == "main_menu"
+    heard = call.press(key_for(intake, "main_menu", "graffiti"))
+    assert heard[-1].endswith(f", {back}.") or heard[-1].endswith(f" {back}.")
+    assert not any("*" in line for line in heard)
+
+
 def test_a_service_can_be_said_at_the_first_menu(intake: Flow, catalogues) -> None:
     call = Call(intake, catalogues)
     to_main_menu(call)
