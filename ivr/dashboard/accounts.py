@@ -135,13 +135,19 @@ def log_in(
             return LoginResult(None, locked=True)
         if not check_password_hash(row.password_hash, password) or row.disabled:
             row.failed_logins += 1
-            if row.failed_logins >= FREE_FAILURES:
-                row.locked_until = now + lock_for(row.failed_logins)
+            row.locked_until = locked_until(row.failed_logins, now) or row.locked_until
             return LoginResult(None)
         row.failed_logins = 0
         row.locked_until = None
         row.last_login_at = now
         return LoginResult(staff_user(row))
+
+
+def locked_until(failures: int, now: datetime) -> datetime | None:
+    """When a name that has just failed its ``failures``-th log-in in a row may try again:
+    None under ``FREE_FAILURES``. The accounts in the store and the names with no account
+    (:mod:`ivr.dashboard.unknown_names`) are locked on this one schedule."""
+    return now + lock_for(failures) if failures >= FREE_FAILURES else None
 
 
 def lock_for(failures: int) -> timedelta:

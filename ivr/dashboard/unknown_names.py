@@ -5,7 +5,7 @@ An account that has had ``FREE_FAILURES`` wrong passwords in a row refuses log-i
 If a name with no account went on answering "wrong user name or password" (401), a guesser
 could tell the names that exist from those that do not by trying each one six times. So the
 staff pages keep the same count for names with no account, and lock them on the same schedule
-(:func:`ivr.dashboard.accounts.lock_for`): both kinds of name answer alike, try after try.
+(:func:`ivr.dashboard.accounts.locked_until`): both kinds of name answer alike, try after try.
 
 Kept in this process's memory: nothing is written to the store for a name that does not exist.
 With several web processes each keeps its own count, so such a name locks a few tries later
@@ -21,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from ivr.dashboard.accounts import FREE_FAILURES, lock_for
+from ivr.dashboard.accounts import locked_until
 
 MAX_NAMES = 10_000
 NAME_CHARS = 64  # no account name is longer
@@ -51,6 +51,5 @@ class UnknownNameLocks:
             if failures.locked_until is not None and failures.locked_until > now:
                 return True
             failures.count += 1
-            if failures.count >= FREE_FAILURES:
-                failures.locked_until = now + lock_for(failures.count)
+            failures.locked_until = locked_until(failures.count, now)
             return False
